@@ -1,0 +1,66 @@
+"""Order Tracker's provider API layer: asyncio + aiohttp, no Home Assistant imports.
+
+One client per provider (Magma, Mach, M0, Flux) that fetches and lists orders, checks
+credentials, and turns provider JSON into the normalized :class:`OrderSnapshot`.
+"""
+
+from __future__ import annotations
+
+from .base import ProviderClient, utcnow
+from .errors import (
+    AuthError,
+    InvalidBaseUrlError,
+    InvalidOrderReferenceError,
+    NotFoundError,
+    OrderTrackerError,
+    ProtocolError,
+    ProviderUnavailableError,
+    RateLimitedError,
+)
+from .flux import FluxClient
+from .http import validate_base_url
+from .m0 import M0Client
+from .mach import MachClient
+from .magma import MagmaClient
+from .models import (
+    AmountField,
+    OrderReference,
+    OrderSnapshot,
+    OrderSummary,
+    ProviderSpec,
+    Stage,
+)
+from .polling import MIN_POLL_INTERVAL, error_backoff, next_poll_delay
+
+CLIENTS: dict[str, type[ProviderClient]] = {
+    client.spec.key: client for client in (MagmaClient, MachClient, M0Client, FluxClient)
+}
+"""Every supported provider, by key."""
+
+__all__ = [
+    "CLIENTS",
+    "MIN_POLL_INTERVAL",
+    "AmountField",
+    "AuthError",
+    "FluxClient",
+    "InvalidBaseUrlError",
+    "InvalidOrderReferenceError",
+    "M0Client",
+    "MachClient",
+    "MagmaClient",
+    "NotFoundError",
+    "OrderReference",
+    "OrderSnapshot",
+    "OrderSummary",
+    "OrderTrackerError",
+    "ProtocolError",
+    "ProviderClient",
+    "ProviderSpec",
+    "ProviderUnavailableError",
+    "RateLimitedError",
+    "Stage",
+    "error_backoff",
+    "next_poll_delay",
+    "utcnow",
+    "validate_base_url",
+]

@@ -1,0 +1,231 @@
+"""The adapter base class: what every provider client does the same way."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+import re
+from typing import Any, ClassVar
+
+import aiohttp
+
+from .errors import (
+    AuthError,
+    InvalidOrderReferenceError,
+    NotFoundError,
+    OrderTrackerError,
+    ProtocolError,
+    ProviderUnavailableError,
+    RateLimitedError,
+)
+from .http import (
+    REQUEST_TIMEOUT,
+    HttpResponse,
+    parse_retry_after,
+    send,
+    try_decode_json,
+    validate_base_url,
+)
+from .models import OrderReference, OrderSnapshot, OrderSummary, ProviderSpec, Stage
+
+type Clock = Callable[[], datetime]
+
+MAX_REFERENCE_LENGTH = 128
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def utcnow() -> datetime:
+    """The current time, aware UTC."""
+    return datetime.now(UTC)
+
+
+def validate_uuid(order_id: str, provider: str) -> str:
+    """A UUID order id, lower-cased; anything else is refused."""
+    text = order_id.strip()
+    if not _UUID.fullmatch(text):
+        raise InvalidOrderReferenceError(
+            f"{provider} order ids are UUIDs like ec562479-a4b8-44f4-95b4-150b310832de"
+        )
+    return text.lower()
+
+
+class ProviderClient(ABC):
+    """One provider's API: fetch, list, check credentials; parse; poll policy.
+
+    Parsing, reference validation and the poll policy are class methods: they need no
+    session, so the HA layer and the benchmarks can call them on their own.
+    """
+
+    spec: ClassVar[ProviderSpec]
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = REQUEST_TIMEOUT,
+        clock: Clock = utcnow,
+    ) -> None:
+        if self.spec.requires_api_key and not api_key:
+            raise AuthError(f"{self.spec.name} needs an API key")
+        self._session = session
+        self._api_key = api_key
+        self.base_url = validate_base_url(base_url or self.spec.default_base_url)
+        self._timeout = timeout
+        self._clock = clock
+
+    # -- references ------------------------------------------------------------------------
+
+    @classmethod
+    def validate_reference(cls, order_id: str, chain: str | None = None) -> OrderReference:
+        """Check an order reference before it reaches a URL (DESIGN.md §2.2)."""
+        if not isinstance(order_id, str) or not order_id.strip():
+            raise InvalidOrderReferenceError("the order id is empty")
+        if len(order_id) > MAX_REFERENCE_LENGTH:
+            raise InvalidOrderReferenceError(
+                f"the order id is longer than {MAX_REFERENCE_LENGTH} characters"
+            )
+        if cls.spec.needs_chain:
+            return OrderReference(cls._validate_order_id(order_id), cls._validate_chain(chain))
+        if chain:
+            raise InvalidOrderReferenceError(f"{cls.spec.name} orders have no chain")
+        return OrderReference(cls._validate_order_id(order_id))
+
+    @classmethod
+    @abstractmethod
+    def _validate_order_id(cls, order_id: str) -> str:
+        """Return the normalized id or raise InvalidOrderReferenceError."""
+
+    @classmethod
+    def _validate_chain(cls, chain: str | None) -> str:
+        if not chain:
+            raise InvalidOrderReferenceError(f"{cls.spec.name} orders need a chain")
+        for known in cls.spec.chains:
+            if known.lower() == chain.strip().lower():
+                return known
+        raise InvalidOrderReferenceError(f"{chain!r} is not a chain {cls.spec.name} knows")
+
+    # -- network ---------------------------------------------------------------------------
+
+    @abstractmethod
+    async def fetch_order(self, reference: OrderReference) -> OrderSnapshot:
+        """Fetch one order."""
+
+    @abstractmethod
+    async def list_orders(self, wallet_address: str | None = None) -> list[OrderSummary]:
+        """List the account's (or wallet's) orders for auto-tracking."""
+
+    @abstractmethod
+    async def check_credentials(self) -> None:
+        """Make one cheap authenticated call; raise AuthError if the key is refused."""
+
+    def _auth_headers(self) -> dict[str, str]:
+        return {}
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json_body: Any = None,
+    ) -> Any:
+        """Send a request to ``base_url + path`` and return the decoded JSON of a 2xx answer."""
+        response = await send(
+            self._session,
+            method,
+            self.base_url + path,
+            provider=self.spec.name,
+            headers={"Accept": "application/json", **self._auth_headers()},
+            params=params,
+            json_body=json_body,
+            request_timeout=self._timeout,
+        )
+        body = try_decode_json(response.body)
+        if 200 <= response.status < 300:
+            if body is None:
+                raise ProtocolError(
+                    f"{self.spec.name} answered HTTP {response.status} without JSON"
+                )
+            return body
+        raise self._error_for(response, body)
+
+    def _error_for(self, response: HttpResponse, body: Any) -> OrderTrackerError:
+        """Map a non-2xx answer to the error hierarchy."""
+        name = self.spec.name
+        status = response.status
+        message = self._error_message(body)
+        suffix = f": {message}" if message else ""
+        if status in (401, 403):
+            return AuthError(f"{name} refused the credentials (HTTP {status}){suffix}")
+        if status == 404:
+            return NotFoundError(f"{name} does not know this order{suffix}")
+        if status == 429:
+            return RateLimitedError(
+                f"{name} is rate limiting requests",
+                retry_after=parse_retry_after(response.retry_after, self._clock()),
+            )
+        if status >= 500:
+            return ProviderUnavailableError(f"{name} answered HTTP {status}{suffix}")
+        if status in (400, 422):
+            return InvalidOrderReferenceError(f"{name} refused the request (HTTP {status}){suffix}")
+        return ProtocolError(f"{name} answered HTTP {status}{suffix}")
+
+    @staticmethod
+    def _error_message(body: Any) -> str | None:
+        """A short human message from an error body, when there is one."""
+        if isinstance(body, dict):
+            for key in ("message", "error", "detail"):
+                value = body.get(key)
+                if isinstance(value, str) and value:
+                    return value[:200]
+                if isinstance(value, list) and value and isinstance(value[0], dict):
+                    msg = value[0].get("msg")
+                    if isinstance(msg, str):
+                        return msg[:200]
+        return None
+
+    # -- parsing ---------------------------------------------------------------------------
+
+    @classmethod
+    @abstractmethod
+    def parse_order(cls, payload: Any, *, now: datetime, chain: str | None = None) -> OrderSnapshot:
+        """Turn one order document into a snapshot; ProtocolError when it does not fit."""
+
+    @classmethod
+    def stage_for_status(cls, status: str) -> Stage:
+        """The canonical stage for a native status; undocumented ones count as in progress."""
+        return cls.spec.stage_map.get(status, Stage.IN_PROGRESS)
+
+    # -- polling ---------------------------------------------------------------------------
+
+    @classmethod
+    @abstractmethod
+    def poll_interval_for(
+        cls, snapshot: OrderSnapshot, now: datetime, status_since: datetime | None = None
+    ) -> float | None:
+        """Seconds until the next poll for this phase (DESIGN.md §5); None = stop polling.
+
+        ``status_since`` is when the current native status was first seen, for phases whose
+        cadence depends on how long they have lasted.
+        """
+
+    @classmethod
+    def next_change_at(cls, snapshot: OrderSnapshot) -> datetime | None:
+        """When the order's state is due to change by itself (its deadline), if known."""
+        return None if snapshot.terminal else snapshot.deadline
+
+    @classmethod
+    def order_url(cls, snapshot: OrderSnapshot) -> str | None:
+        """A page about the order (provider page or explorer link), when one is known."""
+        return None
+
+
+def age(snapshot: OrderSnapshot, now: datetime) -> timedelta:
+    """How long ago the order was created (zero when unknown)."""
+    if snapshot.created_at is None:
+        return timedelta(0)
+    return max(timedelta(0), now - snapshot.created_at)

@@ -1,0 +1,39 @@
+"""The one exception hierarchy of the API layer (DESIGN.md §2.2)."""
+
+from __future__ import annotations
+
+
+class OrderTrackerError(Exception):
+    """Base class: anything a provider call can fail with."""
+
+
+class AuthError(OrderTrackerError):
+    """The credentials were refused (401/403, GraphQL UNAUTHORIZED / "Unauthorized token")."""
+
+
+class NotFoundError(OrderTrackerError):
+    """The provider does not know the order (404, M0 OrderNotFound, Magma NOT_FOUND)."""
+
+
+class RateLimitedError(OrderTrackerError):
+    """HTTP 429; ``retry_after`` holds the seconds from ``Retry-After`` when it was sent."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ProviderUnavailableError(OrderTrackerError):
+    """5xx answers, timeouts and connection errors: worth retrying later."""
+
+
+class ProtocolError(OrderTrackerError):
+    """The answer is not what the API documents: non-JSON, GraphQL errors, wrong types."""
+
+
+class InvalidOrderReferenceError(OrderTrackerError):
+    """A malformed order reference, refused before any request (or refused by the provider)."""
+
+
+class InvalidBaseUrlError(OrderTrackerError):
+    """A base URL override that is neither https nor http on a loopback host."""

@@ -1,0 +1,177 @@
+"""Flux swap API (prediction-market swaps), REST with ``x-api-key``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+import re
+from typing import Any, override
+
+from .base import ProviderClient, age
+from .errors import InvalidOrderReferenceError
+from .http import quote_segment
+from .models import (
+    Amount,
+    AmountField,
+    OrderReference,
+    OrderSnapshot,
+    OrderSummary,
+    ProviderSpec,
+    Stage,
+)
+from .parsing import (
+    as_list,
+    as_object,
+    get_bool,
+    get_datetime,
+    get_decimal,
+    get_object,
+    get_str,
+    require_datetime,
+    require_str,
+)
+
+STAGE_MAP = {
+    "pending": Stage.PENDING,
+    "executing": Stage.IN_PROGRESS,
+    "validated": Stage.IN_PROGRESS,
+    "completed": Stage.COMPLETED,
+    "failed": Stage.FAILED,
+}
+TERMINAL = frozenset({"completed", "failed"})
+
+_INTENT_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+# Market orders against Kalshi usually settle within seconds: poll at the floor at first,
+# then back off as the order ages.
+FAST_PHASE = timedelta(minutes=2)
+FAST_INTERVAL = 5.0
+MEDIUM_PHASE = timedelta(minutes=30)
+MEDIUM_INTERVAL = 30.0
+SLOW_INTERVAL = 5 * 60.0
+
+SPEC = ProviderSpec(
+    key="flux",
+    name="Flux",
+    model="Swap order",
+    default_base_url="https://swap-api.flux.fun",
+    requires_api_key=True,
+    statuses=tuple(STAGE_MAP),
+    stage_map=STAGE_MAP,
+    terminal_statuses=TERMINAL,
+    supports_wallet=True,
+    amount_fields=(AmountField("base_quantity", None), AmountField("quote_quantity", "USD")),
+    transaction_fields=("transaction_id",),
+)
+
+
+class FluxClient(ProviderClient):
+    """Flux's swap API."""
+
+    spec = SPEC
+
+    @override
+    def _auth_headers(self) -> dict[str, str]:
+        return {"x-api-key": self._api_key or ""}
+
+    @classmethod
+    @override
+    def _validate_order_id(cls, order_id: str) -> str:
+        if not _INTENT_ID.fullmatch(order_id):
+            raise InvalidOrderReferenceError(
+                "Flux order ids are intent ids: letters, digits, '_' and '-' (at most 128)"
+            )
+        return order_id
+
+    @override
+    async def fetch_order(self, reference: OrderReference) -> OrderSnapshot:
+        payload = await self._request("GET", f"/v1/order/{quote_segment(reference.order_id)}")
+        return self.parse_order(payload, now=self._clock())
+
+    @override
+    async def list_orders(self, wallet_address: str | None = None) -> list[OrderSummary]:
+        """The key's 100 most recent orders, or a wallet's."""
+        params = {"walletAddress": wallet_address} if wallet_address else None
+        payload = as_object(
+            await self._request("GET", "/v1/order", params=params), "Flux order list"
+        )
+        now = self._clock()
+        summaries = []
+        for item in as_list(payload.get("orders"), "Flux order list.orders"):
+            snapshot = self.parse_order(item, now=now)
+            summaries.append(
+                OrderSummary(
+                    reference=snapshot.reference,
+                    status=snapshot.status,
+                    stage=snapshot.stage,
+                    terminal=snapshot.terminal,
+                    created_at=snapshot.created_at,
+                )
+            )
+        return summaries
+
+    @override
+    async def check_credentials(self) -> None:
+        await self._request("GET", "/v1/order")
+
+    @classmethod
+    @override
+    def parse_order(cls, payload: Any, *, now: datetime, chain: str | None = None) -> OrderSnapshot:
+        where = "Flux order"
+        order = as_object(payload, where)
+        order_id = require_str(order, "id", where)
+        status = require_str(order, "status", where)
+        termination = get_str(order, "terminationReason", where)
+        complete = get_bool(order, "isComplete", where) or False
+        stage = Stage.FAILED if termination else cls.stage_for_status(status)
+        amounts: dict[str, Amount] = {}
+        action = get_object(order, "action", where)
+        inner = get_object(action, "order", f"{where}.action") if action is not None else None
+        if inner is not None:
+            inner_where = f"{where}.action.order"
+            for key, field_name in (
+                ("base_quantity", "baseQuantity"),
+                ("quote_quantity", "maxQuoteQuantityIn"),
+                ("quote_quantity", "minQuoteQuantityOut"),
+            ):
+                value = get_decimal(inner, field_name, inner_where)
+                if value is not None:
+                    amounts.setdefault(key, value)
+        return OrderSnapshot(
+            provider=SPEC.key,
+            order_id=order_id,
+            status=status,
+            stage=stage,
+            terminal=complete or status in TERMINAL or stage is Stage.FAILED,
+            created_at=require_datetime(order, "createdAt", where),
+            transaction_id=get_str(order, "transactionHash", where),
+            amounts=amounts,
+            details={
+                "client_id": get_str(order, "clientId", where),
+                "termination_reason": termination,
+                "balance_validated_at": get_datetime(order, "balanceValidatedAt", where),
+                "filled_at": get_datetime(order, "txnFilledAt", where),
+                "side": get_str(inner, "orderType", f"{where}.action.order") if inner else None,
+            },
+            raw=order,
+        )
+
+    @classmethod
+    @override
+    def poll_interval_for(
+        cls, snapshot: OrderSnapshot, now: datetime, status_since: datetime | None = None
+    ) -> float | None:
+        if snapshot.terminal:
+            return None
+        elapsed = age(snapshot, now)
+        if elapsed < FAST_PHASE:
+            return FAST_INTERVAL
+        if elapsed < MEDIUM_PHASE:
+            return MEDIUM_INTERVAL
+        return SLOW_INTERVAL
+
+    @classmethod
+    @override
+    def order_url(cls, snapshot: OrderSnapshot) -> str | None:
+        # Flux settles on Base (chain 8453).
+        if snapshot.transaction_id and snapshot.transaction_id.startswith("0x"):
+            return f"https://basescan.org/tx/{snapshot.transaction_id}"
+        return None

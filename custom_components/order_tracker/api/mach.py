@@ -1,0 +1,179 @@
+"""Mach exchange: cross-chain swaps, public REST (no key), no status field."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, override
+
+from .base import ProviderClient, age, validate_uuid
+from .http import quote_segment
+from .models import (
+    AmountField,
+    OrderReference,
+    OrderSnapshot,
+    OrderSummary,
+    ProviderSpec,
+    Stage,
+)
+from .parsing import (
+    as_list,
+    as_object,
+    get_bool,
+    get_datetime,
+    get_int,
+    get_str,
+    require_str,
+)
+
+# Mach has no status field; these are derived from completed / filled_at / expires_at.
+PLACED = "placed"
+FILLED = "filled"
+COMPLETED = "completed"
+EXPIRED = "expired"
+STAGE_MAP = {
+    PLACED: Stage.PENDING,
+    FILLED: Stage.IN_PROGRESS,
+    COMPLETED: Stage.COMPLETED,
+    EXPIRED: Stage.EXPIRED,
+}
+TERMINAL = frozenset({COMPLETED, EXPIRED})
+
+EXPIRY_GRACE = timedelta(seconds=60)
+"""An unfilled order counts as expired only a minute past ``expires_at`` (clock skew)."""
+FAST_PHASE = timedelta(minutes=2)
+# Most swaps finish in 10-15 s (Mach FAQ): poll at the floor while a match is likely.
+FAST_INTERVAL = 5.0
+SLOW_INTERVAL = 15.0
+
+SPEC = ProviderSpec(
+    key="mach",
+    name="Mach",
+    model="Swap order",
+    default_base_url="https://mach-prod-536329393577.asia-northeast1.run.app",
+    requires_api_key=False,
+    statuses=(PLACED, FILLED, COMPLETED, EXPIRED),
+    stage_map=STAGE_MAP,
+    terminal_statuses=TERMINAL,
+    supports_deadline=True,
+    supports_eta=True,
+    supports_wallet=True,
+    amount_fields=(AmountField("amount_in", None), AmountField("amount_out", None)),
+    transaction_fields=("transaction_id", "fill_transaction_id"),
+)
+
+
+class MachClient(ProviderClient):
+    """Mach's public REST API."""
+
+    spec = SPEC
+
+    @classmethod
+    @override
+    def _validate_order_id(cls, order_id: str) -> str:
+        return validate_uuid(order_id, cls.spec.name)
+
+    @override
+    async def fetch_order(self, reference: OrderReference) -> OrderSnapshot:
+        payload = await self._request("GET", f"/v1/orders/{quote_segment(reference.order_id)}")
+        return self.parse_order(payload, now=self._clock())
+
+    @override
+    async def list_orders(self, wallet_address: str | None = None) -> list[OrderSummary]:
+        """Orders placed by a wallet (Mach can only list by wallet)."""
+        if not wallet_address:
+            return []
+        payload = await self._request("GET", "/v1/orders", params={"wallet": wallet_address})
+        now = self._clock()
+        summaries = []
+        for item in as_list(payload, "Mach order list"):
+            snapshot = self.parse_order(item, now=now)
+            summaries.append(
+                OrderSummary(
+                    reference=snapshot.reference,
+                    status=snapshot.status,
+                    stage=snapshot.stage,
+                    terminal=snapshot.terminal,
+                    created_at=snapshot.created_at,
+                )
+            )
+        return summaries
+
+    @override
+    async def check_credentials(self) -> None:
+        """Mach needs no key; one cheap call proves the base URL answers like Mach."""
+        await self._request(
+            "GET", "/v1/orders", params={"wallet": "0x0000000000000000000000000000000000000000"}
+        )
+
+    @classmethod
+    @override
+    def parse_order(cls, payload: Any, *, now: datetime, chain: str | None = None) -> OrderSnapshot:
+        where = "Mach order"
+        order = as_object(payload, where)
+        order_id = require_str(order, "id", where)
+        completed = get_bool(order, "completed", where, required=True)
+        created_at = get_datetime(order, "created_at", where, required=True)
+        filled_at = get_datetime(order, "filled_at", where)
+        expires_at = get_datetime(order, "expires_at", where)
+        eta_seconds = get_int(order, "eta", where)
+        if completed:
+            status = COMPLETED
+        elif filled_at is not None:
+            status = FILLED
+        elif expires_at is not None and now > expires_at + EXPIRY_GRACE:
+            status = EXPIRED
+        else:
+            status = PLACED
+        amounts = {
+            key: value
+            for key, value in (
+                ("amount_in", get_int(order, "src_amount", where)),
+                ("amount_out", get_int(order, "dst_amount", where)),
+            )
+            if value is not None
+        }
+        return OrderSnapshot(
+            provider=SPEC.key,
+            order_id=order_id,
+            status=status,
+            stage=STAGE_MAP[status],
+            terminal=status in TERMINAL,
+            created_at=created_at,
+            deadline=expires_at,
+            eta=now + timedelta(seconds=eta_seconds) if eta_seconds and not completed else None,
+            transaction_id=get_str(order, "place_tx", where),
+            fill_transaction_id=get_str(order, "fill_tx", where),
+            amounts=amounts,
+            details={
+                "source_chain": get_str(order, "src_chain", where),
+                "destination_chain": get_str(order, "dst_chain", where),
+                "filled_at": filled_at,
+                "order_type": get_str(order, "order_type", where),
+            },
+            raw=order,
+        )
+
+    @classmethod
+    @override
+    def poll_interval_for(
+        cls, snapshot: OrderSnapshot, now: datetime, status_since: datetime | None = None
+    ) -> float | None:
+        if snapshot.terminal:
+            return None
+        interval = (
+            FAST_INTERVAL
+            if snapshot.status == PLACED and age(snapshot, now) < FAST_PHASE
+            else SLOW_INTERVAL
+        )
+        if snapshot.eta is not None:
+            # Mach tells how long the swap should take: nothing to see before then.
+            interval = max(interval, (snapshot.eta - now).total_seconds())
+        return interval
+
+    @classmethod
+    @override
+    def next_change_at(cls, snapshot: OrderSnapshot) -> datetime | None:
+        # Expiry is derived here, a grace minute after expires_at; only unfilled orders expire.
+        if snapshot.status != PLACED or snapshot.deadline is None:
+            return None
+        return snapshot.deadline + EXPIRY_GRACE

@@ -1,0 +1,320 @@
+"""Amboss Magma: Lightning channel liquidity, GraphQL at magma.amboss.tech/graphql."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, override
+
+from .base import ProviderClient, validate_uuid
+from .errors import (
+    AuthError,
+    NotFoundError,
+    ProtocolError,
+    ProviderUnavailableError,
+)
+from .models import (
+    Amount,
+    AmountField,
+    OrderReference,
+    OrderSnapshot,
+    OrderSummary,
+    ProviderSpec,
+    Stage,
+)
+from .parsing import (
+    JSONObject,
+    as_list,
+    as_object,
+    get_datetime,
+    get_decimal,
+    get_int,
+    get_object,
+    get_str,
+    require_int,
+    require_str,
+)
+
+_SUCCESS = {
+    "VALID_CHANNEL_OPENING": Stage.COMPLETED,
+    "CHANNEL_MONITORING_FINISHED": Stage.COMPLETED,
+}
+_FAILURES = (
+    "SELLER_REJECTED",
+    "SELLER_FAILED_TO_REACT",
+    "BUYER_REJECTED",
+    "BUYER_FAILED_TO_PAY",
+    "SELLER_FAILED_TO_OPEN_CHANNEL",
+    "SELLER_FAILED_TO_SEND_SWAP",
+    "INVALID_CHANNEL_OPENING",
+    "ADMIN_CLOSED",
+)
+STAGE_MAP: dict[str, Stage] = {
+    "WAITING_FOR_SELLER_APPROVAL": Stage.PENDING,
+    "WAITING_FOR_BUYER_PAYMENT": Stage.ACTION_REQUIRED,
+    "WAITING_FOR_CHANNEL_OPEN": Stage.IN_PROGRESS,
+    "SELLER_SENT_TRANSACTION": Stage.IN_PROGRESS,
+    "WAITING_FOR_ON_CHAIN_CONFIRMATION": Stage.CONFIRMING,
+    "ON_CHAIN_CONFIRMATION": Stage.CONFIRMING,
+    "SELLER_OPENED_CHANNEL": Stage.CONFIRMING,
+    **_SUCCESS,
+    **dict.fromkeys(_FAILURES, Stage.FAILED),
+}
+# The terminal set is closed (provider docs); VALID_CHANNEL_OPENING is success but the lease
+# keeps counting down until CHANNEL_MONITORING_FINISHED, so it is not final.
+TERMINAL = frozenset({"CHANNEL_MONITORING_FINISHED", *_FAILURES})
+
+# Poll cadence per phase, in seconds (the provider's "recommended cadence" table).
+_INTERVALS: dict[str, float] = {
+    # Seconds-to-minutes phases; the docs ask for 5-10 s.
+    "WAITING_FOR_SELLER_APPROVAL": 10,
+    "WAITING_FOR_BUYER_PAYMENT": 10,
+    "WAITING_FOR_CHANNEL_OPEN": 10,
+    # Mempool propagation and graph checks: 15-30 s.
+    "SELLER_SENT_TRANSACTION": 20,
+    "ON_CHAIN_CONFIRMATION": 20,
+    "SELLER_OPENED_CHANNEL": 20,
+    # One block is ~10 min; the docs ask for 30-60 s.
+    "WAITING_FOR_ON_CHAIN_CONFIRMATION": 45,
+    # Only the lease countdown changes, one step per block.
+    "VALID_CHANNEL_OPENING": 30 * 60,
+}
+_UNKNOWN_IN_FLIGHT_INTERVAL = 10.0
+
+_ORDER_FIELDS = (
+    "id status payment_status created_at channel_id transaction_id timeout "
+    "blocks_until_can_be_closed confirmations { confirmations } amount { satoshi { sats } } "
+    "fees { buyer { sats usd } }"
+)
+GET_ORDER_QUERY = (
+    "query GetOrder($orderId: String!) { user { market { orders { "
+    f"get_order(order_id: $orderId) {{ {_ORDER_FIELDS} }} }} }} }} }}"
+)
+_LIST_FIELDS = "total list { id status created_at }"
+LIST_QUERY = (
+    "query ListOrders($limit: Int!, $offset: Int!) { user { market { orders { "
+    f"purchases(page: {{limit: $limit, offset: $offset}}) {{ {_LIST_FIELDS} }} "
+    f"sales(page: {{limit: $limit, offset: $offset}}) {{ {_LIST_FIELDS} }} "
+    "} } } }"
+)
+CHECK_QUERY = (
+    "query CheckCredentials { user { market { orders { "
+    "purchases(page: {limit: 1, offset: 0}) { total } } } } }"
+)
+PAGE_SIZE = 100
+MAX_PAGES = 50
+"""A bound on paging, so a provider that misreports ``total`` cannot keep us looping."""
+
+SPEC = ProviderSpec(
+    key="magma",
+    name="Magma",
+    model="Channel order",
+    default_base_url="https://magma.amboss.tech",
+    requires_api_key=True,
+    statuses=tuple(STAGE_MAP),
+    stage_map=STAGE_MAP,
+    terminal_statuses=TERMINAL,
+    supports_confirmations=True,
+    supports_deadline=True,
+    amount_fields=(AmountField("amount", "sat"), AmountField("fee", "sat")),
+    transaction_fields=("transaction_id", "channel_id"),
+)
+
+
+class MagmaClient(ProviderClient):
+    """Amboss Magma over GraphQL with ``Authorization: Bearer <API key>``."""
+
+    spec = SPEC
+
+    @override
+    def _auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._api_key}"}
+
+    @classmethod
+    @override
+    def _validate_order_id(cls, order_id: str) -> str:
+        return validate_uuid(order_id, cls.spec.name)
+
+    async def _graphql(self, query: str, variables: dict[str, Any] | None = None) -> JSONObject:
+        """Run a query; GraphQL ``errors`` (even inside HTTP 200) become typed errors."""
+        body = as_object(
+            await self._request(
+                "POST", "/graphql", json_body={"query": query, "variables": variables or {}}
+            ),
+            "Magma answer",
+        )
+        errors = body.get("errors")
+        if errors:
+            raise self._graphql_error(errors)
+        data = body.get("data")
+        if data is None:
+            raise ProtocolError("Magma answered without data")
+        return as_object(data, "Magma data")
+
+    @override
+    def _error_for(self, response: Any, body: Any) -> Exception:  # type: ignore[override]
+        # A schema mismatch comes back as HTTP 400 with GraphQL errors; auth failures may
+        # also come as 401/403. Errors inside the body are more precise than the status.
+        if (
+            isinstance(body, dict)
+            and body.get("errors")
+            and response.status not in (429,)
+            and response.status < 500
+        ):
+            return self._graphql_error(body["errors"], http_status=response.status)
+        return super()._error_for(response, body)
+
+    @staticmethod
+    def _graphql_error(errors: Any, http_status: int = 200) -> Exception:
+        first: dict[str, Any] = {}
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            first = errors[0]
+        message = str(first.get("message") or "GraphQL error")[:200]
+        extensions = first.get("extensions")
+        code = str(extensions.get("code", "")) if isinstance(extensions, dict) else ""
+        lowered = message.lower()
+        if code in ("UNAUTHORIZED", "UNAUTHENTICATED") or any(
+            marker in lowered
+            for marker in ("unauthorized", "unauthenticated", "invalid token", "expired token")
+        ):
+            return AuthError(f"Magma refused the API key: {message}")
+        if code in ("NOT_FOUND", "FORBIDDEN") or "not found" in lowered or lowered == "forbidden":
+            return NotFoundError(f"Magma does not show this order to this key: {message}")
+        if code == "INTERNAL_SERVER_ERROR":
+            return ProviderUnavailableError(f"Magma had an internal error: {message}")
+        return ProtocolError(f"Magma answered with a GraphQL error (HTTP {http_status}): {message}")
+
+    @override
+    async def fetch_order(self, reference: OrderReference) -> OrderSnapshot:
+        data = await self._graphql(GET_ORDER_QUERY, {"orderId": reference.order_id})
+        order = _dig(data, ("user", "market", "orders"), "get_order")
+        if order is None:
+            raise NotFoundError("Magma does not know this order")
+        return self.parse_order(order, now=self._clock())
+
+    @override
+    async def list_orders(self, wallet_address: str | None = None) -> list[OrderSummary]:
+        """Purchases and sales of the key's account, all pages."""
+        found: dict[str, OrderSummary] = {}
+        pending_sides = ["purchases", "sales"]
+        for page in range(MAX_PAGES):
+            offset = page * PAGE_SIZE
+            data = await self._graphql(LIST_QUERY, {"limit": PAGE_SIZE, "offset": offset})
+            orders = _dig(data, ("user", "market"), "orders")
+            if orders is None:
+                raise ProtocolError("Magma answered without user.market.orders")
+            for side in list(pending_sides):
+                listing = as_object(as_object(orders, "orders").get(side), f"orders.{side}")
+                items = as_list(listing.get("list"), f"orders.{side}.list")
+                total = require_int(listing, "total", f"orders.{side}")
+                for item in items:
+                    summary = self._parse_summary(item)
+                    found.setdefault(summary.reference.order_id, summary)
+                if not items or offset + len(items) >= total:
+                    pending_sides.remove(side)
+            if not pending_sides:
+                break
+        return list(found.values())
+
+    def _parse_summary(self, item: Any) -> OrderSummary:
+        obj = as_object(item, "order list item")
+        order_id = require_str(obj, "id", "order")
+        status = require_str(obj, "status", "order")
+        return OrderSummary(
+            reference=OrderReference(order_id),
+            status=status,
+            stage=self.stage_for_status(status),
+            terminal=status in TERMINAL,
+            created_at=get_datetime(obj, "created_at", "order"),
+        )
+
+    @override
+    async def check_credentials(self) -> None:
+        await self._graphql(CHECK_QUERY)
+
+    @classmethod
+    @override
+    def parse_order(cls, payload: Any, *, now: datetime, chain: str | None = None) -> OrderSnapshot:
+        where = "Magma order"
+        order = as_object(payload, where)
+        order_id = require_str(order, "id", where)
+        status = require_str(order, "status", where)
+        confirmations_obj = get_object(order, "confirmations", where)
+        confirmations = (
+            get_int(confirmations_obj, "confirmations", f"{where}.confirmations")
+            if confirmations_obj is not None
+            else None
+        )
+        amounts: dict[str, Amount] = {}
+        amount = _dig_optional(order, ("amount", "satoshi"), "sats", where)
+        if amount is not None:
+            amounts["amount"] = amount
+        fees = get_object(order, "fees", where)
+        buyer = get_object(fees, "buyer", f"{where}.fees") if fees is not None else None
+        if buyer is not None:
+            fee = get_int(buyer, "sats", f"{where}.fees.buyer")
+            if fee is not None:
+                amounts["fee"] = fee
+            fee_usd = get_decimal(buyer, "usd", f"{where}.fees.buyer")
+        else:
+            fee_usd = None
+        return OrderSnapshot(
+            provider=SPEC.key,
+            order_id=order_id,
+            status=status,
+            stage=cls.stage_for_status(status),
+            terminal=status in TERMINAL,
+            created_at=get_datetime(order, "created_at", where),
+            confirmations=confirmations,
+            deadline=get_datetime(order, "timeout", where),
+            transaction_id=get_str(order, "transaction_id", where),
+            channel_id=get_str(order, "channel_id", where),
+            amounts=amounts,
+            details={
+                "payment_status": get_str(order, "payment_status", where),
+                "blocks_until_can_be_closed": get_int(order, "blocks_until_can_be_closed", where),
+                "fee_usd": fee_usd,
+            },
+            raw=order,
+        )
+
+    @classmethod
+    @override
+    def poll_interval_for(
+        cls, snapshot: OrderSnapshot, now: datetime, status_since: datetime | None = None
+    ) -> float | None:
+        if snapshot.terminal:
+            return None
+        return _INTERVALS.get(snapshot.status, _UNKNOWN_IN_FLIGHT_INTERVAL)
+
+    @classmethod
+    @override
+    def order_url(cls, snapshot: OrderSnapshot) -> str | None:
+        if snapshot.transaction_id:
+            txid = snapshot.transaction_id.split(":", 1)[0]
+            return f"https://mempool.space/tx/{txid}"
+        return None
+
+
+def _dig(data: JSONObject, path: tuple[str, ...], leaf: str) -> Any:
+    """``data[path...][leaf]`` where every step must be an object; the leaf may be null."""
+    node: JSONObject = data
+    where = "data"
+    for key in path:
+        where = f"{where}.{key}"
+        child = node.get(key)
+        if child is None:
+            raise ProtocolError(f"Magma answer lacks {where}")
+        node = as_object(child, where)
+    return node.get(leaf)
+
+
+def _dig_optional(data: JSONObject, path: tuple[str, ...], leaf: str, where: str) -> int | None:
+    node: JSONObject | None = data
+    for key in path:
+        if node is None:
+            return None
+        node = get_object(node, key, where)
+        where = f"{where}.{key}"
+    if node is None:
+        return None
+    return get_int(node, leaf, where)

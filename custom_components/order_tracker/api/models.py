@@ -1,0 +1,143 @@
+"""Provider-independent data: the normalized order snapshot and provider declarations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+
+class Stage(StrEnum):
+    """The canonical stage every provider status maps to (DESIGN.md §3)."""
+
+    PENDING = "pending"
+    ACTION_REQUIRED = "action_required"
+    IN_PROGRESS = "in_progress"
+    CONFIRMING = "confirming"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+    @property
+    def is_success(self) -> bool:
+        """True for the one success stage."""
+        return self is Stage.COMPLETED
+
+    @property
+    def is_failure(self) -> bool:
+        """True for failed, cancelled and expired."""
+        return self in FAILURE_STAGES
+
+
+FAILURE_STAGES = frozenset({Stage.FAILED, Stage.CANCELLED, Stage.EXPIRED})
+
+type Amount = int | Decimal
+"""Amounts are exact: ``int`` in the smallest unit, or ``Decimal`` — never ``float``."""
+
+type Detail = str | int | Decimal | bool | datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderReference:
+    """A validated order reference: the id and, for M0, the origin chain name."""
+
+    order_id: str
+    chain: str | None = None
+
+    @property
+    def key(self) -> str:
+        """A stable string for unique ids: ``<chain>_<id>`` or just the id."""
+        return f"{self.chain}_{self.order_id}" if self.chain else self.order_id
+
+
+@dataclass(frozen=True, slots=True)
+class OrderSnapshot:
+    """One order as the provider reported it, normalized.
+
+    ``status`` is the provider's own value, verbatim (Mach has none; it gets a derived one).
+    ``details`` carries provider-specific extras shown as attributes (payment status, lease
+    blocks, termination reason, chains); ``raw`` is the JSON as received, for diagnostics.
+    """
+
+    provider: str
+    order_id: str
+    status: str
+    stage: Stage
+    terminal: bool
+    chain: str | None = None
+    created_at: datetime | None = None
+    confirmations: int | None = None
+    deadline: datetime | None = None
+    eta: datetime | None = None
+    resolved_at: datetime | None = None
+    transaction_id: str | None = None
+    channel_id: str | None = None
+    fill_transaction_id: str | None = None
+    amounts: Mapping[str, Amount] = field(default_factory=dict)
+    details: Mapping[str, Detail] = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def reference(self) -> OrderReference:
+        """The reference this snapshot answers."""
+        return OrderReference(self.order_id, self.chain)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderSummary:
+    """One entry of a provider's order list (auto-tracking discovery)."""
+
+    reference: OrderReference
+    status: str
+    stage: Stage
+    terminal: bool
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AmountField:
+    """An amount a provider reports, shown as a diagnostic sensor."""
+
+    key: str
+    unit: str | None
+    """Unit shown to the user: "sat", "USD", or None for token base units."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSpec:
+    """What a provider adapter declares about itself; the HA layer only reads this."""
+
+    key: str
+    name: str
+    model: str
+    """Device model: "Channel order" or "Swap order"."""
+    default_base_url: str
+    requires_api_key: bool
+    statuses: tuple[str, ...]
+    """Documented native statuses, as the provider spells them."""
+    stage_map: Mapping[str, Stage]
+    terminal_statuses: frozenset[str]
+    supports_confirmations: bool = False
+    supports_deadline: bool = False
+    supports_eta: bool = False
+    supports_wallet: bool = False
+    """Whether orders can be listed by a wallet / sender address."""
+    chains: tuple[str, ...] = ()
+    """Chain names an order reference needs (M0); empty when there is no chain."""
+    amount_fields: tuple[AmountField, ...] = ()
+    transaction_fields: tuple[str, ...] = ()
+    """Which of transaction_id / channel_id / fill_transaction_id the provider fills."""
+
+    @property
+    def needs_chain(self) -> bool:
+        """True when an order reference includes a chain name."""
+        return bool(self.chains)
+
+    @property
+    def status_options(self) -> list[str]:
+        """The documented statuses in lower case, as ENUM sensor options."""
+        return [status.lower() for status in self.statuses]

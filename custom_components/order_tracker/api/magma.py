@@ -108,7 +108,7 @@ SPEC = ProviderSpec(
     key="magma",
     name="Magma",
     model="Channel order",
-    default_base_url="https://magma.amboss.tech",
+    default_base_url="https://magma.amboss.tech/graphql",
     requires_api_key=True,
     statuses=tuple(STAGE_MAP),
     stage_map=STAGE_MAP,
@@ -138,7 +138,7 @@ class MagmaClient(ProviderClient):
         """Run a query; GraphQL ``errors`` (even inside HTTP 200) become typed errors."""
         body = as_object(
             await self._request(
-                "POST", "/graphql", json_body={"query": query, "variables": variables or {}}
+                "POST", "", json_body={"query": query, "variables": variables or {}}
             ),
             "Magma answer",
         )

@@ -1,0 +1,72 @@
+"""Completed and Failed binary sensors of an order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api import OrderSnapshot
+from .coordinator import OrderCoordinator, OrderTrackerConfigEntry
+from .entity import OrderEntity
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """How one binary sensor reads the snapshot."""
+
+    is_on_fn: Callable[[OrderSnapshot], bool]
+
+
+BINARY_SENSORS: tuple[OrderBinarySensorEntityDescription, ...] = (
+    OrderBinarySensorEntityDescription(
+        key="completed",
+        translation_key="completed",
+        is_on_fn=lambda snapshot: snapshot.stage.is_success,
+    ),
+    OrderBinarySensorEntityDescription(
+        key="failed",
+        translation_key="failed",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        is_on_fn=lambda snapshot: snapshot.stage.is_failure,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: OrderTrackerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the binary sensors of every order, now and whenever an order is added."""
+
+    def add_order(coordinator: OrderCoordinator) -> None:
+        async_add_entities(
+            [OrderBinarySensor(coordinator, description) for description in BINARY_SENSORS],
+            config_subentry_id=coordinator.subentry_id,
+        )
+
+    entry.runtime_data.entity_adders.append(add_order)
+    for coordinator in entry.runtime_data.orders.values():
+        add_order(coordinator)
+
+
+class OrderBinarySensor(OrderEntity, BinarySensorEntity):
+    """A yes/no fact about an order."""
+
+    entity_description: OrderBinarySensorEntityDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """On when the order is in the described state."""
+        snapshot = self.coordinator.data
+        return None if snapshot is None else self.entity_description.is_on_fn(snapshot)

@@ -1,0 +1,332 @@
+"""Config flow: provider accounts (user, reauth, reconfigure) and tracked-order subentries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import hashlib
+from typing import TYPE_CHECKING, Any, override
+
+from homeassistant.config_entries import (
+    SOURCE_USER,
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    SubentryFlowResult,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+
+from .api import (
+    CLIENTS,
+    AuthError,
+    InvalidBaseUrlError,
+    InvalidOrderReferenceError,
+    NotFoundError,
+    OrderReference,
+    OrderSnapshot,
+    OrderTrackerError,
+    ProviderClient,
+    ProviderSpec,
+)
+from .const import (
+    CONF_API_KEY,
+    CONF_BASE_URL,
+    CONF_CHAIN,
+    CONF_NAME,
+    CONF_ORDER_ID,
+    CONF_PROVIDER,
+    CONF_WALLET_ADDRESS,
+    DOMAIN,
+    LOGGER,
+    SUBENTRY_TYPE_ORDER,
+)
+from .coordinator import OrderTrackerConfigEntry
+
+if TYPE_CHECKING:
+    # Home Assistant >= 2026.6 serves voluptuous from probatio: type against what runs.
+    import probatio as vol
+else:
+    import voluptuous as vol
+
+_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_TEXT = TextSelector()
+
+
+def account_unique_id(provider: str, data: Mapping[str, Any]) -> str:
+    """One id per account: a fingerprint of the key (never the key), or Mach's wallet."""
+    if api_key := data.get(CONF_API_KEY):
+        return f"{provider}_{hashlib.sha256(api_key.encode()).hexdigest()[:16]}"
+    wallet = (data.get(CONF_WALLET_ADDRESS) or "public").lower()
+    return f"{provider}_{wallet}"
+
+
+def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Strip text fields and drop empty optional ones."""
+    cleaned: dict[str, Any] = {}
+    for key, value in data.items():
+        text = value.strip() if isinstance(value, str) else value
+        if text not in ("", None):
+            cleaned[key] = text
+    return cleaned
+
+
+async def _check_account(
+    hass: HomeAssistant, provider: str, data: Mapping[str, Any]
+) -> dict[str, str]:
+    """Check credentials and base URL against the provider; form errors, or none."""
+    try:
+        client = CLIENTS[provider](
+            async_get_clientsession(hass),
+            api_key=data.get(CONF_API_KEY),
+            base_url=data.get(CONF_BASE_URL),
+        )
+        await client.check_credentials()
+    except InvalidBaseUrlError:
+        return {CONF_BASE_URL: "invalid_base_url"}
+    except AuthError:
+        return {"base": "invalid_auth"}
+    except OrderTrackerError as err:
+        LOGGER.debug("Account check against %s failed: %s", provider, err)
+        return {"base": "cannot_connect"}
+    except Exception:  # noqa: BLE001 - a form error, with the traceback for the bug report
+        LOGGER.exception("Unexpected error while checking a %s account", provider)
+        return {"base": "unknown"}
+    return {}
+
+
+def _account_schema(spec: ProviderSpec, *, reauth: bool = False) -> vol.Schema:
+    fields: dict[vol.Marker, Any] = {}
+    if spec.requires_api_key:
+        fields[vol.Required(CONF_API_KEY)] = _PASSWORD
+    if not reauth:
+        fields[vol.Optional(CONF_BASE_URL)] = _URL
+        if spec.supports_wallet:
+            fields[vol.Optional(CONF_WALLET_ADDRESS)] = _TEXT
+    return vol.Schema(fields)
+
+
+class OrderTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add a provider account."""
+
+    VERSION = 1
+    _provider: str
+
+    @override
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Pick the provider."""
+        if user_input is not None:
+            self._provider = user_input[CONF_PROVIDER]
+            return await self.async_step_credentials()
+        return self.async_show_form(
+            step_id="user",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_PROVIDER): SelectSelector(
+                        SelectSelectorConfig(
+                            options=list(CLIENTS),
+                            translation_key=CONF_PROVIDER,
+                            mode=SelectSelectorMode.LIST,
+                        )
+                    )
+                }
+            ),
+        )
+
+    async def async_step_credentials(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Credentials, base URL override and wallet for the chosen provider."""
+        spec = CLIENTS[self._provider].spec
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = _clean(user_input)
+            await self.async_set_unique_id(account_unique_id(self._provider, data))
+            self._abort_if_unique_id_configured()
+            if not (errors := await _check_account(self.hass, self._provider, data)):
+                wallet = data.get(CONF_WALLET_ADDRESS)
+                title = f"{spec.name} {wallet[:10]}" if wallet else spec.name
+                return self.async_create_entry(
+                    title=title, data={CONF_PROVIDER: self._provider, **data}
+                )
+        return self.async_show_form(
+            step_id="credentials",
+            data_schema=self.add_suggested_values_to_schema(_account_schema(spec), user_input),
+            errors=errors,
+            description_placeholders={"provider": spec.name},
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The provider stopped accepting the key."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new key and check it."""
+        entry = self._get_reauth_entry()
+        provider = entry.data[CONF_PROVIDER]
+        spec = CLIENTS[provider].spec
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, **_clean(user_input)}
+            if not (errors := await _check_account(self.hass, provider, data)):
+                return self.async_update_and_abort(entry, data=data)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=_account_schema(spec, reauth=True),
+            errors=errors,
+            description_placeholders={"provider": spec.name, "account": entry.title},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the key, base URL or wallet of an account."""
+        entry = self._get_reconfigure_entry()
+        provider = entry.data[CONF_PROVIDER]
+        spec = CLIENTS[provider].spec
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {CONF_PROVIDER: provider, **_clean(user_input)}
+            if not (errors := await _check_account(self.hass, provider, data)):
+                return self.async_update_and_abort(entry, data=data)
+        suggested = user_input if user_input is not None else dict(entry.data)
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(_account_schema(spec), suggested),
+            errors=errors,
+            description_placeholders={"provider": spec.name},
+        )
+
+    @classmethod
+    @callback
+    @override
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Orders are tracked as subentries of their account."""
+        return {SUBENTRY_TYPE_ORDER: OrderSubentryFlowHandler}
+
+
+def default_order_title(spec: ProviderSpec, reference: OrderReference) -> str:
+    """``"<Provider> <first 8 characters of the id>"``."""
+    return f"{spec.name} {reference.order_id[:8]}"
+
+
+def order_is_tracked(hass: HomeAssistant, provider: str, reference: OrderReference) -> bool:
+    """Whether any account of this provider already tracks the order."""
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.data.get(CONF_PROVIDER) != provider:
+            continue
+        for subentry in entry.get_subentries_of_type(SUBENTRY_TYPE_ORDER):
+            if subentry.unique_id == reference.key:
+                return True
+    return False
+
+
+async def fetch_order_for_tracking(
+    client: ProviderClient, reference: OrderReference
+) -> tuple[OrderSnapshot | None, str | None]:
+    """Fetch an order once before tracking it: the snapshot, or an error key."""
+    try:
+        return await client.fetch_order(reference), None
+    except NotFoundError:
+        return None, "order_not_found"
+    except InvalidOrderReferenceError:
+        return None, "invalid_order_id"
+    except AuthError:
+        return None, "invalid_auth"
+    except OrderTrackerError as err:
+        LOGGER.debug("Fetching order %s failed: %s", reference.order_id, err)
+        return None, "cannot_connect"
+
+
+class OrderSubentryFlowHandler(ConfigSubentryFlow):
+    """Track an order on an account, or rename a tracked one."""
+
+    def _entry(self) -> OrderTrackerConfigEntry:
+        entry: OrderTrackerConfigEntry = self._get_entry()
+        return entry
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Order id, chain (when the provider needs one) and an optional name."""
+        entry = self._entry()
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="entry_not_loaded")
+        client = entry.runtime_data.account.client
+        spec = client.spec
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                reference = client.validate_reference(
+                    user_input[CONF_ORDER_ID], user_input.get(CONF_CHAIN)
+                )
+            except InvalidOrderReferenceError:
+                errors[CONF_ORDER_ID] = "invalid_order_id"
+            else:
+                if order_is_tracked(self.hass, spec.key, reference):
+                    return self.async_abort(reason="already_configured")
+                snapshot, error = await fetch_order_for_tracking(client, reference)
+                if snapshot is not None:
+                    entry.runtime_data.prefetched[reference.key] = snapshot
+                    data = {CONF_ORDER_ID: reference.order_id}
+                    if reference.chain:
+                        data[CONF_CHAIN] = reference.chain
+                    name = (user_input.get(CONF_NAME) or "").strip()
+                    return self.async_create_entry(
+                        title=name or default_order_title(spec, reference),
+                        data=data,
+                        unique_id=reference.key,
+                    )
+                errors["base" if error != "invalid_order_id" else CONF_ORDER_ID] = (
+                    error or "unknown"
+                )
+
+        fields: dict[vol.Marker, Any] = {vol.Required(CONF_ORDER_ID): _TEXT}
+        if spec.needs_chain:
+            fields[vol.Required(CONF_CHAIN)] = SelectSelector(
+                SelectSelectorConfig(options=list(spec.chains), mode=SelectSelectorMode.DROPDOWN)
+            )
+        fields[vol.Optional(CONF_NAME)] = _TEXT
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), user_input),
+            errors=errors,
+            description_placeholders={"provider": spec.name},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Rename a tracked order (an empty name restores the default)."""
+        entry = self._entry()
+        subentry = self._get_reconfigure_subentry()
+        if user_input is not None:
+            spec = CLIENTS[entry.data[CONF_PROVIDER]].spec
+            reference = OrderReference(subentry.data[CONF_ORDER_ID], subentry.data.get(CONF_CHAIN))
+            name = (user_input.get(CONF_NAME) or "").strip()
+            return self.async_update_and_abort(
+                entry, subentry, title=name or default_order_title(spec, reference)
+            )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema({vol.Optional(CONF_NAME): _TEXT}), {CONF_NAME: subentry.title}
+            ),
+            description_placeholders={"order_id": subentry.data[CONF_ORDER_ID]},
+        )
+
+    @property
+    def _is_new(self) -> bool:
+        return self.source == SOURCE_USER

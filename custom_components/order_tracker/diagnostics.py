@@ -1,0 +1,93 @@
+"""Diagnostics: the account and every order, with keys and addresses redacted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntry
+
+from .const import CONF_API_KEY, CONF_WALLET_ADDRESS
+from .coordinator import OrderCoordinator, OrderTrackerConfigEntry, jsonable
+
+TO_REDACT = {
+    CONF_API_KEY,
+    CONF_WALLET_ADDRESS,
+    # Addresses inside provider payloads identify the user's wallets.
+    "taker_address",
+    "maker_address",
+    "sender",
+    "recipient",
+    "funder",
+    "destination",
+    "source",
+    "walletAddress",
+    "userAddress",
+    "receiverAddress",
+    "destinationAddress",
+}
+
+
+def _order_diagnostics(coordinator: OrderCoordinator) -> dict[str, Any]:
+    snapshot = coordinator.data
+    interval = coordinator.update_interval
+    return {
+        "title": coordinator.title,
+        "provider": coordinator.spec.key,
+        "order_id": coordinator.reference.order_id,
+        "chain": coordinator.reference.chain,
+        "last_update_success": coordinator.last_update_success,
+        "last_exception": repr(coordinator.last_exception) if coordinator.last_exception else None,
+        "update_interval_seconds": interval.total_seconds() if interval else None,
+        "status_since": coordinator.status_since.isoformat() if coordinator.status_since else None,
+        "fetched_at": coordinator.fetched_at.isoformat() if coordinator.fetched_at else None,
+        "requests": coordinator.request_count,
+        "errors": coordinator.error_count,
+        "consecutive_failures": coordinator.consecutive_failures,
+        "snapshot": None
+        if snapshot is None
+        else {
+            "status": snapshot.status,
+            "stage": snapshot.stage.value,
+            "terminal": snapshot.terminal,
+            "raw": async_redact_data(jsonable(snapshot.raw), TO_REDACT),
+        },
+    }
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: OrderTrackerConfigEntry
+) -> dict[str, Any]:
+    """The account (redacted) and all its orders."""
+    data = entry.runtime_data
+    account = data.account
+    return {
+        "entry": {
+            "title": entry.title,
+            "data": async_redact_data(dict(entry.data), TO_REDACT),
+            "options": dict(entry.options),
+        },
+        "account": {
+            "provider": account.client.spec.key,
+            "base_url": account.client.base_url,
+            "requests": account.requests,
+            "errors": account.failures,
+            "rate_limit_pause_seconds": account.pause_remaining(),
+            "undocumented_statuses": sorted(account.reported_statuses),
+        },
+        "orders": {
+            subentry_id: _order_diagnostics(coordinator)
+            for subentry_id, coordinator in data.orders.items()
+        },
+    }
+
+
+async def async_get_device_diagnostics(
+    hass: HomeAssistant, entry: OrderTrackerConfigEntry, device: DeviceEntry
+) -> dict[str, Any]:
+    """One order's diagnostics."""
+    for coordinator in entry.runtime_data.orders.values():
+        if coordinator.device_identifier in device.identifiers:
+            return _order_diagnostics(coordinator)
+    return {}

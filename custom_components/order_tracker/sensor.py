@@ -1,0 +1,206 @@
+"""Sensors of an order: status, provider status, confirmations, deadline and diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .api import OrderSnapshot, ProviderSpec, Stage
+from .coordinator import OrderCoordinator, OrderTrackerConfigEntry
+from .entity import OrderEntity
+
+PARALLEL_UPDATES = 0
+
+type SensorValue = StateType | datetime | Decimal
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderSensorEntityDescription(SensorEntityDescription):
+    """How one sensor reads the snapshot, and which providers have it."""
+
+    value_fn: Callable[[OrderSnapshot], SensorValue]
+    exists_fn: Callable[[ProviderSpec], bool] = lambda spec: True
+
+
+def _attribute_value(value: Any) -> Any:
+    """Attributes must be JSON: Decimals become strings (exact), datetimes ISO text."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+STATUS = OrderSensorEntityDescription(
+    key="status",
+    translation_key="status",
+    device_class=SensorDeviceClass.ENUM,
+    options=[stage.value for stage in Stage],
+    value_fn=lambda snapshot: snapshot.stage.value,
+)
+PROVIDER_STATUS = OrderSensorEntityDescription(
+    key="provider_status",
+    device_class=SensorDeviceClass.ENUM,
+    value_fn=lambda snapshot: snapshot.status.lower(),
+)
+
+SENSORS: tuple[OrderSensorEntityDescription, ...] = (
+    OrderSensorEntityDescription(
+        key="confirmations",
+        translation_key="confirmations",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda snapshot: snapshot.confirmations,
+        exists_fn=lambda spec: spec.supports_confirmations,
+    ),
+    OrderSensorEntityDescription(
+        key="deadline",
+        translation_key="deadline",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda snapshot: snapshot.deadline,
+        exists_fn=lambda spec: spec.supports_deadline,
+    ),
+    OrderSensorEntityDescription(
+        key="eta",
+        translation_key="eta",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda snapshot: snapshot.eta,
+        exists_fn=lambda spec: spec.supports_eta,
+    ),
+    OrderSensorEntityDescription(
+        key="transaction",
+        translation_key="transaction",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda snapshot: snapshot.transaction_id,
+        exists_fn=lambda spec: "transaction_id" in spec.transaction_fields,
+    ),
+    OrderSensorEntityDescription(
+        key="channel",
+        translation_key="channel",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda snapshot: snapshot.channel_id,
+        exists_fn=lambda spec: "channel_id" in spec.transaction_fields,
+    ),
+    OrderSensorEntityDescription(
+        key="fill_transaction",
+        translation_key="fill_transaction",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda snapshot: snapshot.fill_transaction_id,
+        exists_fn=lambda spec: "fill_transaction_id" in spec.transaction_fields,
+    ),
+)
+
+
+def _amount_description(key: str, unit: str | None) -> OrderSensorEntityDescription:
+    return OrderSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        native_unit_of_measurement=unit,
+        value_fn=lambda snapshot: snapshot.amounts.get(key),
+    )
+
+
+def descriptions_for(spec: ProviderSpec) -> list[OrderSensorEntityDescription]:
+    """The sensors an order of this provider has (read from the provider's declarations)."""
+    return [
+        *(description for description in SENSORS if description.exists_fn(spec)),
+        *(_amount_description(field.key, field.unit) for field in spec.amount_fields),
+    ]
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: OrderTrackerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors of every order, now and whenever an order is added."""
+
+    def add_order(coordinator: OrderCoordinator) -> None:
+        entities: list[SensorEntity] = [
+            OrderStatusSensor(coordinator, STATUS),
+            ProviderStatusSensor(coordinator, PROVIDER_STATUS),
+        ]
+        entities.extend(
+            OrderSensor(coordinator, description)
+            for description in descriptions_for(coordinator.spec)
+        )
+        async_add_entities(entities, config_subentry_id=coordinator.subentry_id)
+
+    entry.runtime_data.entity_adders.append(add_order)
+    for coordinator in entry.runtime_data.orders.values():
+        add_order(coordinator)
+
+
+class OrderSensor(OrderEntity, SensorEntity):
+    """A value read from the order's snapshot."""
+
+    entity_description: OrderSensorEntityDescription
+
+    @property
+    def native_value(self) -> SensorValue:
+        """The described value of the latest snapshot."""
+        snapshot = self.coordinator.data
+        return None if snapshot is None else self.entity_description.value_fn(snapshot)
+
+
+class OrderStatusSensor(OrderSensor):
+    """The canonical stage, with the provider's own status and the order's details."""
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Provider status, ids and provider-specific details."""
+        snapshot = self.coordinator.data
+        if snapshot is None:
+            return None
+        attributes: dict[str, Any] = {
+            "provider_status": snapshot.status,
+            "provider": snapshot.provider,
+            "order_id": snapshot.order_id,
+        }
+        if snapshot.chain:
+            attributes["chain"] = snapshot.chain
+        if self.coordinator.status_since is not None:
+            attributes["status_since"] = self.coordinator.status_since.isoformat()
+        attributes.update(
+            (key, _attribute_value(value))
+            for key, value in snapshot.details.items()
+            if value is not None
+        )
+        return attributes
+
+
+class ProviderStatusSensor(OrderSensor):
+    """The provider's own status; undocumented values join the options as they appear."""
+
+    def __init__(
+        self, coordinator: OrderCoordinator, description: OrderSensorEntityDescription
+    ) -> None:
+        super().__init__(coordinator, description)
+        # One translation key per provider: each has its own status vocabulary.
+        self._attr_translation_key = f"{coordinator.spec.key}_status"
+        self._documented = coordinator.spec.status_options
+
+    @property
+    def options(self) -> list[str]:
+        """Documented statuses, then any undocumented ones seen on this account."""
+        options = list(self._documented)
+        seen = sorted(status.lower() for status in self.coordinator.account.reported_statuses)
+        current = self.native_value
+        for status in (*seen, current):
+            if isinstance(status, str) and status not in options:
+                options.append(status)
+        return options

@@ -1,0 +1,37 @@
+"""Helpers shared by the Home Assistant tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from homeassistant.core import HomeAssistant
+
+PROVIDER_TITLES = {"magma": "Magma", "mach": "Mach", "m0": "M0", "flux": "Flux"}
+
+
+async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add the entry and set it up, waiting for every background refresh."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float) -> None:
+    """Move Home Assistant's and the simulator's shared clock, firing what falls due."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def run_for(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float, step: float = 1.0
+) -> None:
+    """Let ``seconds`` pass in ``step``-second ticks, so every scheduled poll fires on time."""
+    elapsed = 0.0
+    while elapsed < seconds:
+        tick = min(step, seconds - elapsed)
+        await advance(hass, freezer, tick)
+        elapsed += tick

@@ -1,0 +1,145 @@
+"""Shared fixtures: Home Assistant harness settings and the provider simulator over loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime
+from typing import Any
+from unittest.mock import PropertyMock, patch
+
+from aiohttp.test_utils import TestServer
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.order_tracker.const import (
+    CONF_API_KEY,
+    CONF_BASE_URL,
+    CONF_CHAIN,
+    CONF_ORDER_ID,
+    CONF_PROVIDER,
+    DOMAIN,
+    SUBENTRY_TYPE_ORDER,
+)
+from homeassistant.config_entries import ConfigSubentryDataWithId
+from homeassistant.util import dt as dt_util
+
+from .simulator import (
+    DEFAULT_KEYS,
+    DEFAULT_START,
+    Provider,
+    SimClock,
+    Simulator,
+    base_urls,
+    create_app,
+)
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
+    """Load this repository's custom_components in every Home Assistant test."""
+    if "hass" in request.fixturenames:
+        request.getfixturevalue("enable_custom_integrations")
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots with Home Assistant's extension (ids and timestamps replaced)."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Enable every entity, including those disabled by default."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+class HassTimeClock(SimClock):
+    """The simulator's clock follows Home Assistant's (frozen) time: one clock for both."""
+
+    def now(self) -> datetime:
+        return dt_util.utcnow()
+
+
+@pytest.fixture
+def simulator(freezer: FrozenDateTimeFactory) -> Simulator:
+    """A simulator whose clock is the test's frozen time, starting at DEFAULT_START."""
+    freezer.move_to(DEFAULT_START)
+    return Simulator(HassTimeClock(), seed=1)
+
+
+@pytest.fixture
+async def sim_server(
+    socket_enabled: None, aiohttp_server: Callable[..., Any], simulator: Simulator
+) -> AsyncIterator[TestServer]:
+    """The simulator served on 127.0.0.1 (real loopback HTTP)."""
+    # No access log: aiohttp's log formatter trips over the frozen clock.
+    server: TestServer = await aiohttp_server(
+        create_app(simulator), host="127.0.0.1", access_log=None
+    )
+    yield server
+
+
+@pytest.fixture
+def sim_urls(sim_server: TestServer) -> dict[Provider, str]:
+    """Base URL per provider for the running simulator."""
+    return base_urls(f"http://127.0.0.1:{sim_server.port}")
+
+
+@pytest.fixture
+def make_entry(sim_urls: dict[Provider, str]) -> Callable[..., MockConfigEntry]:
+    """Build an account entry pointing at the simulator, with order subentries."""
+
+    def make(
+        provider: str,
+        orders: list[dict[str, Any]] | None = None,
+        *,
+        entry_id: str | None = None,
+        options: dict[str, Any] | None = None,
+        **data: Any,
+    ) -> MockConfigEntry:
+        entry_data: dict[str, Any] = {
+            CONF_PROVIDER: provider,
+            CONF_BASE_URL: sim_urls[Provider(provider)],
+        }
+        if key := DEFAULT_KEYS.get(Provider(provider)):
+            entry_data[CONF_API_KEY] = key
+        entry_data.update(data)
+        subentries = []
+        for index, order in enumerate(orders or []):
+            order_data = {CONF_ORDER_ID: order["order_id"]}
+            if order.get("chain"):
+                order_data[CONF_CHAIN] = order["chain"]
+            key = (
+                f"{order['chain']}_{order['order_id']}" if order.get("chain") else order["order_id"]
+            )
+            subentries.append(
+                ConfigSubentryDataWithId(
+                    data=order_data,
+                    subentry_id=order.get("subentry_id", f"sub_{provider}_{index}"),
+                    subentry_type=SUBENTRY_TYPE_ORDER,
+                    title=order.get(
+                        "title",
+                        f"{provider.capitalize() if provider != 'm0' else 'M0'} {order['order_id'][:8]}",
+                    ),
+                    unique_id=key,
+                )
+            )
+        return MockConfigEntry(
+            domain=DOMAIN,
+            title=provider,
+            data=entry_data,
+            options=options or {},
+            entry_id=entry_id or f"entry_{provider}",
+            unique_id=f"{provider}_test",
+            subentries_data=subentries,
+        )
+
+    return make

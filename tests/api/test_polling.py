@@ -66,11 +66,13 @@ def test_mach_phases() -> None:
     assert MachClient.poll_interval_for(snap(MachClient, "filled", age=30), NOW) == 15
     assert MachClient.poll_interval_for(snap(MachClient, "completed"), NOW) is None
     assert MachClient.poll_interval_for(snap(MachClient, "expired"), NOW) is None
-    # The first poll waits for the eta Mach announced.
+    # The first poll waits for the eta Mach announced, jitter or not.
     with_eta = snap(MachClient, "placed", eta=NOW + timedelta(seconds=40))
-    assert MachClient.poll_interval_for(with_eta, NOW) == 40
+    assert next_poll_delay(MachClient, with_eta, NOW) == 42
+    rng = random.Random(3)
+    assert all(next_poll_delay(MachClient, with_eta, NOW, rng=rng) == 42 for _ in range(50))
     passed_eta = snap(MachClient, "placed", eta=NOW - timedelta(seconds=4))
-    assert MachClient.poll_interval_for(passed_eta, NOW) == 5
+    assert next_poll_delay(MachClient, passed_eta, NOW) == 5
 
 
 def test_m0_phases() -> None:

@@ -160,15 +160,10 @@ class MachClient(ProviderClient):
     ) -> float | None:
         if snapshot.terminal:
             return None
-        interval = (
-            FAST_INTERVAL
-            if snapshot.status == PLACED and age(snapshot, now) < FAST_PHASE
-            else SLOW_INTERVAL
-        )
-        if snapshot.eta is not None:
-            # Mach tells how long the swap should take: nothing to see before then.
-            interval = max(interval, (snapshot.eta - now).total_seconds())
-        return interval
+        # A first poll at Mach's own eta is added by next_poll_delay.
+        if snapshot.status == PLACED and age(snapshot, now) < FAST_PHASE:
+            return FAST_INTERVAL
+        return SLOW_INTERVAL
 
     @classmethod
     @override

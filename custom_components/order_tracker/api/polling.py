@@ -39,6 +39,9 @@ def next_poll_delay(
     if change_at is not None and change_at > now:
         until_change = (change_at - now).total_seconds() + DEADLINE_MARGIN
         interval = min(interval, until_change)
+    if snapshot.eta is not None and snapshot.eta > now:
+        # The provider said when to expect completion: nothing to see before then.
+        interval = max(interval, (snapshot.eta - now).total_seconds() + DEADLINE_MARGIN)
     return max(interval, MIN_POLL_INTERVAL)
 
 

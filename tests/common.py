@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
-
 from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 PROVIDER_TITLES = {"magma": "Magma", "mach": "Mach", "m0": "M0", "flux": "Flux"}
 

@@ -9,6 +9,8 @@ from unittest.mock import PropertyMock, patch
 
 from aiohttp.test_utils import TestServer
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigSubentryDataWithId
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
@@ -23,8 +25,6 @@ from custom_components.order_tracker.const import (
     DOMAIN,
     SUBENTRY_TYPE_ORDER,
 )
-from homeassistant.config_entries import ConfigSubentryDataWithId
-from homeassistant.util import dt as dt_util
 
 from .simulator import (
     DEFAULT_KEYS,
@@ -84,7 +84,7 @@ async def sim_server(
     server: TestServer = await aiohttp_server(
         create_app(simulator), host="127.0.0.1", access_log=None
     )
-    yield server
+    return server
 
 
 @pytest.fixture

@@ -1,0 +1,229 @@
+"""Polling: intervals per phase, backoff, rate limits, failures and reauth."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import itertools
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.order_tracker.const import DOMAIN
+
+from .common import advance, run_for, setup_entry
+from .simulator import DEFAULT_KEYS, Provider, Simulator
+
+MAGMA_INTERVALS = {
+    "WAITING_FOR_SELLER_APPROVAL": 10,
+    "WAITING_FOR_BUYER_PAYMENT": 10,
+    "WAITING_FOR_CHANNEL_OPEN": 10,
+    "SELLER_SENT_TRANSACTION": 20,
+    "ON_CHAIN_CONFIRMATION": 20,
+    "SELLER_OPENED_CHANNEL": 20,
+    "WAITING_FOR_ON_CHAIN_CONFIRMATION": 45,
+    "VALID_CHANNEL_OPENING": 1800,
+}
+
+
+def status_entity(provider: str, order_id: str) -> str:
+    return f"sensor.{provider}_{order_id[:8].lower()}_status"
+
+
+async def test_magma_polls_at_the_phase_interval(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """The gap after each request matches the phase table (±10 % jitter, deadlines aside)."""
+    order = simulator.create_order("magma", "happy", lease_blocks=2)
+    entry = make_entry("magma", [{"order_id": order.order_id}])
+    await setup_entry(hass, entry)
+    coordinator = next(iter(entry.runtime_data.orders.values()))
+
+    polls: list[tuple[float, str]] = [(0.0, coordinator.data.status)]  # type: ignore[union-attr]
+    seen = 1
+    for second in range(1, 2190 + 3000):
+        await advance(hass, freezer, 1)
+        count = len(simulator.requests(order_id=order.order_id))
+        if count != seen:
+            assert count == seen + 1
+            seen = count
+            polls.append((float(second), coordinator.data.status))  # type: ignore[union-attr]
+
+    statuses = {status for _, status in polls}
+    assert statuses >= set(MAGMA_INTERVALS)
+    for (at, status), (next_at, _) in itertools.pairwise(polls):
+        expected = MAGMA_INTERVALS[status]
+        gap = next_at - at
+        # ±10 % jitter plus up to 1 s of tick granularity and the coordinator's stagger.
+        assert expected * 0.9 - 1 <= gap <= expected * 1.1 + 2, (status, gap)
+    assert coordinator.data.status == "CHANNEL_MONITORING_FINISHED"  # type: ignore[union-attr]
+    assert coordinator.update_interval is None
+
+
+async def test_deadline_pulls_the_next_poll_in(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """An M0 order is polled right after its fill deadline, not a minute later."""
+    order = simulator.create_order("m0", "never_filled", chain="Base", fill_window=150)
+    entry = make_entry("m0", [{"order_id": order.order_id, "chain": "Base"}])
+    await setup_entry(hass, entry)
+    entity_id = status_entity("m0", order.order_id)
+    await run_for(hass, freezer, 140)
+    assert hass.states.get(entity_id).state == "pending"
+    # The 60 s phase would poll around 180 s; the deadline (150 s) brings it to ~152 s.
+    await run_for(hass, freezer, 14)
+    assert hass.states.get(entity_id).state == "expired"
+    coordinator = next(iter(entry.runtime_data.orders.values()))
+    assert coordinator.update_interval is not None
+    assert 13 * 60 <= coordinator.update_interval.total_seconds() <= 17 * 60
+
+
+async def test_rate_limit_pauses_the_whole_account(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """A 429 on one order holds every order of the account until Retry-After has passed."""
+    first = simulator.create_order("flux", "custom")
+    second = simulator.create_order("flux", "custom")
+    entry = make_entry("flux", [{"order_id": first.order_id}, {"order_id": second.order_id}])
+    await setup_entry(hass, entry)
+    simulator.inject_fault("flux", "rate_limit", retry_after=120, order_id=first.order_id)
+    await run_for(hass, freezer, 8)
+    assert simulator.requests(order_id=first.order_id)[-1].status == 429
+    limited_at = len(simulator.requests(provider="flux"))
+    assert hass.states.get(status_entity("flux", first.order_id)).state == STATE_UNAVAILABLE
+    assert hass.states.get(status_entity("flux", second.order_id)).state == "pending"
+
+    await run_for(hass, freezer, 110, step=2)
+    assert len(simulator.requests(provider="flux")) == limited_at
+    assert hass.states.get(status_entity("flux", second.order_id)).state == "pending"
+
+    await run_for(hass, freezer, 30, step=1)
+    assert len(simulator.requests(order_id=first.order_id)) > 2
+    assert len(simulator.requests(provider="flux")) > limited_at
+    assert hass.states.get(status_entity("flux", first.order_id)).state == "pending"
+
+
+@pytest.mark.parametrize(
+    ("kind", "params"),
+    [
+        ("server_error", {"status": 503}),
+        ("server_error", {"status": 500}),
+        ("non_json", {}),
+        ("reset", {}),
+    ],
+)
+async def test_failures_make_only_that_order_unavailable(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+    kind: str,
+    params: dict[str, float],
+) -> None:
+    """It backs off 30 s, 60 s …, recovers by itself, and logs once each way."""
+    broken = simulator.create_order("magma", "custom")
+    healthy = simulator.create_order("magma", "custom")
+    entry = make_entry("magma", [{"order_id": broken.order_id}, {"order_id": healthy.order_id}])
+    await setup_entry(hass, entry)
+    simulator.inject_fault("magma", kind, count=3, order_id=broken.order_id, **params)
+    caplog.clear()
+
+    await run_for(hass, freezer, 12)
+    assert hass.states.get(status_entity("magma", broken.order_id)).state == STATE_UNAVAILABLE
+    assert hass.states.get(status_entity("magma", healthy.order_id)).state == "pending"
+    failed_at = len(simulator.requests(order_id=broken.order_id))
+    # Backoff: 30 s, then 60 s: no request in between.
+    await run_for(hass, freezer, 25, step=5)
+    assert len(simulator.requests(order_id=broken.order_id)) == failed_at
+    await run_for(hass, freezer, 30 + 60 + 120 + 10, step=5)
+    assert hass.states.get(status_entity("magma", broken.order_id)).state == "pending"
+
+    errors = [r for r in caplog.records if "Error fetching" in r.getMessage()]
+    recovered = [r for r in caplog.records if "recovered" in r.getMessage()]
+    assert len(errors) == 1
+    assert len(recovered) == 1
+    # Home Assistant adds the traceback at DEBUG only ("Full error:"); nothing above that.
+    assert not [r for r in caplog.records if r.exc_info and r.levelno >= logging.INFO]
+    assert DEFAULT_KEYS[Provider.MAGMA] not in caplog.text
+
+
+async def test_revoked_key_starts_one_reauth_and_stops_polling(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    orders = [simulator.create_order("magma", "custom") for _ in range(3)]
+    entry = make_entry("magma", [{"order_id": order.order_id} for order in orders])
+    await setup_entry(hass, entry)
+    simulator.revoke_key("magma", DEFAULT_KEYS[Provider.MAGMA])
+    await run_for(hass, freezer, 15)
+
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    stopped_at = len(simulator.requests(provider="magma"))
+    await run_for(hass, freezer, 600, step=30)
+    assert len(simulator.requests(provider="magma")) == stopped_at
+    assert DEFAULT_KEYS[Provider.MAGMA] not in caplog.text
+
+
+async def test_undocumented_status_is_shown_and_logged_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    order = simulator.create_order("magma", "custom")
+    entry = make_entry("magma", [{"order_id": order.order_id}])
+    await setup_entry(hass, entry)
+    simulator.mutate(order.order_id, set={"status": "SELLER_NEGOTIATING"})
+    await run_for(hass, freezer, 60, step=5)
+
+    provider_status = hass.states.get(f"sensor.magma_{order.order_id[:8]}_provider_status")
+    assert provider_status.state == "seller_negotiating"
+    assert "seller_negotiating" in provider_status.attributes["options"]
+    assert hass.states.get(status_entity("magma", order.order_id)).state == "in_progress"
+    warnings = [r for r in caplog.records if "undocumented status" in r.getMessage()]
+    assert len(warnings) == 1
+    assert warnings[0].levelno == logging.WARNING
+
+
+async def test_never_more_than_one_request_per_five_seconds(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """Refresh on demand (homeassistant.update_entity) still respects the 5 s floor."""
+    order = simulator.create_order("flux", "custom")
+    entry = make_entry("flux", [{"order_id": order.order_id}])
+    await setup_entry(hass, entry)
+    assert await async_setup_component(hass, "homeassistant", {})
+    entity_id = status_entity("flux", order.order_id)
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {"entity_id": entity_id}, blocking=True
+    )
+    coordinator = next(iter(entry.runtime_data.orders.values()))
+    for _ in range(5):
+        await coordinator.async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(simulator.requests(order_id=order.order_id)) == 1
+    await advance(hass, freezer, 5)
+    assert len(simulator.requests(order_id=order.order_id)) == 2

@@ -7,6 +7,7 @@ import asyncio
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import CLIENTS, AuthError, OrderTrackerError
@@ -98,6 +99,16 @@ async def async_remove_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry
     await OrderStore(hass, entry.entry_id).async_remove()
 
 
+def _rename_device(
+    hass: HomeAssistant, entry: OrderTrackerConfigEntry, coordinator: OrderCoordinator
+) -> None:
+    """The device is named after the subentry; a rename follows it (entity ids stay)."""
+    registry = dr.async_get(hass)
+    device = registry.async_get_device_by_identifier(coordinator.device_identifier, entry.entry_id)
+    if device is not None:
+        registry.async_update_device(device.id, name=coordinator.title)
+
+
 async def _async_entry_updated(hass: HomeAssistant, entry: OrderTrackerConfigEntry) -> None:
     """Account changes reload; order changes touch only the orders that came or went."""
     data = entry.runtime_data
@@ -119,6 +130,7 @@ async def _async_entry_updated(hass: HomeAssistant, entry: OrderTrackerConfigEnt
         if (existing := data.orders.get(subentry_id)) is not None:
             if existing.title != subentry.title:
                 existing.title = subentry.title
+                _rename_device(hass, entry, existing)
             continue
         coordinator = OrderCoordinator(hass, entry, subentry, data.account, data.store)
         data.orders[subentry_id] = coordinator

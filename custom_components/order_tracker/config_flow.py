@@ -181,7 +181,7 @@ class OrderTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data = {**entry.data, **_clean(user_input)}
             if not (errors := await _check_account(self.hass, provider, data)):
-                return self.async_update_and_abort(entry, data=data)
+                return self._async_save_account(entry, data)
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=_account_schema(spec, reauth=True),
@@ -200,7 +200,7 @@ class OrderTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data = {CONF_PROVIDER: provider, **_clean(user_input)}
             if not (errors := await _check_account(self.hass, provider, data)):
-                return self.async_update_and_abort(entry, data=data)
+                return self._async_save_account(entry, data)
         suggested = user_input if user_input is not None else dict(entry.data)
         return self.async_show_form(
             step_id="reconfigure",
@@ -208,6 +208,22 @@ class OrderTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders={"provider": spec.name},
         )
+
+    def _async_save_account(self, entry: ConfigEntry, data: dict[str, Any]) -> ConfigFlowResult:
+        """Save checked account settings; the unique id follows the key (or Mach's wallet).
+
+        A loaded account reloads through its update listener; one whose setup failed has
+        no listener, so it is reloaded here.
+        """
+        unique_id = account_unique_id(data[CONF_PROVIDER], data)
+        if any(
+            other.unique_id == unique_id and other.entry_id != entry.entry_id
+            for other in self._async_current_entries()
+        ):
+            return self.async_abort(reason="already_configured")
+        if entry.state is ConfigEntryState.LOADED:
+            return self.async_update_and_abort(entry, unique_id=unique_id, data=data)
+        return self.async_update_reload_and_abort(entry, unique_id=unique_id, data=data)
 
     @classmethod
     @callback

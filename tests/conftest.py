@@ -61,6 +61,9 @@ def entity_registry_enabled_by_default() -> Iterator[None]:
         yield
 
 
+TITLES = {"magma": "Magma", "mach": "Mach", "m0": "M0", "flux": "Flux"}
+
+
 class HassTimeClock(SimClock):
     """The simulator's clock follows Home Assistant's (frozen) time: one clock for both."""
 
@@ -125,10 +128,7 @@ def make_entry(sim_urls: dict[Provider, str]) -> Callable[..., MockConfigEntry]:
                     data=order_data,
                     subentry_id=order.get("subentry_id", f"sub_{provider}_{index}"),
                     subentry_type=SUBENTRY_TYPE_ORDER,
-                    title=order.get(
-                        "title",
-                        f"{provider.capitalize() if provider != 'm0' else 'M0'} {order['order_id'][:8]}",
-                    ),
+                    title=order.get("title", f"{TITLES[provider]} {order['order_id'][:8]}"),
                     unique_id=key,
                 )
             )

@@ -7,7 +7,6 @@ import hashlib
 from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import (
-    SOURCE_USER,
     ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
@@ -71,6 +70,11 @@ def account_unique_id(provider: str, data: Mapping[str, Any]) -> str:
     return f"{provider}_{wallet}"
 
 
+def _without_secrets(data: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Form values to show again: never the API key (it would travel back to the browser)."""
+    return {key: value for key, value in (data or {}).items() if key != CONF_API_KEY}
+
+
 def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
     """Strip text fields and drop empty optional ones."""
     cleaned: dict[str, Any] = {}
@@ -105,10 +109,14 @@ async def _check_account(
     return {}
 
 
-def _account_schema(spec: ProviderSpec, *, reauth: bool = False) -> vol.Schema:
+def _account_schema(
+    spec: ProviderSpec, *, reauth: bool = False, keep_key: bool = False
+) -> vol.Schema:
+    """The account form; with ``keep_key`` an empty key keeps the stored one."""
     fields: dict[vol.Marker, Any] = {}
     if spec.requires_api_key:
-        fields[vol.Required(CONF_API_KEY)] = _PASSWORD
+        marker = vol.Optional if keep_key else vol.Required
+        fields[marker(CONF_API_KEY)] = _PASSWORD
     if not reauth:
         fields[vol.Optional(CONF_BASE_URL)] = _URL
         if spec.supports_wallet:
@@ -161,7 +169,9 @@ class OrderTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
         return self.async_show_form(
             step_id="credentials",
-            data_schema=self.add_suggested_values_to_schema(_account_schema(spec), user_input),
+            data_schema=self.add_suggested_values_to_schema(
+                _account_schema(spec), _without_secrets(user_input)
+            ),
             errors=errors,
             description_placeholders={"provider": spec.name},
         )
@@ -199,12 +209,16 @@ class OrderTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {CONF_PROVIDER: provider, **_clean(user_input)}
+            if spec.requires_api_key and CONF_API_KEY not in data:
+                data[CONF_API_KEY] = entry.data[CONF_API_KEY]
             if not (errors := await _check_account(self.hass, provider, data)):
                 return self._async_save_account(entry, data)
         suggested = user_input if user_input is not None else dict(entry.data)
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(_account_schema(spec), suggested),
+            data_schema=self.add_suggested_values_to_schema(
+                _account_schema(spec, keep_key=True), _without_secrets(suggested)
+            ),
             errors=errors,
             description_placeholders={"provider": spec.name},
         )
@@ -266,6 +280,9 @@ async def fetch_order_for_tracking(
     except OrderTrackerError as err:
         LOGGER.debug("Fetching order %s failed: %s", reference.order_id, err)
         return None, "cannot_connect"
+    except Exception:  # noqa: BLE001 - a form error, with the traceback for the bug report
+        LOGGER.exception("Unexpected error while fetching order %s", reference.order_id)
+        return None, "unknown"
 
 
 class OrderSubentryFlowHandler(ConfigSubentryFlow):
@@ -342,7 +359,3 @@ class OrderSubentryFlowHandler(ConfigSubentryFlow):
             ),
             description_placeholders={"order_id": subentry.data[CONF_ORDER_ID]},
         )
-
-    @property
-    def _is_new(self) -> bool:
-        return self.source == SOURCE_USER

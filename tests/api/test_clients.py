@@ -485,3 +485,26 @@ async def test_connection_refused_is_unavailable(make_client: MakeClient) -> Non
     client = make_client("flux", base_url=f"http://127.0.0.1:{port}")
     with pytest.raises(ProviderUnavailableError, match="could not be reached"):
         await client.check_credentials()
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        ({"message": "Unauthorized token", "extensions": {"code": "UNAUTHORIZED"}}, AuthError),
+        ({"message": "Unauthorized token"}, AuthError),
+        ({"message": "Forbidden"}, NotFoundError),
+        (
+            {"message": "Invalid ID", "extensions": {"code": "BAD_USER_INPUT"}},
+            InvalidOrderReferenceError,
+        ),
+        ({"message": "Invalid ID"}, InvalidOrderReferenceError),
+        (
+            {"message": "boom", "extensions": {"code": "INTERNAL_SERVER_ERROR"}},
+            ProviderUnavailableError,
+        ),
+        ({"message": "Cannot query field"}, ProtocolError),
+        ("not an object", ProtocolError),
+    ],
+)
+def test_magma_graphql_error_mapping(error: object, expected: type[Exception]) -> None:
+    assert isinstance(MagmaClient._graphql_error([error]), expected)

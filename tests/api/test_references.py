@@ -48,7 +48,8 @@ def test_m0_reference() -> None:
 def test_flux_reference() -> None:
     assert FluxClient.validate_reference("intent_abc-123").order_id == "intent_abc-123"
     assert FluxClient.validate_reference("x" * 128).order_id == "x" * 128
-    for bad in [*BAD, "x" * 129, "intent.abc", " intent_abc"]:
+    assert FluxClient.validate_reference(" intent_abc\n").order_id == "intent_abc"
+    for bad in [*BAD, "x" * 129, "intent.abc", "intent abc"]:
         with pytest.raises(InvalidOrderReferenceError):
             FluxClient.validate_reference(bad)
 

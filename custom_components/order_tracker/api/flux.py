@@ -75,11 +75,12 @@ class FluxClient(ProviderClient):
     @classmethod
     @override
     def _validate_order_id(cls, order_id: str) -> str:
-        if not _INTENT_ID.fullmatch(order_id):
+        text = order_id.strip()
+        if not _INTENT_ID.fullmatch(text):
             raise InvalidOrderReferenceError(
                 "Flux order ids are intent ids: letters, digits, '_' and '-' (at most 128)"
             )
-        return order_id
+        return text
 
     @override
     async def fetch_order(self, reference: OrderReference) -> OrderSnapshot:

@@ -8,6 +8,7 @@ from typing import Any, override
 from .base import ProviderClient, validate_uuid
 from .errors import (
     AuthError,
+    InvalidOrderReferenceError,
     NotFoundError,
     ProtocolError,
     ProviderUnavailableError,
@@ -179,6 +180,8 @@ class MagmaClient(ProviderClient):
             return AuthError(f"Magma refused the API key: {message}")
         if code in ("NOT_FOUND", "FORBIDDEN") or "not found" in lowered or lowered == "forbidden":
             return NotFoundError(f"Magma does not show this order to this key: {message}")
+        if code == "BAD_USER_INPUT" or lowered == "invalid id":
+            return InvalidOrderReferenceError(f"Magma refused the order id: {message}")
         if code == "INTERNAL_SERVER_ERROR":
             return ProviderUnavailableError(f"Magma had an internal error: {message}")
         return ProtocolError(f"Magma answered with a GraphQL error (HTTP {http_status}): {message}")

@@ -1,0 +1,195 @@
+"""What every provider endpoint shares: the request log, API keys and injected faults."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+import contextlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import format_datetime
+import time
+from typing import Any
+
+from aiohttp import web
+
+from .documents import JsonObject
+from .faults import DOCUMENT_FAULTS, Fault, FaultKind
+from .orders import SimOrder
+from .providers import Provider, normalize_order_id
+from .simulator import RequestRecord, Simulator
+
+SIMULATOR_KEY = web.AppKey("simulator", Simulator)
+SHUTDOWN_KEY = web.AppKey("simulator_shutdown", asyncio.Event)
+
+type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class RequestInfo:
+    """What an endpoint knows about a request before handling it."""
+
+    order_id: str | None = None
+    operation: str | None = None
+
+
+@dataclass
+class ProviderCall:
+    """One provider request being answered: who asked, when (simulated), which faults apply."""
+
+    simulator: Simulator
+    provider: Provider
+    key: str | None
+    record: RequestRecord
+    # The simulated time the answer is computed at (set again after a slow fault's delay).
+    now: datetime
+    document_faults: list[Fault] = field(default_factory=list)
+
+    @property
+    def authorized(self) -> bool:
+        """Whether the request's API key is valid (always, at Mach)."""
+        return self.simulator.keys.is_valid(self.provider, self.key)
+
+    def owns(self, order: SimOrder) -> bool:
+        """Whether the request's key owns `order`."""
+        return order.owner_key == self.key
+
+    def serve(self, order: SimOrder) -> JsonObject:
+        """The order's document as served now, with this request's document faults applied."""
+        document = order.document(self.now)
+        for fault in self.document_faults:
+            if fault.order_id in {None, order.order_id}:
+                fault.apply_to_document(document)
+        return document
+
+
+type ProviderHandler = Callable[[web.Request, ProviderCall], Awaitable[web.StreamResponse]]
+type Describe = Callable[[web.Request], Awaitable[RequestInfo]]
+
+
+def request_key(provider: Provider, request: web.Request) -> str | None:
+    """The API key as the provider reads it (Magma: Bearer token; M0, Flux: x-api-key)."""
+    if provider is Provider.MAGMA:
+        authorization = request.headers.get("Authorization")
+        if authorization is None:
+            return None
+        scheme, _, token = authorization.partition(" ")
+        return token.strip() if scheme.lower() == "bearer" else authorization
+    if provider is Provider.MACH:
+        return None
+    return request.headers.get("x-api-key")
+
+
+async def _path_order_id(request: web.Request) -> RequestInfo:
+    return RequestInfo(order_id=request.match_info.get("order_id"))
+
+
+def provider_endpoint(
+    provider: Provider, handler: ProviderHandler, describe: Describe = _path_order_id
+) -> Handler:
+    """Wrap a provider handler with request logging, fault injection and a simulated Date."""
+
+    async def endpoint(request: web.Request) -> web.StreamResponse:
+        simulator = request.app[SIMULATOR_KEY]
+        info = await describe(request)
+        order_id = None if info.order_id is None else normalize_order_id(provider, info.order_id)
+        wall_time = time.monotonic()
+        record = RequestRecord(
+            provider=provider,
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            order_id=order_id,
+            key=request_key(provider, request),
+            operation=info.operation,
+            sim_time=simulator.now(),
+            wall_time=wall_time,
+        )
+        simulator.record_request(record)
+        call = ProviderCall(simulator, provider, record.key, record, record.sim_time)
+        fault = simulator.faults.take(
+            provider, order_id, method=request.method, path=request.path, wall_time=wall_time
+        )
+        response: web.StreamResponse | None = None
+        if fault is not None:
+            record.fault = fault.kind
+            response = await _apply_fault(request, call, fault)
+        if response is None:
+            call.now = simulator.now()
+            response = await handler(request, call)
+        if record.fault is not FaultKind.RESET:
+            record.status = response.status
+            response.headers["Date"] = format_datetime(call.now.replace(microsecond=0), usegmt=True)
+        return response
+
+    return endpoint
+
+
+async def _apply_fault(
+    request: web.Request, call: ProviderCall, fault: Fault
+) -> web.StreamResponse | None:
+    """The faulty response, or None to answer normally (after a delay or a revocation)."""
+    match fault.kind:
+        case FaultKind.RATE_LIMIT:
+            return _rate_limited(call, fault)
+        case FaultKind.SERVER_ERROR:
+            status = fault.params.status or 500
+            return web.Response(status=status, text=_REASONS.get(status, "Server Error"))
+        case FaultKind.SLOW:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(request.app[SHUTDOWN_KEY].wait(), fault.params.seconds)
+            return None
+        case FaultKind.RESET:
+            if request.transport is not None:
+                request.transport.close()
+            # Writing to the closed transport fails quietly inside aiohttp: no response at all.
+            return web.Response(status=500)
+        case FaultKind.NON_JSON:
+            return web.Response(text="<html>upstream error</html>", content_type="text/html")
+        case FaultKind.GRAPHQL_ERROR:
+            return web.json_response(
+                {
+                    "data": None,
+                    "errors": [
+                        {
+                            "message": "Internal server error",
+                            "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                        }
+                    ],
+                }
+            )
+        case FaultKind.REVOKED_KEY:
+            if call.key is not None:
+                call.simulator.revoke_key(call.provider, call.key)
+            return None
+        case _:
+            if fault.kind in DOCUMENT_FAULTS:
+                call.document_faults.append(fault)
+            return None
+
+
+_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+
+# 429 bodies in the shape each provider's stack would plausibly use; clients must not rely
+# on them (M0's gateway and Magma's edge answer in plain text).
+_RATE_LIMIT_BODIES: dict[Provider, Any] = {
+    Provider.MAGMA: "Too Many Requests",
+    Provider.MACH: {"detail": "Too Many Requests"},
+    Provider.M0: "Too Many Requests",
+    Provider.FLUX: {"error": "Too many requests"},
+}
+
+
+def _rate_limited(call: ProviderCall, fault: Fault) -> web.Response:
+    headers: dict[str, str] = {}
+    retry_after = fault.params.retry_after
+    if retry_after is not None:
+        if fault.params.http_date:
+            at = call.now.replace(microsecond=0) + timedelta(seconds=retry_after)
+            headers["Retry-After"] = format_datetime(at, usegmt=True)
+        else:
+            headers["Retry-After"] = str(retry_after)
+    body = _RATE_LIMIT_BODIES[call.provider]
+    if isinstance(body, str):
+        return web.Response(status=429, text=body, headers=headers)
+    return web.json_response(body, status=429, headers=headers)

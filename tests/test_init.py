@@ -278,7 +278,8 @@ async def test_events_on_transitions(
     make_entry: Callable[..., MockConfigEntry],
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    order = simulator.create_order("flux", "happy")
+    # Every phase outlasts the 5 s poll, so each transition is seen.
+    order = simulator.create_order("flux", "happy", complete_after=20)
     entry = make_entry("flux", [{"order_id": order.order_id, "title": "Kalshi BTC"}])
     await setup_entry(hass, entry)
     changed = async_capture_events(hass, EVENT_STATUS_CHANGED)

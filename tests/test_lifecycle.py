@@ -188,6 +188,8 @@ CASES = [
         "happy",
         run=60,
         step=1,
+        # Each phase outlasts the 5 s floor (±10 % jitter), so none can slip between polls.
+        params={"complete_after": 20},
         stages=["pending", "in_progress", "completed"],
         provider_statuses=["pending", "executing", "validated", "completed"],
         completed=["off", "on"],
@@ -198,6 +200,7 @@ CASES = [
         "failed",
         run=60,
         step=1,
+        params={"fail_after": 12},
         stages=["pending", "in_progress", "failed"],
         provider_statuses=["pending", "executing", "failed"],
         completed=["off"],

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
 
 from .api import CLIENTS, AuthError, OrderTrackerError
 from .const import (
@@ -26,8 +28,17 @@ from .coordinator import (
     OrderTrackerConfigEntry,
     OrderTrackerData,
 )
+from .services import async_setup_services
+from .tracking import async_start_discovery, async_start_retention
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions (once, not per account)."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry) -> bool:
@@ -56,15 +67,24 @@ async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry)
 
     store = OrderStore(hass, entry.entry_id)
     stored = await store.async_load()
+    account_device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={(DOMAIN, entry.entry_id)},
+        name=entry.title,
+        manufacturer=client.spec.name,
+        model="Account",
+        entry_type=dr.DeviceEntryType.SERVICE,
+    )
     data = OrderTrackerData(
         account=AccountState(client),
         store=store,
         settings=(dict(entry.data), dict(entry.options)),
+        account_device_id=account_device.id,
     )
     entry.runtime_data = data
 
-    fresh: list[OrderCoordinator] = []
     restored: list[OrderCoordinator] = []
+    fresh: list[OrderCoordinator] = []
     for subentry in entry.get_subentries_of_type(SUBENTRY_TYPE_ORDER):
         coordinator = OrderCoordinator(hass, entry, subentry, data.account, store)
         data.orders[subentry.subentry_id] = coordinator
@@ -72,19 +92,23 @@ async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry)
             restored.append(coordinator)
         else:
             fresh.append(coordinator)
-    # Restored in-flight orders resume with their first requests spread out; terminal
-    # ones get no interval at all and make no request.
+    # Restored orders show their stored state at once and resume with their first requests
+    # spread out; terminal ones make no request at all.
     for index, coordinator in enumerate(restored):
         coordinator.schedule_first_poll(1 + RESTORE_SPREAD_SECONDS * index / len(restored))
-    # Orders never fetched before (none stored) are fetched now, together; a failure only
-    # makes that order unavailable.
+    # Orders never fetched before (nothing stored) are fetched now, within the account's
+    # request budget; a failure only makes that order unavailable.
     await asyncio.gather(*(coordinator.async_refresh() for coordinator in fresh))
     for coordinator in fresh:
         if isinstance(coordinator.last_exception, ConfigEntryAuthFailed):
             raise coordinator.last_exception
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    for coordinator in data.orders.values():
+        coordinator.entities_ready.set()
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    async_start_discovery(hass, entry)
+    async_start_retention(hass, entry)
     return True
 
 
@@ -97,6 +121,26 @@ async def async_unload_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry
 async def async_remove_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry) -> None:
     """Delete the stored snapshots of a removed account."""
     await OrderStore(hass, entry.entry_id).async_remove()
+
+
+async def async_ensure_order(
+    hass: HomeAssistant, entry: OrderTrackerConfigEntry, subentry: ConfigSubentry
+) -> OrderCoordinator:
+    """The order's coordinator, with its entities added; created on first call."""
+    data = entry.runtime_data
+    if (existing := data.orders.get(subentry.subentry_id)) is not None:
+        await existing.entities_ready.wait()
+        return existing
+    coordinator = OrderCoordinator(hass, entry, subentry, data.account, data.store)
+    data.orders[subentry.subentry_id] = coordinator
+    if (snapshot := data.prefetched.pop(coordinator.reference.key, None)) is not None:
+        coordinator.set_prefetched(snapshot)
+    else:
+        await coordinator.async_refresh()
+    await asyncio.gather(*(add_entities(coordinator) for add_entities in data.entity_adders))
+    coordinator.entities_ready.set()
+    data.async_orders_changed()
+    return coordinator
 
 
 def _rename_device(
@@ -124,19 +168,14 @@ async def _async_entry_updated(hass: HomeAssistant, entry: OrderTrackerConfigEnt
         # The registries already dropped its device and entities.
         coordinator = data.orders.pop(subentry_id)
         await coordinator.async_shutdown()
-        data.store.async_forget(subentry_id)
+        coordinator.async_remove_issues()
+        data.store.async_forget(subentry_id, coordinator.reference.key)
+        data.async_orders_changed()
 
     for subentry_id, subentry in current.items():
-        if (existing := data.orders.get(subentry_id)) is not None:
-            if existing.title != subentry.title:
-                existing.title = subentry.title
-                _rename_device(hass, entry, existing)
-            continue
-        coordinator = OrderCoordinator(hass, entry, subentry, data.account, data.store)
-        data.orders[subentry_id] = coordinator
-        if (snapshot := data.prefetched.pop(coordinator.reference.key, None)) is not None:
-            coordinator.set_prefetched(snapshot)
-        else:
-            await coordinator.async_refresh()
-        for add_entities in data.entity_adders:
-            add_entities(coordinator)
+        existing = data.orders.get(subentry_id)
+        if existing is None:
+            await async_ensure_order(hass, entry, subentry)
+        elif existing.title != subentry.title:
+            existing.title = subentry.title
+            _rename_device(hass, entry, existing)

@@ -11,6 +11,7 @@ from homeassistant.components.binary_sensor import (
 )
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_platform
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import OrderSnapshot
@@ -48,16 +49,19 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors of every order, now and whenever an order is added."""
+    platform = entity_platform.async_get_current_platform()
 
-    def add_order(coordinator: OrderCoordinator) -> None:
-        async_add_entities(
-            [OrderBinarySensor(coordinator, description) for description in BINARY_SENSORS],
-            config_subentry_id=coordinator.subentry_id,
+    def entities(coordinator: OrderCoordinator) -> list[OrderBinarySensor]:
+        return [OrderBinarySensor(coordinator, description) for description in BINARY_SENSORS]
+
+    async def add_order(coordinator: OrderCoordinator) -> None:
+        await platform.async_add_entities(
+            entities(coordinator), config_subentry_id=coordinator.subentry_id
         )
 
     entry.runtime_data.entity_adders.append(add_order)
     for coordinator in entry.runtime_data.orders.values():
-        add_order(coordinator)
+        async_add_entities(entities(coordinator), config_subentry_id=coordinator.subentry_id)
 
 
 class OrderBinarySensor(OrderEntity, BinarySensorEntity):

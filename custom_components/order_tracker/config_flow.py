@@ -12,11 +12,16 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
+    OptionsFlow,
     SubentryFlowResult,
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -39,17 +44,21 @@ from .api import (
 )
 from .const import (
     CONF_API_KEY,
+    CONF_AUTO_TRACK,
     CONF_BASE_URL,
     CONF_CHAIN,
     CONF_NAME,
     CONF_ORDER_ID,
     CONF_PROVIDER,
+    CONF_RETENTION_DAYS,
     CONF_WALLET_ADDRESS,
+    DEFAULT_RETENTION_DAYS,
     DOMAIN,
     LOGGER,
     SUBENTRY_TYPE_ORDER,
 )
 from .coordinator import OrderTrackerConfigEntry
+from .tracking import default_order_title, order_is_tracked
 
 if TYPE_CHECKING:
     # Home Assistant >= 2026.6 serves voluptuous from probatio: type against what runs.
@@ -239,6 +248,13 @@ class OrderTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_update_and_abort(entry, unique_id=unique_id, data=data)
         return self.async_update_reload_and_abort(entry, unique_id=unique_id, data=data)
 
+    @staticmethod
+    @callback
+    @override
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Auto-tracking and retention."""
+        return OrderTrackerOptionsFlow()
+
     @classmethod
     @callback
     @override
@@ -249,20 +265,54 @@ class OrderTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
         return {SUBENTRY_TYPE_ORDER: OrderSubentryFlowHandler}
 
 
-def default_order_title(spec: ProviderSpec, reference: OrderReference) -> str:
-    """``"<Provider> <first 8 characters of the id>"``."""
-    return f"{spec.name} {reference.order_id[:8]}"
+class OrderTrackerOptionsFlow(OptionsFlow):
+    """Account options: auto-tracking (off by default) and retention (0 = keep forever)."""
 
-
-def order_is_tracked(hass: HomeAssistant, provider: str, reference: OrderReference) -> bool:
-    """Whether any account of this provider already tracks the order."""
-    for entry in hass.config_entries.async_entries(DOMAIN):
-        if entry.data.get(CONF_PROVIDER) != provider:
-            continue
-        for subentry in entry.get_subentries_of_type(SUBENTRY_TYPE_ORDER):
-            if subentry.unique_id == reference.key:
-                return True
-    return False
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """One form for both options."""
+        entry = self.config_entry
+        spec = CLIENTS[entry.data[CONF_PROVIDER]].spec
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            options = {
+                CONF_AUTO_TRACK: bool(user_input.get(CONF_AUTO_TRACK, False)),
+                CONF_RETENTION_DAYS: int(user_input.get(CONF_RETENTION_DAYS, 0)),
+            }
+            if (
+                options[CONF_AUTO_TRACK]
+                and not spec.lists_by_account
+                and not entry.data.get(CONF_WALLET_ADDRESS)
+            ):
+                # Mach and M0 can only list orders by address.
+                errors[CONF_AUTO_TRACK] = "wallet_required"
+            else:
+                return self.async_create_entry(data=options)
+        current = user_input or entry.options
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_AUTO_TRACK, default=bool(current.get(CONF_AUTO_TRACK, False))
+                ): BooleanSelector(),
+                vol.Required(
+                    CONF_RETENTION_DAYS,
+                    default=int(current.get(CONF_RETENTION_DAYS, DEFAULT_RETENTION_DAYS)),
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=0,
+                        max=3650,
+                        step=1,
+                        mode=NumberSelectorMode.BOX,
+                        unit_of_measurement="days",
+                    )
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={"provider": spec.name},
+        )
 
 
 async def fetch_order_for_tracking(

@@ -32,3 +32,22 @@ RESTORE_SPREAD_SECONDS: Final = 10.0
 EVENT_STATUS_CHANGED: Final = "order_tracker_status_changed"
 EVENT_ORDER_COMPLETED: Final = "order_tracker_order_completed"
 EVENT_ORDER_FAILED: Final = "order_tracker_order_failed"
+
+DEFAULT_RETENTION_DAYS: Final = 0
+"""0 keeps finished orders forever."""
+
+DISCOVERY_INTERVAL_SECONDS: Final = 5 * 60
+"""Auto-tracking looks at the provider's order list every 5 minutes."""
+DISCOVERY_FIRST_DELAY_SECONDS: Final = 10
+RETENTION_CHECK_INTERVAL_SECONDS: Final = 60 * 60
+
+BUDGET_RATE: Final = 1.0
+"""Requests per second one account may send, all its orders together."""
+BUDGET_BURST: Final = 5
+
+REPAIR_AFTER_SECONDS: Final = 30 * 60
+"""An order missing (or overdue) this long gets a repair issue."""
+
+SERVICE_TRACK_ORDER: Final = "track_order"
+SERVICE_UNTRACK_ORDER: Final = "untrack_order"
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 import random
 from time import monotonic
-from typing import Any, override
+from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -28,10 +29,13 @@ from .api import (
     ProtocolError,
     ProviderClient,
     RateLimitedError,
+    RequestBudget,
     error_backoff,
     next_poll_delay,
 )
 from .const import (
+    BUDGET_BURST,
+    BUDGET_RATE,
     CONF_CHAIN,
     CONF_ORDER_ID,
     DOMAIN,
@@ -39,11 +43,15 @@ from .const import (
     EVENT_ORDER_FAILED,
     EVENT_STATUS_CHANGED,
     LOGGER,
+    REPAIR_AFTER_SECONDS,
     STORAGE_VERSION,
 )
 
+if TYPE_CHECKING:
+    from .tracking import Discovery
+
 type OrderTrackerConfigEntry = ConfigEntry[OrderTrackerData]
-type EntityAdder = Callable[[OrderCoordinator], None]
+type EntityAdder = Callable[[OrderCoordinator], Awaitable[None]]
 
 
 # -- persistence ---------------------------------------------------------------------------
@@ -97,6 +105,8 @@ class OrderStore:
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}")
         self._orders: dict[str, StoredOrder] = {}
+        self.untracked: set[str] = set()
+        """Order keys the user stopped tracking: auto-tracking never adds them again."""
 
     async def async_load(self) -> dict[str, StoredOrder]:
         """Load what was stored, skipping damaged entries."""
@@ -106,6 +116,9 @@ class OrderStore:
             for subentry_id, stored in orders.items():
                 if isinstance(stored, Mapping) and (order := StoredOrder.from_dict(stored)):
                     self._orders[subentry_id] = order
+        untracked = data.get("untracked")
+        if isinstance(untracked, list):
+            self.untracked.update(key for key in untracked if isinstance(key, str))
         return dict(self._orders)
 
     @callback
@@ -115,10 +128,11 @@ class OrderStore:
         self._store.async_delay_save(self._data, self.SAVE_DELAY)
 
     @callback
-    def async_forget(self, subentry_id: str) -> None:
-        """Drop an order that is no longer tracked."""
-        if self._orders.pop(subentry_id, None) is not None:
-            self._store.async_delay_save(self._data, self.SAVE_DELAY)
+    def async_forget(self, subentry_id: str, order_key: str) -> None:
+        """Drop an order that is no longer tracked, and remember not to add it back."""
+        self._orders.pop(subentry_id, None)
+        self.untracked.add(order_key)
+        self._store.async_delay_save(self._data, self.SAVE_DELAY)
 
     async def async_flush(self) -> None:
         """Write now (on unload)."""
@@ -129,17 +143,21 @@ class OrderStore:
         await self._store.async_remove()
 
     def _data(self) -> dict[str, Any]:
-        return {"orders": {key: order.as_dict() for key, order in self._orders.items()}}
+        return {
+            "orders": {key: order.as_dict() for key, order in self._orders.items()},
+            "untracked": sorted(self.untracked),
+        }
 
 
 # -- account -------------------------------------------------------------------------------
 
 
 class AccountState:
-    """What the orders of one account share: the client and a rate-limit pause."""
+    """What the orders of one account share: the client, a request budget, a rate-limit pause."""
 
-    def __init__(self, client: ProviderClient) -> None:
+    def __init__(self, client: ProviderClient, budget: RequestBudget | None = None) -> None:
         self.client = client
+        self.budget = budget or RequestBudget(BUDGET_RATE, BUDGET_BURST)
         self.paused_until: float | None = None
         """Monotonic time before which no order of this account may send a request."""
         self.reported_statuses: set[str] = set()
@@ -175,6 +193,17 @@ class OrderTrackerData:
     """Snapshots fetched by the subentry flow, so adding an order costs no second request."""
     settings: tuple[Mapping[str, Any], Mapping[str, Any]] = ({}, {})
     """Entry data and options at setup: a change there reloads, a subentry change does not."""
+    account_device_id: str | None = None
+    discovery: Discovery | None = None
+    """The auto-tracking runner, when the account's option is on."""
+    change_listeners: list[Callable[[], None]] = field(default_factory=list)
+    """Called when an order's state changes or orders come and go (the summary sensor)."""
+
+    @callback
+    def async_orders_changed(self) -> None:
+        """Tell whoever summarises the account that something changed."""
+        for listener in list(self.change_listeners):
+            listener()
 
 
 # -- the per-order coordinator ---------------------------------------------------------------
@@ -218,6 +247,9 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         self.request_count = 0
         self.not_found_since: datetime | None = None
         self._last_request: float | None = None
+        self._slot: float | None = None
+        """Monotonic time of this order's booked slot in the account's request budget."""
+        self.entities_ready = asyncio.Event()
 
     @property
     def device_identifier(self) -> tuple[str, str]:
@@ -273,7 +305,7 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
     # -- polling -----------------------------------------------------------------------------
 
     @override
-    async def _async_update_data(self) -> OrderSnapshot:
+    async def _async_update_data(self) -> OrderSnapshot | None:
         if (remaining := self.account.pause_remaining()) is not None:
             # The account is rate limited: wait for the pause, keep what we know.
             self.update_interval = timedelta(seconds=remaining + self._rng.uniform(0, 5))
@@ -291,6 +323,10 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             and monotonic() - self._last_request < MIN_POLL_INTERVAL
         ):
             # Never more than one request per 5 s per order, however refreshes are requested.
+            return self.data
+        if (wait := self._wait_for_budget()) is not None:
+            # The account's budget is spent for now: come back at the booked slot.
+            self.update_interval = timedelta(seconds=wait)
             return self.data
 
         self._last_request = monotonic()
@@ -316,8 +352,7 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             ) from err
         except NotFoundError as err:
             self._failed()
-            if self.not_found_since is None:
-                self.not_found_since = dt_util.utcnow()
+            self._not_found()
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="order_not_found",
@@ -339,8 +374,86 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             ) from err
 
         self.consecutive_failures = 0
-        self.not_found_since = None
+        if self.not_found_since is not None:
+            self.not_found_since = None
+            ir.async_delete_issue(self.hass, DOMAIN, self.not_found_issue_id)
         return self._accept(snapshot, dt_util.utcnow())
+
+    def _wait_for_budget(self) -> float | None:
+        """None when this request may go now; else seconds until its booked slot."""
+        now = monotonic()
+        if self._slot is None:
+            delay = self.account.budget.reserve()
+            if delay <= 0:
+                return None
+            self._slot = now + delay
+            return delay
+        if now < self._slot - 0.05:
+            return self._slot - now
+        self._slot = None
+        return None
+
+    @property
+    def not_found_issue_id(self) -> str:
+        """Repair issue raised when the provider keeps not knowing the order."""
+        return f"order_not_found_{self.subentry_id}"
+
+    @property
+    def overdue_issue_id(self) -> str:
+        """Repair issue raised when an order is still in flight long past its deadline."""
+        return f"order_overdue_{self.subentry_id}"
+
+    def _not_found(self) -> None:
+        now = dt_util.utcnow()
+        if self.not_found_since is None:
+            self.not_found_since = now
+        if (now - self.not_found_since).total_seconds() >= REPAIR_AFTER_SECONDS:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                self.not_found_issue_id,
+                is_fixable=True,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="order_not_found",
+                translation_placeholders={
+                    "name": self.title,
+                    "provider": self.spec.name,
+                    "order_id": self.reference.order_id,
+                },
+                data={"entry_id": self.config_entry.entry_id, "subentry_id": self.subentry_id},
+            )
+
+    def _check_overdue(self, snapshot: OrderSnapshot, now: datetime) -> None:
+        deadline = snapshot.deadline
+        overdue = (
+            not snapshot.terminal
+            and deadline is not None
+            and (now - deadline).total_seconds() >= REPAIR_AFTER_SECONDS
+        )
+        if not overdue:
+            ir.async_delete_issue(self.hass, DOMAIN, self.overdue_issue_id)
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self.overdue_issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="order_overdue",
+            translation_placeholders={
+                "name": self.title,
+                "provider": self.spec.name,
+                "status": snapshot.status,
+                "deadline": deadline.isoformat() if deadline else "",
+            },
+            learn_more_url=self.client.order_url(snapshot),
+        )
+
+    @callback
+    def async_remove_issues(self) -> None:
+        """Drop this order's repair issues (it is no longer tracked)."""
+        ir.async_delete_issue(self.hass, DOMAIN, self.not_found_issue_id)
+        ir.async_delete_issue(self.hass, DOMAIN, self.overdue_issue_id)
 
     def _failed(self, retry_after: float | None = None) -> float:
         """Count a failure and back off: 30 s doubling to 15 min, or Retry-After."""
@@ -368,7 +481,11 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             type(self.client), snapshot, now, status_since=self.status_since, rng=self._rng
         )
         self.update_interval = None if delay is None else timedelta(seconds=delay)
+        self._check_overdue(snapshot, now)
+        changed = previous is None or previous != snapshot
         self.data = snapshot
+        if changed:
+            self.config_entry.runtime_data.async_orders_changed()
         return snapshot
 
     def _report_undocumented(self, snapshot: OrderSnapshot) -> None:

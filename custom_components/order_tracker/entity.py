@@ -28,6 +28,8 @@ class OrderEntity(CoordinatorEntity[OrderCoordinator]):
             entry_type=DeviceEntryType.SERVICE,
             configuration_url=coordinator.client.order_url(snapshot) if snapshot else None,
         )
+        if account_device_id := coordinator.config_entry.runtime_data.account_device_id:
+            self._attr_device_info["via_device_id"] = account_device_id
 
     @property
     def available(self) -> bool:

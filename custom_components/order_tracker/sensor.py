@@ -16,10 +16,13 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_platform
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .api import OrderSnapshot, ProviderSpec, Stage
+from .const import DOMAIN
 from .coordinator import OrderCoordinator, OrderTrackerConfigEntry
 from .entity import OrderEntity
 
@@ -128,21 +131,27 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors of every order, now and whenever an order is added."""
+    platform = entity_platform.async_get_current_platform()
 
-    def add_order(coordinator: OrderCoordinator) -> None:
-        entities: list[SensorEntity] = [
+    def entities(coordinator: OrderCoordinator) -> list[SensorEntity]:
+        return [
             OrderStatusSensor(coordinator, STATUS),
             ProviderStatusSensor(coordinator, PROVIDER_STATUS),
+            *(
+                OrderSensor(coordinator, description)
+                for description in descriptions_for(coordinator.spec)
+            ),
         ]
-        entities.extend(
-            OrderSensor(coordinator, description)
-            for description in descriptions_for(coordinator.spec)
+
+    async def add_order(coordinator: OrderCoordinator) -> None:
+        await platform.async_add_entities(
+            entities(coordinator), config_subentry_id=coordinator.subentry_id
         )
-        async_add_entities(entities, config_subentry_id=coordinator.subentry_id)
 
     entry.runtime_data.entity_adders.append(add_order)
+    async_add_entities([OrdersInProgressSensor(entry)])
     for coordinator in entry.runtime_data.orders.values():
-        add_order(coordinator)
+        async_add_entities(entities(coordinator), config_subentry_id=coordinator.subentry_id)
 
 
 class OrderSensor(OrderEntity, SensorEntity):
@@ -204,3 +213,39 @@ class ProviderStatusSensor(OrderSensor):
             if isinstance(status, str) and status not in options:
                 options.append(status)
         return options
+
+
+class OrdersInProgressSensor(SensorEntity):
+    """How many tracked orders of the account are not finished yet (on the account device)."""
+
+    _attr_has_entity_name = True
+    _attr_translation_key = "orders_in_progress"
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    _attr_should_poll = False
+
+    def __init__(self, entry: OrderTrackerConfigEntry) -> None:
+        self._entry = entry
+        spec = entry.runtime_data.account.client.spec
+        self._attr_unique_id = f"{entry.entry_id}_orders_in_progress"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, entry.entry_id)},
+            name=entry.title,
+            manufacturer=spec.name,
+            model="Account",
+            entry_type=DeviceEntryType.SERVICE,
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Follow every order of the account, including those added later."""
+        listeners = self._entry.runtime_data.change_listeners
+        listeners.append(self.async_write_ha_state)
+        self.async_on_remove(lambda: listeners.remove(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> int:
+        """Tracked orders that are known and not terminal."""
+        return sum(
+            1
+            for coordinator in self._entry.runtime_data.orders.values()
+            if coordinator.data is not None and not coordinator.data.terminal
+        )

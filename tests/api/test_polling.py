@@ -174,3 +174,28 @@ def test_jitter_stays_within_ten_percent_and_above_floor() -> None:
 )
 def test_error_backoff(failures: int, retry_after: float | None, delay: float) -> None:
     assert error_backoff(failures, retry_after) == delay
+
+
+def test_request_budget_allows_a_burst_then_one_per_second() -> None:
+    from custom_components.order_tracker.api import RequestBudget
+
+    now = [100.0]
+    budget = RequestBudget(rate=1.0, burst=5, clock=lambda: now[0])
+    delays = [budget.reserve() for _ in range(8)]
+    assert delays == [0, 0, 0, 0, 0, 1, 2, 3]
+    now[0] += 10  # the bucket refills
+    assert [budget.reserve() for _ in range(6)] == [0, 0, 0, 0, 0, 1]
+    with pytest.raises(ValueError):
+        RequestBudget(rate=0)
+
+
+def test_request_budget_rate_over_any_window() -> None:
+    """Taking slots as they come, no 1 s window ever holds more than the burst."""
+    from custom_components.order_tracker.api import RequestBudget
+
+    budget = RequestBudget(rate=2.0, burst=3, clock=lambda: 0.0)
+    slots = sorted(budget.reserve() for _ in range(40))
+    for index, start in enumerate(slots):
+        in_window = [s for s in slots[index:] if s < start + 1.0]
+        assert len(in_window) <= 3 + 2
+    assert slots[-1] == pytest.approx((40 - 3) / 2.0)

@@ -30,7 +30,7 @@ from .models import (
     ProviderSpec,
     Stage,
 )
-from .polling import MIN_POLL_INTERVAL, error_backoff, next_poll_delay
+from .polling import MIN_POLL_INTERVAL, RequestBudget, error_backoff, next_poll_delay
 
 CLIENTS: dict[str, type[ProviderClient]] = {
     client.spec.key: client for client in (MagmaClient, MachClient, M0Client, FluxClient)
@@ -58,6 +58,7 @@ __all__ = [
     "ProviderSpec",
     "ProviderUnavailableError",
     "RateLimitedError",
+    "RequestBudget",
     "Stage",
     "error_backoff",
     "next_poll_delay",

@@ -58,6 +58,7 @@ SPEC = ProviderSpec(
     stage_map=STAGE_MAP,
     terminal_statuses=TERMINAL,
     supports_wallet=True,
+    lists_by_account=True,
     amount_fields=(AmountField("base_quantity", None), AmountField("quote_quantity", "USD")),
     transaction_fields=("transaction_id",),
 )

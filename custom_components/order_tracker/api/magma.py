@@ -116,6 +116,7 @@ SPEC = ProviderSpec(
     terminal_statuses=TERMINAL,
     supports_confirmations=True,
     supports_deadline=True,
+    lists_by_account=True,
     amount_fields=(AmountField("amount", "sat"), AmountField("fee", "sat")),
     transaction_fields=("transaction_id", "channel_id"),
 )

@@ -126,6 +126,8 @@ class ProviderSpec:
     supports_eta: bool = False
     supports_wallet: bool = False
     """Whether orders can be listed by a wallet / sender address."""
+    lists_by_account: bool = False
+    """Whether the account's orders can be listed without a wallet (by the key)."""
     chains: tuple[str, ...] = ()
     """Chain names an order reference needs (M0); empty when there is no chain."""
     amount_fields: tuple[AmountField, ...] = ()

@@ -5,8 +5,10 @@ Pure functions, so the coordinator and the benchmarks run exactly the same sched
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 import random
+import time
 
 from .base import ProviderClient
 from .models import OrderSnapshot
@@ -52,3 +54,33 @@ def error_backoff(consecutive_failures: int, retry_after: float | None = None) -
     if retry_after is not None:
         delay = max(delay, retry_after)
     return max(delay, MIN_POLL_INTERVAL)
+
+
+class RequestBudget:
+    """A per-account request budget: ``rate`` requests per second, bursts of ``burst``.
+
+    Reservation-based (GCRA): :meth:`reserve` books the next free slot and says how long until
+    it. Nobody sleeps on it; a caller that gets a delay schedules itself for then, so fifty
+    orders starting together are spread out instead of sent at once.
+    """
+
+    def __init__(
+        self, rate: float = 1.0, burst: int = 5, clock: Callable[[], float] | None = None
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        self.rate = rate
+        self.burst = burst
+        # Looked up at each call, so a patched clock (tests, benchmarks) is honoured.
+        self._clock = clock or (lambda: time.monotonic())
+        self._interval = 1.0 / rate
+        self._tolerance = (burst - 1) * self._interval
+        self._next_free = self._clock()
+
+    def reserve(self) -> float:
+        """Book a slot: 0 when the request may go now, else the seconds until its slot."""
+        now = self._clock()
+        start = max(self._next_free, now)
+        delay = max(0.0, start - self._tolerance - now)
+        self._next_free = start + self._interval
+        return delay

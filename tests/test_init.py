@@ -307,3 +307,45 @@ async def test_events_on_transitions(
     }
     await advance(hass, freezer, 3600)
     assert len(completed) == 1
+
+
+async def test_automation_runs_once_across_a_restart(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """An automation on order_tracker_order_completed fires once, restart or not."""
+    from homeassistant.setup import async_setup_component
+    from pytest_homeassistant_custom_component.common import async_mock_service
+
+    calls = async_mock_service(hass, "test", "notify")
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "trigger": {"platform": "event", "event_type": EVENT_ORDER_COMPLETED},
+                "action": {
+                    "service": "test.notify",
+                    "data": {"order": "{{ trigger.event.data.order_id }}"},
+                },
+            }
+        },
+    )
+    order = simulator.create_order("mach", "happy", fill_after=40, complete_after=70)
+    entry = make_entry("mach", [{"order_id": order.order_id}])
+    await setup_entry(hass, entry)
+    await run_for(hass, freezer, 30)
+    assert hass.states.get(entity("mach", order.order_id)).state == "pending"
+
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await run_for(hass, freezer, 60)
+    assert hass.states.get(entity("mach", order.order_id)).state == "completed"
+    assert [call.data["order"] for call in calls] == [order.order_id]
+
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await run_for(hass, freezer, 60)
+    assert len(calls) == 1

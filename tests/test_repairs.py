@@ -1,0 +1,139 @@
+"""Repair issues: orders that disappear, orders long past their deadline; and the logbook."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.repairs import repairs_flow_manager
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.order_tracker.const import DOMAIN
+
+from .common import run_for, setup_entry
+from .simulator import Simulator
+
+
+async def test_missing_order_raises_a_fixable_issue_that_untracks_it(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    assert await async_setup_component(hass, "repairs", {})
+    order = simulator.create_order("mach", "stuck")
+    entry = make_entry("mach", [{"order_id": order.order_id, "subentry_id": "sub1"}])
+    await setup_entry(hass, entry)
+    simulator.remove_order(order.order_id)
+
+    await run_for(hass, freezer, 25 * 60, step=30)
+    assert issue_registry.async_get_issue(DOMAIN, "order_not_found_sub1") is None
+    await run_for(hass, freezer, 20 * 60, step=30)
+    issue = issue_registry.async_get_issue(DOMAIN, "order_not_found_sub1")
+    assert issue is not None
+    assert issue.is_fixable
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["order_id"] == order.order_id
+
+    manager = repairs_flow_manager(hass)
+    assert manager is not None
+    flow = await manager.async_init(DOMAIN, data={"issue_id": issue.issue_id})
+    assert flow["type"] is FlowResultType.FORM
+    assert flow["step_id"] == "confirm"
+    result = await manager.async_configure(flow["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert "sub1" not in entry.subentries
+    assert issue_registry.async_get_issue(DOMAIN, "order_not_found_sub1") is None
+
+
+async def test_missing_order_issue_goes_when_it_comes_back(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    order = simulator.create_order("flux", "custom")
+    entry = make_entry("flux", [{"order_id": order.order_id, "subentry_id": "sub1"}])
+    await setup_entry(hass, entry)
+    simulator.remove_order(order.order_id)
+    await run_for(hass, freezer, 50 * 60, step=30)
+    assert issue_registry.async_get_issue(DOMAIN, "order_not_found_sub1") is not None
+    simulator.create_order("flux", "custom", order_id=order.order_id)
+    await run_for(hass, freezer, 20 * 60, step=30)
+    assert issue_registry.async_get_issue(DOMAIN, "order_not_found_sub1") is None
+    assert hass.states.get(f"sensor.flux_{order.order_id[:8].lower()}_status").state == "pending"
+
+
+async def test_overdue_order_warns_with_a_link(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """An M0 order nobody filled is still open 30 minutes past its fill deadline."""
+    order = simulator.create_order("m0", "never_filled", chain="Ethereum", fill_window=300)
+    entry = make_entry(
+        "m0", [{"order_id": order.order_id, "chain": "Ethereum", "subentry_id": "s"}]
+    )
+    await setup_entry(hass, entry)
+    await run_for(hass, freezer, 20 * 60, step=30)
+    assert issue_registry.async_get_issue(DOMAIN, "order_overdue_s") is None
+    await run_for(hass, freezer, 30 * 60, step=60)
+    issue = issue_registry.async_get_issue(DOMAIN, "order_overdue_s")
+    assert issue is not None
+    assert not issue.is_fixable
+    assert issue.severity is ir.IssueSeverity.WARNING
+    assert issue.learn_more_url is not None
+    assert issue.learn_more_url.startswith("https://etherscan.io/tx/0x")
+
+    # Someone cancels it: the warning goes; untracking removes any leftovers too.
+    simulator.mutate(order.order_id, set={"status": "CANCELLED", "amountRefunded": "1000000"})
+    await run_for(hass, freezer, 16 * 60, step=60)
+    assert issue_registry.async_get_issue(DOMAIN, "order_overdue_s") is None
+    hass.config_entries.async_remove_subentry(entry, "s")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert issue_registry.async_get_issue(DOMAIN, "order_overdue_s") is None
+
+
+async def test_logbook_describes_order_events(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    from homeassistant.components.logbook import EVENT_LOGBOOK_ENTRY  # noqa: F401
+
+    from custom_components.order_tracker.logbook import async_describe_events
+
+    described: dict[str, Callable] = {}  # type: ignore[type-arg]
+
+    def describe(domain: str, event_type: str, describer: Callable) -> None:  # type: ignore[type-arg]
+        assert domain == DOMAIN
+        described[event_type] = describer
+
+    async_describe_events(hass, describe)
+    assert set(described) == {
+        "order_tracker_status_changed",
+        "order_tracker_order_completed",
+        "order_tracker_order_failed",
+    }
+
+    class FakeEvent:
+        def __init__(self, event_type: str) -> None:
+            self.event_type = event_type
+            self.data = {"name": "Kalshi BTC", "old_status": "validated", "new_status": "completed"}
+
+    change = described["order_tracker_status_changed"](FakeEvent("order_tracker_status_changed"))
+    assert change == {"name": "Kalshi BTC", "message": "changed from validated to completed"}
+    done = described["order_tracker_order_completed"](FakeEvent("order_tracker_order_completed"))
+    assert done["message"] == "completed (completed)"
+    failed = described["order_tracker_order_failed"](FakeEvent("order_tracker_order_failed"))
+    assert failed["message"].startswith("failed")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
@@ -29,7 +28,7 @@ from .coordinator import (
     OrderTrackerData,
 )
 from .services import async_setup_services
-from .tracking import async_start_discovery, async_start_retention
+from .tracking import async_ensure_order, async_start_discovery, async_start_retention
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -121,26 +120,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry
 async def async_remove_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry) -> None:
     """Delete the stored snapshots of a removed account."""
     await OrderStore(hass, entry.entry_id).async_remove()
-
-
-async def async_ensure_order(
-    hass: HomeAssistant, entry: OrderTrackerConfigEntry, subentry: ConfigSubentry
-) -> OrderCoordinator:
-    """The order's coordinator, with its entities added; created on first call."""
-    data = entry.runtime_data
-    if (existing := data.orders.get(subentry.subentry_id)) is not None:
-        await existing.entities_ready.wait()
-        return existing
-    coordinator = OrderCoordinator(hass, entry, subentry, data.account, data.store)
-    data.orders[subentry.subentry_id] = coordinator
-    if (snapshot := data.prefetched.pop(coordinator.reference.key, None)) is not None:
-        coordinator.set_prefetched(snapshot)
-    else:
-        await coordinator.async_refresh()
-    await asyncio.gather(*(add_entities(coordinator) for add_entities in data.entity_adders))
-    coordinator.entities_ready.set()
-    data.async_orders_changed()
-    return coordinator
 
 
 def _rename_device(

@@ -35,11 +35,8 @@ from .api import (
     AuthError,
     InvalidBaseUrlError,
     InvalidOrderReferenceError,
-    NotFoundError,
     OrderReference,
-    OrderSnapshot,
     OrderTrackerError,
-    ProviderClient,
     ProviderSpec,
 )
 from .const import (
@@ -58,7 +55,7 @@ from .const import (
     SUBENTRY_TYPE_ORDER,
 )
 from .coordinator import OrderTrackerConfigEntry
-from .tracking import default_order_title, order_is_tracked
+from .tracking import default_order_title, fetch_order_for_tracking, order_is_tracked
 
 if TYPE_CHECKING:
     # Home Assistant >= 2026.6 serves voluptuous from probatio: type against what runs.
@@ -313,26 +310,6 @@ class OrderTrackerOptionsFlow(OptionsFlow):
             errors=errors,
             description_placeholders={"provider": spec.name},
         )
-
-
-async def fetch_order_for_tracking(
-    client: ProviderClient, reference: OrderReference
-) -> tuple[OrderSnapshot | None, str | None]:
-    """Fetch an order once before tracking it: the snapshot, or an error key."""
-    try:
-        return await client.fetch_order(reference), None
-    except NotFoundError:
-        return None, "order_not_found"
-    except InvalidOrderReferenceError:
-        return None, "invalid_order_id"
-    except AuthError:
-        return None, "invalid_auth"
-    except OrderTrackerError as err:
-        LOGGER.debug("Fetching order %s failed: %s", reference.order_id, err)
-        return None, "cannot_connect"
-    except Exception:  # noqa: BLE001 - a form error, with the traceback for the bug report
-        LOGGER.exception("Unexpected error while fetching order %s", reference.order_id)
-        return None, "unknown"
 
 
 class OrderSubentryFlowHandler(ConfigSubentryFlow):

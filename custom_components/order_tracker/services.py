@@ -32,7 +32,12 @@ from .const import (
     SUBENTRY_TYPE_ORDER,
 )
 from .coordinator import OrderTrackerConfigEntry
-from .tracking import async_add_order, order_is_tracked
+from .tracking import (
+    async_add_order,
+    async_ensure_order,
+    fetch_order_for_tracking,
+    order_is_tracked,
+)
 
 if TYPE_CHECKING:
     import probatio as vol
@@ -70,9 +75,6 @@ def _loaded_entry(hass: HomeAssistant, call: ServiceCall) -> OrderTrackerConfigE
 
 async def _async_track_order(call: ServiceCall) -> ServiceResponse:
     """Check the order at the provider, then track it; answer with its device and entities."""
-    from . import async_ensure_order  # noqa: PLC0415 - __init__ imports this module
-    from .config_flow import fetch_order_for_tracking  # noqa: PLC0415 - same
-
     hass = call.hass
     entry = _loaded_entry(hass, call)
     client = entry.runtime_data.account.client

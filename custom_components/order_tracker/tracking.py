@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
@@ -12,10 +13,13 @@ from homeassistant.util import dt as dt_util
 
 from .api import (
     AuthError,
+    InvalidOrderReferenceError,
+    NotFoundError,
     OrderReference,
     OrderSnapshot,
     OrderSummary,
     OrderTrackerError,
+    ProviderClient,
     ProviderSpec,
 )
 from .const import (
@@ -33,7 +37,7 @@ from .const import (
     RETENTION_CHECK_INTERVAL_SECONDS,
     SUBENTRY_TYPE_ORDER,
 )
-from .coordinator import OrderTrackerConfigEntry
+from .coordinator import OrderCoordinator, OrderTrackerConfigEntry
 
 
 def default_order_title(spec: ProviderSpec, reference: OrderReference) -> str:
@@ -81,6 +85,46 @@ def async_add_order(
     subentry = order_subentry(entry.runtime_data.account.client.spec, reference, name)
     hass.config_entries.async_add_subentry(entry, subentry)
     return subentry
+
+
+async def fetch_order_for_tracking(
+    client: ProviderClient, reference: OrderReference
+) -> tuple[OrderSnapshot | None, str | None]:
+    """Fetch an order once before tracking it: the snapshot, or an error key."""
+    try:
+        return await client.fetch_order(reference), None
+    except NotFoundError:
+        return None, "order_not_found"
+    except InvalidOrderReferenceError:
+        return None, "invalid_order_id"
+    except AuthError:
+        return None, "invalid_auth"
+    except OrderTrackerError as err:
+        LOGGER.debug("Fetching order %s failed: %s", reference.order_id, err)
+        return None, "cannot_connect"
+    except Exception:  # noqa: BLE001 - a form error, with the traceback for the bug report
+        LOGGER.exception("Unexpected error while fetching order %s", reference.order_id)
+        return None, "unknown"
+
+
+async def async_ensure_order(
+    hass: HomeAssistant, entry: OrderTrackerConfigEntry, subentry: ConfigSubentry
+) -> OrderCoordinator:
+    """The order's coordinator, with its entities added; created on first call."""
+    data = entry.runtime_data
+    if (existing := data.orders.get(subentry.subentry_id)) is not None:
+        await existing.entities_ready.wait()
+        return existing
+    coordinator = OrderCoordinator(hass, entry, subentry, data.account, data.store)
+    data.orders[subentry.subentry_id] = coordinator
+    if (snapshot := data.prefetched.pop(coordinator.reference.key, None)) is not None:
+        coordinator.set_prefetched(snapshot)
+    else:
+        await coordinator.async_refresh()
+    await asyncio.gather(*(add_entities(coordinator) for add_entities in data.entity_adders))
+    coordinator.entities_ready.set()
+    data.async_orders_changed()
+    return coordinator
 
 
 # -- auto-tracking ---------------------------------------------------------------------------

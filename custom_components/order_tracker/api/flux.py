@@ -96,19 +96,10 @@ class FluxClient(ProviderClient):
             await self._request("GET", "/v1/order", params=params), "Flux order list"
         )
         now = self._clock()
-        summaries = []
-        for item in as_list(payload.get("orders"), "Flux order list.orders"):
-            snapshot = self.parse_order(item, now=now)
-            summaries.append(
-                OrderSummary(
-                    reference=snapshot.reference,
-                    status=snapshot.status,
-                    stage=snapshot.stage,
-                    terminal=snapshot.terminal,
-                    created_at=snapshot.created_at,
-                )
-            )
-        return summaries
+        return [
+            OrderSummary.from_snapshot(self.parse_order(item, now=now))
+            for item in as_list(payload.get("orders"), "Flux order list.orders")
+        ]
 
     @override
     async def check_credentials(self) -> None:

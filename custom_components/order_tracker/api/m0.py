@@ -152,15 +152,7 @@ class M0Client(ProviderClient):
                 if chain is None:
                     continue
                 snapshot = self.parse_order(obj, now=now, chain=chain)
-                summaries.append(
-                    OrderSummary(
-                        reference=snapshot.reference,
-                        status=snapshot.status,
-                        stage=snapshot.stage,
-                        terminal=snapshot.terminal,
-                        created_at=snapshot.created_at,
-                    )
-                )
+                summaries.append(OrderSummary.from_snapshot(snapshot))
             offset += len(items)
             if not items or total is None or offset >= total:
                 break

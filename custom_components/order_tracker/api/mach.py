@@ -84,19 +84,10 @@ class MachClient(ProviderClient):
             return []
         payload = await self._request("GET", "/v1/orders", params={"wallet": wallet_address})
         now = self._clock()
-        summaries = []
-        for item in as_list(payload, "Mach order list"):
-            snapshot = self.parse_order(item, now=now)
-            summaries.append(
-                OrderSummary(
-                    reference=snapshot.reference,
-                    status=snapshot.status,
-                    stage=snapshot.stage,
-                    terminal=snapshot.terminal,
-                    created_at=snapshot.created_at,
-                )
-            )
-        return summaries
+        return [
+            OrderSummary.from_snapshot(self.parse_order(item, now=now))
+            for item in as_list(payload, "Mach order list")
+        ]
 
     @override
     async def check_credentials(self) -> None:

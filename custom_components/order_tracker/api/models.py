@@ -97,6 +97,17 @@ class OrderSummary:
     terminal: bool
     created_at: datetime | None = None
 
+    @classmethod
+    def from_snapshot(cls, snapshot: OrderSnapshot) -> OrderSummary:
+        """The list entry of a fully parsed order (providers whose lists carry whole orders)."""
+        return cls(
+            reference=snapshot.reference,
+            status=snapshot.status,
+            stage=snapshot.stage,
+            terminal=snapshot.terminal,
+            created_at=snapshot.created_at,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class AmountField:

@@ -1,0 +1,155 @@
+"""A real Home Assistant, driven over its HTTP and WebSocket APIs as a user's script would."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from .conftest import (
+    FAILING_FLUX_ID,
+    HAPPY_FLUX_ID,
+    ORDER_WAIT,
+    FluxRun,
+    Instance,
+)
+from .harness import DOMAIN, log_errors, setup_failures
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.asyncio(loop_scope="session"),
+    pytest.mark.timeout(420),
+]
+
+# Onboarding starts flows for these; without their requirements (--skip-pip, no network) they
+# fail to set up, which says nothing about this integration.
+EXPECTED_SETUP_FAILURES = ("google_translate", "met", "radio_browser")
+
+ORDER_ENTITIES = (
+    "sensor.{slug}_status",
+    "sensor.{slug}_provider_status",
+    "binary_sensor.{slug}_completed",
+    "binary_sensor.{slug}_failed",
+)
+
+
+async def test_integration_and_frontend_load(instance: Instance) -> None:
+    """Home Assistant serves its frontend and knows the integration; nothing else broke."""
+    async with instance.hass.session.get(f"{instance.hass.url}/") as resp:
+        assert resp.status == 200
+        assert "<title>Home Assistant</title>" in await resp.text()
+    manifest = await instance.ws.call("manifest/get", integration=DOMAIN)
+    assert manifest["domain"] == DOMAIN
+    assert manifest["is_built_in"] is False
+    unexpected = [
+        line
+        for line in setup_failures(instance.stack.hass_log)
+        if not any(domain in line for domain in EXPECTED_SETUP_FAILURES)
+    ]
+    assert unexpected == []
+
+
+async def test_flux_order_completes(instance: Instance, flux_run: FluxRun) -> None:
+    """Account and order added through the flows; the order completes; one event."""
+    entries = {entry["entry_id"]: entry for entry in await instance.hass.entries()}
+    assert entries[flux_run.entry_id]["state"] == "loaded"
+    assert entries[flux_run.entry_id]["num_subentries"] == 2
+
+    slug = flux_run.happy_slug
+    for pattern in ORDER_ENTITIES:
+        entity_id = pattern.format(slug=slug)
+        assert instance.states.state(entity_id) not in (None, "unavailable"), entity_id
+    assert instance.states.state(f"sensor.{slug}_status") == "completed"
+    assert instance.states.state(f"sensor.{slug}_provider_status") == "completed"
+    assert instance.states.state(f"binary_sensor.{slug}_completed") == "on"
+    assert instance.states.state(f"binary_sensor.{slug}_failed") == "off"
+    # It was followed through its phases, not only seen at the end.
+    history = instance.states.history[f"sensor.{slug}_provider_status"]
+    assert history[0] == "pending"
+    assert "executing" in history or "validated" in history
+    assert history[-1] == "completed"
+
+    completed = [e for e in flux_run.completed_events if e["data"]["order_id"] == HAPPY_FLUX_ID]
+    assert len(completed) == 1
+    data = completed[0]["data"]
+    assert data["provider"] == "flux"
+    assert data["new_stage"] == "completed"
+    assert data["config_entry_id"] == flux_run.entry_id
+    assert data["device_id"]
+    assert not [e for e in flux_run.failed_events if e["data"]["order_id"] == HAPPY_FLUX_ID]
+
+
+async def test_flux_order_fails(instance: Instance, flux_run: FluxRun) -> None:
+    """The second order is driven to a failure: Failed flips on, one failed event."""
+    slug = flux_run.failing_slug
+    for pattern in ORDER_ENTITIES:
+        entity_id = pattern.format(slug=slug)
+        assert instance.states.state(entity_id) not in (None, "unavailable"), entity_id
+    assert instance.states.history[f"binary_sensor.{slug}_failed"] == ["off", "on"]
+    assert instance.states.state(f"binary_sensor.{slug}_completed") == "off"
+    status = instance.states.states[f"sensor.{slug}_status"]
+    assert status["state"] == "failed"
+    assert status["attributes"]["provider_status"] == "failed"
+    assert status["attributes"]["order_id"] == FAILING_FLUX_ID
+
+    failed = [e for e in flux_run.failed_events if e["data"]["order_id"] == FAILING_FLUX_ID]
+    assert len(failed) == 1
+    assert failed[0]["data"]["new_status"] == "failed"
+    assert not [e for e in flux_run.completed_events if e["data"]["order_id"] == FAILING_FLUX_ID]
+
+
+async def test_no_errors_logged_by_the_integration(instance: Instance, flux_run: FluxRun) -> None:
+    """The run above left no ERROR line from the integration in Home Assistant's log."""
+    assert flux_run.entry_id
+    assert log_errors(instance.stack.hass_log, source="custom_components.order_tracker") == []
+
+
+# Short but pollable timelines (real seconds) for the other three providers.
+OTHER_ORDERS = {
+    "mach": ("happy", {"fill_after": 8, "complete_after": 16}, None),
+    "m0": ("happy", {"fill_after": 8, "complete_after": 16}, "Ethereum"),
+    "magma": (
+        "happy",
+        {
+            "approve_after": 6,
+            "pay_after": 6,
+            "send_after": 6,
+            "mempool_after": 6,
+            "block_interval": 6,
+            "check_after": 6,
+            "lease_blocks": 10,
+        },
+        None,
+    ),
+}
+SIM_KEYS = {"magma": "amboss_sim_key", "m0": "m0_sim_key"}
+
+
+async def test_every_other_provider_completes(instance: Instance) -> None:
+    """Magma, Mach and M0 accounts and orders, through the same flows, all complete."""
+    names = {}
+    for provider, (scenario, params, chain) in OTHER_ORDERS.items():
+        fields = {"params": params, **({"chain": chain} if chain else {})}
+        order = await instance.simulator.create_order(provider, scenario, **fields)
+        entry = await instance.hass.add_account(
+            provider,
+            base_url=instance.simulator.base_url(provider),
+            api_key=SIM_KEYS.get(provider),
+        )
+        instance.accounts[provider] = entry["entry_id"]
+        assert entry["state"] == "loaded"
+        name = f"E2E {provider} order"
+        await instance.hass.add_order(entry["entry_id"], order["order_id"], chain=chain, name=name)
+        names[provider] = name.lower().replace(" ", "_")
+
+    # Magma polls every 45 s while it waits for confirmations: allow for a few such polls.
+    await asyncio.gather(
+        *(
+            instance.states.wait(f"binary_sensor.{slug}_completed", "on", within=ORDER_WAIT * 3)
+            for slug in names.values()
+        )
+    )
+    for provider, slug in names.items():
+        assert instance.states.state(f"sensor.{slug}_status") == "completed", provider
+        assert instance.states.state(f"binary_sensor.{slug}_failed") == "off", provider
+    assert instance.states.state(f"sensor.{names['magma']}_confirmations") == "3"

@@ -1,0 +1,1 @@
+"""Benchmarks: polling efficiency, scale and fault survival (see BENCHMARKS.md)."""

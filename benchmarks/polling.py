@@ -1,0 +1,927 @@
+"""Polling efficiency: our scheduling against the providers' reference loop and fixed 5 s polling.
+
+Every order is one of the simulator's scripted lifecycles (``tests/simulator/scenarios.py``)
+with seeded random, realistic phase durations. Nothing goes over HTTP: the provider document
+is evaluated at each poll time on a virtual clock, exactly as the simulator would serve it,
+and parsed with the integration's own ``parse_order``. Three policies poll it:
+
+* ``ours``: the integration's scheduling code itself, ``api.polling.next_poll_delay`` (phase
+  interval, ±10 % jitter, deadline awareness, Mach's eta, the 5 s floor), driven the way
+  ``OrderCoordinator`` drives it, including Home Assistant's DataUpdateCoordinator timer
+  arithmetic (``int(loop.time()) + stagger + interval``) and the coordinator's own
+  one-request-per-5-s check;
+* ``reference``: Magma's reference ``trackOrder`` loop (seed document): 7.5 s in the fast
+  phases, 45 s in the slow phases, 10 s otherwise, stopping on the SUCCESS/FAILURE sets;
+* ``fixed 5 s``: one request every 5 s (the fastest any provider allows) until the same stop.
+
+Detection latency is the time from a status change at the provider (native status or
+canonical stage, i.e. what the entities show) to the first poll that sees it or a later one.
+
+Run from the repository root::
+
+    .venv/bin/python -m benchmarks.polling            # the tables in BENCHMARKS.md
+    .venv/bin/python -m benchmarks.polling --orders 100 --seed 7
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+import copy
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+import heapq
+import math
+import random
+import time
+from typing import Any, override
+
+from custom_components.order_tracker.api import (
+    MIN_POLL_INTERVAL,
+    FluxClient,
+    M0Client,
+    MachClient,
+    MagmaClient,
+    OrderSnapshot,
+    ProviderClient,
+    next_poll_delay,
+)
+from custom_components.order_tracker.api.base import age as order_age
+from custom_components.order_tracker.api.mach import FAST_PHASE as MACH_FAST_PHASE
+from tests.simulator import Provider, SimClock, SimOrder, Simulator
+
+type Params = dict[str, Any]
+type Key = tuple[str, str]
+type DelayFunction = Callable[..., float | None]
+"""What the entities show of an order's status: (native status, canonical stage)."""
+
+CLIENTS: dict[Provider, type[ProviderClient]] = {
+    Provider.MAGMA: MagmaClient,
+    Provider.MACH: MachClient,
+    Provider.M0: M0Client,
+    Provider.FLUX: FluxClient,
+}
+
+OBSERVATION_WINDOW = 2 * 3600.0
+"""Orders that never finish are watched this long (the reference loop's own maxWaitMs)."""
+AFTER_LAST_CHANGE = 35 * 60.0
+"""...and every order at least this long after its last status change (M0's 30 min watch)."""
+HA_STAGGER = (50_000, 500_000)
+"""DataUpdateCoordinator's random refresh offset, in microseconds (RANDOM_MICROSECOND_*)."""
+
+
+# -- the reference loop ----------------------------------------------------------------------
+
+# From the seed document (Magma "Tracking Orders", reference polling loop).
+MAGMA_SUCCESS = frozenset({"VALID_CHANNEL_OPENING", "CHANNEL_MONITORING_FINISHED"})
+MAGMA_FAILURE = frozenset(
+    {
+        "SELLER_REJECTED",
+        "SELLER_FAILED_TO_REACT",
+        "BUYER_REJECTED",
+        "BUYER_FAILED_TO_PAY",
+        "SELLER_FAILED_TO_OPEN_CHANNEL",
+        "SELLER_FAILED_TO_SEND_SWAP",
+        "INVALID_CHANNEL_OPENING",
+        "ADMIN_CLOSED",
+    }
+)
+FAST, SLOW, OTHERWISE = 7.5, 45.0, 10.0
+
+# FAST: the order waits for a counterparty that acts within seconds to minutes, before any
+# on-chain settlement. SLOW: a transaction is out and the order waits for block
+# confirmations (only Magma exposes such statuses). Everything else: 10 s.
+REFERENCE_PHASES: dict[Provider, dict[str, float]] = {
+    Provider.MAGMA: {
+        "WAITING_FOR_SELLER_APPROVAL": FAST,
+        "WAITING_FOR_BUYER_PAYMENT": FAST,
+        "WAITING_FOR_CHANNEL_OPEN": FAST,
+        "SELLER_SENT_TRANSACTION": SLOW,
+        "WAITING_FOR_ON_CHAIN_CONFIRMATION": SLOW,
+        "ON_CHAIN_CONFIRMATION": SLOW,
+        "SELLER_OPENED_CHANNEL": SLOW,
+    },
+    # Mach has no status: the integration's derived one. Waiting for a maker is FAST; a
+    # filled order completes within seconds (no block wait): otherwise.
+    Provider.MACH: {"placed": FAST, "filled": OTHERWISE},
+    # M0's only in-flight status is CREATED (the loop keys on the native status alone).
+    Provider.M0: {"CREATED": FAST},
+    # Flux settles within seconds: pending is FAST, executing / validated otherwise.
+    Provider.FLUX: {"pending": FAST, "executing": OTHERWISE, "validated": OTHERWISE},
+}
+REFERENCE_STOP: dict[Provider, frozenset[str]] = {
+    # The seed's SUCCESS set includes VALID_CHANNEL_OPENING: the loop stops there.
+    Provider.MAGMA: MAGMA_SUCCESS | MAGMA_FAILURE,
+    Provider.MACH: MachClient.spec.terminal_statuses,
+    Provider.M0: M0Client.spec.terminal_statuses,
+    Provider.FLUX: FluxClient.spec.terminal_statuses,
+}
+LIFECYCLE_END: dict[Provider, frozenset[str]] = {
+    Provider.MAGMA: frozenset({"VALID_CHANNEL_OPENING"})
+}
+"""Statuses after which no policy's requests are counted (the lease watch is measured apart)."""
+
+
+# -- scenarios -------------------------------------------------------------------------------
+
+
+def log_uniform(rng: random.Random, low: float, high: float) -> float:
+    """Seconds-to-minutes durations: as likely to be 5-10 s as 50-100 s."""
+    return math.exp(rng.uniform(math.log(low), math.log(high)))
+
+
+def _magma_common(rng: random.Random) -> Params:
+    return {
+        "approve_after": log_uniform(rng, 5, 300),  # seller approval: seconds to minutes
+        "pay_after": log_uniform(rng, 10, 600),  # buyer pays the HODL invoice
+        "send_after": log_uniform(rng, 5, 120),  # channel open: seconds
+        "mempool_after": log_uniform(rng, 5, 60),  # mempool propagation
+        "block_interval": rng.uniform(300, 900),  # ~10 min blocks
+        "confirmations_required": rng.randint(3, 6),
+        "check_after": log_uniform(rng, 5, 90),  # graph checks: seconds
+    }
+
+
+def _with(extra: Callable[[random.Random], Params]) -> Callable[[random.Random], Params]:
+    def params(rng: random.Random) -> Params:
+        return {**_magma_common(rng), **extra(rng)}
+
+    return params
+
+
+def _none(_rng: random.Random) -> Params:
+    return {}
+
+
+def _mach_happy(rng: random.Random) -> Params:
+    fill = rng.uniform(10, 60)
+    return {"fill_after": fill, "complete_after": fill + rng.uniform(3, 20)}
+
+
+def _mach_unfinished(rng: random.Random) -> Params:
+    return {"fill_after": rng.uniform(10, 60), "eta": rng.uniform(20, 60)}
+
+
+def _m0_happy(rng: random.Random) -> Params:
+    fill = rng.uniform(18, 60)
+    return {"fill_after": fill, "complete_after": fill + rng.uniform(5, 30)}
+
+
+def _m0_partial_complete(rng: random.Random) -> Params:
+    fill = rng.uniform(18, 60)
+    second = fill + rng.uniform(20, 120)
+    return {
+        "fill_after": fill,
+        "second_fill_after": second,
+        "complete_after": second + rng.uniform(5, 30),
+        "first_fill_percent": rng.randint(10, 90),
+    }
+
+
+def _m0_partial_cancel(rng: random.Random) -> Params:
+    return {
+        "fill_after": rng.uniform(18, 60),
+        "cancel_after": 600 + rng.uniform(30, 900),
+        "first_fill_percent": rng.randint(10, 90),
+    }
+
+
+def _m0_cancelled(rng: random.Random) -> Params:
+    return {"cancel_after": 600 + rng.uniform(30, 900)}
+
+
+def _flux_happy(rng: random.Random) -> Params:
+    execute = log_uniform(rng, 1, 20)
+    validate = execute + log_uniform(rng, 2, 60)
+    return {
+        "execute_after": execute,
+        "validate_after": validate,
+        "complete_after": validate + log_uniform(rng, 1, 120),
+    }
+
+
+def _flux_failed(rng: random.Random) -> Params:
+    execute = log_uniform(rng, 1, 20)
+    return {"execute_after": execute, "fail_after": execute + log_uniform(rng, 2, 60)}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One simulator scenario, how often it occurs, and how its durations are drawn."""
+
+    name: str
+    weight: float
+    params: Callable[[random.Random], Params]
+    prepare: Callable[[SimOrder, random.Random], None] | None = None
+
+
+def _no_magma_fail(_rng: random.Random) -> Params:
+    return {}
+
+
+SCENARIO_MIX: dict[Provider, tuple[Scenario, ...]] = {
+    Provider.MAGMA: (
+        Scenario("happy", 0.60, _with(_no_magma_fail)),
+        Scenario("seller_rejected", 0.05, _with(lambda r: {"fail_after": log_uniform(r, 10, 600)})),
+        Scenario("seller_failed_to_react", 0.05, _with(_no_magma_fail)),
+        Scenario("buyer_rejected", 0.05, _with(lambda r: {"fail_after": log_uniform(r, 10, 900)})),
+        Scenario("buyer_failed_to_pay", 0.05, _with(_no_magma_fail)),
+        Scenario("seller_failed_to_open_channel", 0.05, _with(_no_magma_fail)),
+        Scenario(
+            "seller_failed_to_send_swap",
+            0.05,
+            _with(lambda r: {"fail_after": r.uniform(900, 3600)}),
+        ),
+        Scenario("invalid_channel_opening", 0.05, _with(_no_magma_fail)),
+        Scenario("admin_closed", 0.05, _with(lambda r: {"fail_after": log_uniform(r, 60, 1800)})),
+    ),
+    Provider.MACH: (
+        Scenario("happy", 0.80, _mach_happy),
+        Scenario("expired", 0.10, lambda r: {"eta": r.uniform(20, 60)}),
+        Scenario("stuck", 0.10, _mach_unfinished),
+    ),
+    Provider.M0: (
+        Scenario("happy", 0.50, _m0_happy),
+        Scenario("partial_then_complete", 0.20, _m0_partial_complete),
+        Scenario("partial_then_cancel", 0.10, _m0_partial_cancel),
+        Scenario("never_filled", 0.10, _none),
+        Scenario("cancelled", 0.10, _m0_cancelled),
+    ),
+    Provider.FLUX: (
+        Scenario("happy", 0.80, _flux_happy),
+        Scenario("failed", 0.20, _flux_failed),
+    ),
+}
+
+
+def _eta_error(order: SimOrder, rng: random.Random) -> None:
+    """Mach's eta as an estimate off by up to ±30 % (the simulator's is exact)."""
+    if order.eta_at is not None:
+        order.eta_at *= rng.uniform(0.7, 1.3)
+
+
+def allocate(total: int, scenarios: Sequence[Scenario]) -> list[tuple[Scenario, int]]:
+    """Split ``total`` orders by weight (largest remainder), every scenario at least once."""
+    raw = [max(1.0, total * s.weight) for s in scenarios]
+    counts = [int(x) for x in raw]
+    order = sorted(range(len(raw)), key=lambda i: raw[i] - counts[i], reverse=True)
+    for index in order[: max(0, total - sum(counts))]:
+        counts[index] += 1
+    return list(zip(scenarios, counts, strict=True))
+
+
+# -- replaying a scripted order ----------------------------------------------------------------
+
+
+class Replay:
+    """The document an order's provider serves at increasing times (``SimOrder.document``).
+
+    Steps are applied incrementally instead of from the base document at every call; the
+    result is checked against ``SimOrder.document`` (see ``check_replay``).
+    """
+
+    def __init__(self, order: SimOrder) -> None:
+        if order.sticky:
+            raise ValueError("sticky mutations are not replayed")
+        self.order = order
+        self.document: dict[str, Any] = copy.deepcopy(order.base)
+        self._next = 0
+        self._age = -math.inf
+
+    def at(self, age: float) -> dict[str, Any]:
+        """The document at ``age`` seconds after creation (ages must not go back)."""
+        if age < self._age:
+            raise ValueError("a replay only moves forward")
+        self._age = age
+        steps = self.order.steps
+        while self._next < len(steps) and steps[self._next].at <= age:
+            steps[self._next].apply(self.document)
+            self._next += 1
+        if self.order.eta_at is not None and "eta" in self.document:
+            done = self.document.get("completed") is True
+            self.document["eta"] = 0 if done else max(0, round(self.order.eta_at - age))
+        return self.document
+
+
+@dataclass
+class Lifecycle:
+    """One order: its script, its client class and what happens to it at the provider."""
+
+    provider: Provider
+    scenario: str
+    order: SimOrder
+    client: type[ProviderClient]
+    changes: list[float] = field(default_factory=list)
+    """When the shown status changed at the provider (index 0: creation)."""
+    states: list[Key] = field(default_factory=list)
+    start: float = 0.0
+    """When tracking starts: within a second of creation, so polls do not line up with the
+    whole-second deadlines of the script."""
+    window_end: float = 0.0
+
+    def now(self, age: float) -> datetime:
+        return self.order.created_at + timedelta(seconds=age)
+
+    def snapshot(self, replay: Replay, age: float) -> OrderSnapshot:
+        return self.client.parse_order(replay.at(age), now=self.now(age), chain=self.order.chain)
+
+    def state_index(self, age: float) -> int:
+        """Which of ``states`` the provider shows at ``age``."""
+        low, high = 0, len(self.changes)
+        while low < high:
+            mid = (low + high) // 2
+            if self.changes[mid] <= age:
+                low = mid + 1
+            else:
+                high = mid
+        return low - 1
+
+
+def _key(snapshot: OrderSnapshot) -> Key:
+    return (snapshot.status, snapshot.stage.value)
+
+
+def trace(lifecycle: Lifecycle, horizon: float) -> None:
+    """Find every change of the shown status up to ``horizon``.
+
+    The document changes only at its scripted steps; the parsed status also depends on the
+    clock at the order's deadlines (M0 expiry, Mach expiry a grace minute after
+    ``expires_at``). Those instants come from the snapshots themselves.
+    """
+    replay = Replay(lifecycle.order)
+    candidates = [0.0] + [s.at for s in lifecycle.order.steps if 0 < s.at <= horizon]
+    heapq.heapify(candidates)
+    seen: set[float] = set()
+    last: Key | None = None
+    while candidates:
+        age = heapq.heappop(candidates)
+        if age in seen:
+            continue
+        seen.add(age)
+        snapshot = lifecycle.snapshot(replay, age)
+        key = _key(snapshot)
+        if key != last:
+            lifecycle.changes.append(age)
+            lifecycle.states.append(key)
+            last = key
+        for moment in (lifecycle.client.next_change_at(snapshot), snapshot.deadline):
+            if moment is None:
+                continue
+            at = (moment - lifecycle.order.created_at).total_seconds()
+            for candidate in (at, at + 1e-6):
+                if age < candidate <= horizon and candidate not in seen:
+                    heapq.heappush(candidates, candidate)
+
+
+def check_replay(lifecycle: Lifecycle, ages: Iterable[float]) -> None:
+    """The incremental replay serves what the simulator itself would serve."""
+    replay = Replay(lifecycle.order)
+    # On the microsecond grid, like every poll (a datetime cannot hold a finer age).
+    for age in sorted({math.ceil(a * 1e6) / 1e6 for a in ages}):
+        expected = lifecycle.order.document(lifecycle.now(age))
+        if replay.at(age) != expected:
+            raise AssertionError(f"replay differs from the simulator at {age}s")
+
+
+# -- policies ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """What one policy did with one order."""
+
+    polls: list[float] = field(default_factory=list)
+    """When each request reached the provider (it answers with the document at that time)."""
+    answered: list[float] = field(default_factory=list)
+    """When each answer was back and shown by the entities."""
+    observed: list[int] = field(default_factory=list)
+    """The index into ``Lifecycle.states`` each poll saw."""
+
+
+def _usec(seconds: float) -> float:
+    """Time on the microsecond grid (what datetimes and timedeltas can represent)."""
+    return round(seconds, 6)
+
+
+ROUND_TRIP = (0.1, 0.4)
+"""Seconds from sending a request to having its answer (uniform, per request)."""
+TIMER_SLACK = 1e-6
+"""Timers fire on time; this only absorbs float rounding in the 5 s check."""
+
+
+class Policy:
+    """Decides when to poll an order, given each answer."""
+
+    name: str
+
+    def run(self, lifecycle: Lifecycle, rng: random.Random, stop_at_end: bool = True) -> Run:
+        """Poll one order from ``lifecycle.start`` until the policy stops or the window ends."""
+        raise NotImplementedError
+
+
+def _poll(
+    lifecycle: Lifecycle, replay: Replay, age: float, run: Run, rng: random.Random
+) -> tuple[OrderSnapshot, float]:
+    """One request at ``age``: the snapshot the provider shows then, and when it is back."""
+    snapshot = lifecycle.snapshot(replay, age)
+    index = lifecycle.state_index(age)
+    if _key(snapshot) != lifecycle.states[index]:
+        raise AssertionError(f"{lifecycle.scenario}: poll at {age}s saw {_key(snapshot)}")
+    back = _usec(age + rng.uniform(*ROUND_TRIP))
+    run.polls.append(age)
+    run.answered.append(back)
+    run.observed.append(index)
+    return snapshot, back
+
+
+def _lifecycle_over(lifecycle: Lifecycle, snapshot: OrderSnapshot) -> bool:
+    return snapshot.status in LIFECYCLE_END.get(lifecycle.provider, frozenset())
+
+
+class Ours(Policy):
+    """The integration's ``next_poll_delay``, scheduled like ``OrderCoordinator`` in HA.
+
+    The order is tracked from ``lifecycle.start``: the subentry flow fetches it once (that
+    answer is the coordinator's first data; it does not set the coordinator's last-request
+    time). Each answer goes through ``next_poll_delay`` with the coordinator's arguments
+    (``status_since`` = when the native status was first seen, a jitter RNG) and becomes
+    ``update_interval``. When the refresh is over, DataUpdateCoordinator schedules the next
+    one at ``int(loop.time()) + stagger + update_interval`` (stagger: 0.05-0.5 s, fixed per
+    coordinator). A refresh less than 5 s after the previous request sends nothing and keeps
+    the interval (``OrderCoordinator._async_update_data``). The account's request budget
+    never binds for one order (see the scale benchmark).
+    """
+
+    def __init__(
+        self,
+        name: str = "ours",
+        client: type[ProviderClient] | None = None,
+        delay: DelayFunction = next_poll_delay,
+    ) -> None:
+        self.name = name
+        self.client = client
+        self.delay = delay
+
+    @override
+    def run(self, lifecycle: Lifecycle, rng: random.Random, stop_at_end: bool = True) -> Run:
+        client = self.client or lifecycle.client
+        loop_offset = rng.random()  # loop.time() is unrelated to the wall clock
+        stagger = rng.randint(*HA_STAGGER) / 10**6
+        jitter = random.Random(rng.random())
+        replay = Replay(lifecycle.order)
+        run = Run()
+        snapshot, now = _poll(lifecycle, replay, lifecycle.start, run, rng)
+        status_since = now
+        last_request: float | None = None
+
+        def delay_after(snapshot: OrderSnapshot, now: float) -> float | None:
+            delay = self.delay(
+                client,
+                snapshot,
+                lifecycle.now(now),
+                status_since=lifecycle.now(status_since),
+                rng=jitter,
+            )
+            # update_interval is a timedelta: microsecond resolution.
+            return None if delay is None else timedelta(seconds=delay).total_seconds()
+
+        interval = delay_after(snapshot, now)
+        while interval is not None:
+            if stop_at_end and _lifecycle_over(lifecycle, snapshot):
+                break
+            # The refresh is over at `now`: DataUpdateCoordinator._schedule_refresh.
+            fire = _usec(math.floor(now + loop_offset) + stagger + interval - loop_offset)
+            if fire > lifecycle.window_end:
+                break
+            if last_request is not None and fire - last_request < MIN_POLL_INTERVAL - TIMER_SLACK:
+                now = fire  # the coordinator's per-order floor: no request, same interval
+                continue
+            last_request = fire
+            previous = snapshot.status
+            snapshot, now = _poll(lifecycle, replay, fire, run, rng)
+            if snapshot.status != previous:
+                status_since = now
+            interval = delay_after(snapshot, now)
+        return run
+
+
+class ReferenceLoop(Policy):
+    """Magma's reference ``trackOrder``: poll, stop on SUCCESS/FAILURE, else sleep by phase.
+
+    The sleep starts when the answer is back, as in the loop. Its 2-hour ``maxWaitMs``
+    give-up is left out (it would miss the Magma failures that come after their 2 h
+    channel-open window); orders that never finish are watched for the same observation
+    window as with the other policies.
+    """
+
+    name = "reference"
+
+    def interval(self, lifecycle: Lifecycle, snapshot: OrderSnapshot) -> float:
+        """The sleep after this answer."""
+        return REFERENCE_PHASES[lifecycle.provider].get(snapshot.status, OTHERWISE)
+
+    @override
+    def run(self, lifecycle: Lifecycle, rng: random.Random, stop_at_end: bool = True) -> Run:
+        replay = Replay(lifecycle.order)
+        run = Run()
+        age = lifecycle.start
+        stop = REFERENCE_STOP[lifecycle.provider]
+        while age <= lifecycle.window_end:
+            snapshot, back = _poll(lifecycle, replay, age, run, rng)
+            if snapshot.status in stop:
+                break
+            age = _usec(back + self.interval(lifecycle, snapshot))
+        return run
+
+
+class Fixed(ReferenceLoop):
+    """The same loop sleeping 5 s whatever the phase."""
+
+    name = "fixed 5 s"
+
+    @override
+    def interval(self, lifecycle: Lifecycle, snapshot: OrderSnapshot) -> float:
+        return MIN_POLL_INTERVAL
+
+
+# -- proposals (prototypes measured here, not in the integration) ------------------------------
+
+MAGMA_WAITING = frozenset(
+    {"WAITING_FOR_SELLER_APPROVAL", "WAITING_FOR_BUYER_PAYMENT", "WAITING_FOR_CHANNEL_OPEN"}
+)
+MAGMA_CHECKS = frozenset(
+    {"SELLER_SENT_TRANSACTION", "ON_CHAIN_CONFIRMATION", "SELLER_OPENED_CHANNEL"}
+)
+
+
+def _waited(now: datetime, status_since: datetime | None) -> float:
+    return 0.0 if status_since is None else (now - status_since).total_seconds()
+
+
+class ProposedMagma(MagmaClient):
+    """Prototype: poll by how long the order has waited, and by confirmations.
+
+    * waiting for the seller, the payment or the channel: 7.5 s (the reference loop's
+      cadence), growing to 1/20 of the time already waited, at most 60 s (a late action is
+      shown within 5 % of the wait; a failure at the deadline is still caught at once);
+    * SELLER_SENT_TRANSACTION, ON_CHAIN_CONFIRMATION, SELLER_OPENED_CHANNEL: 20 s for two
+      minutes (they usually last seconds), then 45 s;
+    * WAITING_FOR_ON_CHAIN_CONFIRMATION with fewer than 2 confirmations: 120 s (every order
+      needs at least 3, so the status cannot change before two more ~10 min blocks).
+    """
+
+    @classmethod
+    @override
+    def poll_interval_for(
+        cls, snapshot: OrderSnapshot, now: datetime, status_since: datetime | None = None
+    ) -> float | None:
+        interval = super().poll_interval_for(snapshot, now, status_since)
+        waited = _waited(now, status_since)
+        if snapshot.status in MAGMA_WAITING:
+            return min(60.0, max(7.5, waited / 20))
+        if snapshot.status in MAGMA_CHECKS and waited > 120:
+            return 45.0
+        if (
+            snapshot.status == "WAITING_FOR_ON_CHAIN_CONFIRMATION"
+            and (snapshot.confirmations or 0) < 2
+        ):
+            return 120.0
+        return interval
+
+
+class ProposedMagmaLease(MagmaClient):
+    """Prototype: during the lease, poll at half the time its remaining blocks need at 10 min.
+
+    ``blocks_until_can_be_closed`` says how far the end is; halving the remaining time each
+    poll is safe for blocks as fast as 5 min, and the last half hour keeps the 30 min cadence.
+    """
+
+    @classmethod
+    @override
+    def poll_interval_for(
+        cls, snapshot: OrderSnapshot, now: datetime, status_since: datetime | None = None
+    ) -> float | None:
+        interval = super().poll_interval_for(snapshot, now, status_since)
+        blocks = snapshot.details.get("blocks_until_can_be_closed")
+        if snapshot.status == "VALID_CHANNEL_OPENING" and isinstance(blocks, int):
+            return max(interval or 0.0, blocks * 300.0)
+        return interval
+
+
+MACH_PROPOSAL = "proposed: first poll at eta/2, 5 s for 2 min"
+
+
+class ProposedM0(M0Client):
+    """Prototype: 7.5 s instead of 10 s in the first two minutes (when solvers fill)."""
+
+    @classmethod
+    @override
+    def poll_interval_for(
+        cls, snapshot: OrderSnapshot, now: datetime, status_since: datetime | None = None
+    ) -> float | None:
+        interval = super().poll_interval_for(snapshot, now, status_since)
+        return 7.5 if interval == 10.0 else interval
+
+
+class ReferenceLikeFlux(FluxClient):
+    """Alternative: the reference loop's cadence (7.5 s pending, 10 s executing/validated)."""
+
+    @classmethod
+    @override
+    def poll_interval_for(
+        cls, snapshot: OrderSnapshot, now: datetime, status_since: datetime | None = None
+    ) -> float | None:
+        interval = super().poll_interval_for(snapshot, now, status_since)
+        if interval == 5.0:
+            return FAST if snapshot.status == "pending" else OTHERWISE
+        return interval
+
+
+class ProposedMach(MachClient):
+    """Prototype: 5 s for the first two minutes whether placed or filled (most swaps finish in
+    10-15 s once filled), then 15 s."""
+
+    @classmethod
+    @override
+    def poll_interval_for(
+        cls, snapshot: OrderSnapshot, now: datetime, status_since: datetime | None = None
+    ) -> float | None:
+        interval = super().poll_interval_for(snapshot, now, status_since)
+        if interval is not None and order_age(snapshot, now) < MACH_FAST_PHASE:
+            return MIN_POLL_INTERVAL
+        return interval
+
+
+def half_eta(
+    client: type[ProviderClient],
+    snapshot: OrderSnapshot,
+    now: datetime,
+    *,
+    status_since: datetime | None = None,
+    rng: random.Random | None = None,
+) -> float | None:
+    """Prototype: Mach's eta as an estimate: first poll at half of it, not after it."""
+    if snapshot.eta is not None and snapshot.eta > now:
+        snapshot = replace(snapshot, eta=now + (snapshot.eta - now) / 2)
+    return next_poll_delay(client, snapshot, now, status_since=status_since, rng=rng)
+
+
+# -- measuring -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """One policy on one order: requests, latencies and unseen statuses."""
+
+    requests: int
+    latencies: list[float]
+    never_shown: int
+    missed: int
+
+
+def score(lifecycle: Lifecycle, run: Run) -> Outcome:
+    """Requests and, for each status change, how long until a poll saw it (or a later one)."""
+    latencies: list[float] = []
+    missed = 0
+    last_change = len(lifecycle.changes) - 1
+    end = LIFECYCLE_END.get(lifecycle.provider, frozenset())
+    for index, key in enumerate(lifecycle.states):
+        if key[0] in end and index < last_change:
+            last_change = index
+    shown = set(run.observed)
+    never_shown = 0
+    for index in range(1, last_change + 1):
+        at = lifecycle.changes[index]
+        if at <= lifecycle.start:
+            continue  # before tracking began: nobody can see it
+        seen = next(
+            (back for back, o in zip(run.answered, run.observed, strict=True) if o >= index), None
+        )
+        if seen is None:
+            missed += 1
+            continue
+        latencies.append(seen - at)
+        if index not in shown:
+            never_shown += 1
+    return Outcome(len(run.polls), latencies, never_shown, missed)
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def build(provider: Provider, total: int, seed: int, *, eta_error: bool = False) -> list[Lifecycle]:
+    """The orders of one provider: the scenario mix with seeded durations, traced."""
+    simulator = Simulator(SimClock(), seed=seed)
+    rng = random.Random(f"{seed}-{provider.value}")
+    lifecycles: list[Lifecycle] = []
+    for scenario, count in allocate(total, SCENARIO_MIX[provider]):
+        for _ in range(count):
+            order = simulator.create_order(provider, scenario.name, **scenario.params(rng))
+            if eta_error:
+                _eta_error(order, rng)
+            lifecycle = Lifecycle(provider, scenario.name, order, CLIENTS[provider])
+            lifecycle.start = _usec(rng.random())
+            trace(lifecycle, horizon=4 * 3600.0)
+            end = LIFECYCLE_END.get(provider, frozenset())
+            ends = [at for at, key in zip(lifecycle.changes, lifecycle.states, strict=True)]
+            last = next(
+                (at for at, key in zip(ends, lifecycle.states, strict=True) if key[0] in end),
+                ends[-1],
+            )
+            lifecycle.window_end = max(OBSERVATION_WINDOW, last + AFTER_LAST_CHANGE)
+            lifecycles.append(lifecycle)
+    return lifecycles
+
+
+@dataclass
+class Tally:
+    """Outcomes of one policy over many orders."""
+
+    requests: list[int] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    never_shown: int = 0
+    missed: int = 0
+    changes: int = 0
+
+    def add(self, outcome: Outcome) -> None:
+        self.requests.append(outcome.requests)
+        self.latencies.extend(outcome.latencies)
+        self.never_shown += outcome.never_shown
+        self.missed += outcome.missed
+        self.changes += len(outcome.latencies) + outcome.missed
+
+    @property
+    def mean_requests(self) -> float:
+        return sum(self.requests) / len(self.requests)
+
+
+def evaluate(
+    lifecycles: Sequence[Lifecycle], policies: Sequence[Policy], seed: int
+) -> dict[str, dict[str, Tally]]:
+    """Tallies per policy, per scenario (and "all")."""
+    tallies: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
+    for number, lifecycle in enumerate(lifecycles):
+        for policy in policies:
+            rng = random.Random(f"{seed}-{lifecycle.provider.value}-{number}")
+            outcome = score(lifecycle, policy.run(lifecycle, rng))
+            tallies[policy.name][lifecycle.scenario].add(outcome)
+            tallies[policy.name]["all"].add(outcome)
+    return tallies
+
+
+def lease_watch(lifecycles: Sequence[Lifecycle], policy: Policy, seed: int, count: int) -> Tally:
+    """A policy after VALID_CHANNEL_OPENING, until CHANNEL_MONITORING_FINISHED (the lease end)."""
+    tally = Tally()
+    happy = [lc for lc in lifecycles if lc.scenario == "happy"][:count]
+    for number, original in enumerate(happy):
+        lifecycle = Lifecycle(original.provider, "happy", original.order, original.client)
+        lifecycle.start = original.start
+        lease_end = original.order.steps[-1].at
+        trace(lifecycle, horizon=lease_end + 1)
+        lifecycle.window_end = lease_end + 4 * 3600.0
+        run = policy.run(lifecycle, random.Random(f"{seed}-lease-{number}"), stop_at_end=False)
+        valid_at = lifecycle.changes[lifecycle.states.index(("VALID_CHANNEL_OPENING", "completed"))]
+        first_seen = next(p for p in run.polls if p >= valid_at)
+        after = sum(1 for p in run.polls if p > first_seen)
+        seen = next(b for p, b in zip(run.polls, run.answered, strict=True) if p >= lease_end)
+        tally.requests.append(after)
+        tally.latencies.append(seen - lease_end)
+        tally.changes += 1
+    return tally
+
+
+# -- output ----------------------------------------------------------------------------------------
+
+
+def _fmt(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.1f}"
+
+
+def provider_table(provider: Provider, tallies: dict[str, dict[str, Tally]]) -> list[str]:
+    reference = tallies["reference"]["all"].mean_requests
+    lines = [
+        f"#### {provider.value}",
+        "",
+        "| Policy | Requests / order | vs reference | Median latency (s) | p95 latency (s) "
+        "| Changes | Never shown | Missed |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, by_scenario in tallies.items():
+        tally = by_scenario["all"]
+        lines.append(
+            f"| {name} | {tally.mean_requests:.1f} | {tally.mean_requests / reference:.2f}x "
+            f"| {_fmt(percentile(tally.latencies, 0.5))} "
+            f"| {_fmt(percentile(tally.latencies, 0.95))} "
+            f"| {tally.changes} | {tally.never_shown} | {tally.missed} |"
+        )
+    return lines
+
+
+def scenario_table(provider: Provider, tallies: dict[str, dict[str, Tally]]) -> list[str]:
+    names = list(tallies)
+    header = " | ".join(f"{n}: req, median / p95 s" for n in names)
+    lines = [
+        f"| {provider.value} scenario | Orders | {header} |",
+        "|---|---:|" + "---:|" * len(names),
+    ]
+    scenarios = [s for s in tallies[names[0]] if s != "all"]
+    for scenario in scenarios:
+        cells = []
+        for name in names:
+            tally = tallies[name][scenario]
+            cells.append(
+                f"{tally.mean_requests:.1f}, {_fmt(percentile(tally.latencies, 0.5))} / "
+                f"{_fmt(percentile(tally.latencies, 0.95))}"
+            )
+        orders = len(tallies[names[0]][scenario].requests)
+        lines.append(f"| {scenario} | {orders} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Print the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=200, help="orders per provider")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--lease-orders", type=int, default=20)
+    parser.add_argument("--no-proposals", action="store_true")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    print(f"Polling benchmark: {args.orders} orders per provider, seed {args.seed}\n")
+    results: dict[Provider, dict[str, dict[str, Tally]]] = {}
+    lifecycles_by_provider: dict[Provider, list[Lifecycle]] = {}
+    for provider in Provider:
+        lifecycles = build(provider, args.orders, args.seed)
+        for lifecycle in lifecycles[:: max(1, len(lifecycles) // 10)]:
+            check_replay(lifecycle, lifecycle.changes)
+        lifecycles_by_provider[provider] = lifecycles
+        policies: list[Policy] = [Ours(), ReferenceLoop(), Fixed()]
+        results[provider] = evaluate(lifecycles, policies, args.seed)
+
+    print("### Per provider (scenario mix)\n")
+    for provider in Provider:
+        print("\n".join(provider_table(provider, results[provider])))
+        print()
+
+    print("### Per scenario\n")
+    for provider in Provider:
+        print("\n".join(scenario_table(provider, results[provider])))
+        print()
+
+    magma = lifecycles_by_provider[Provider.MAGMA]
+    print("### Magma after VALID_CHANNEL_OPENING (the reference loop stops there)\n")
+    print(
+        "| Policy | Orders | Requests / order until CHANNEL_MONITORING_FINISHED "
+        "| Median latency (s) | p95 latency (s) |"
+    )
+    print("|---|---:|---:|---:|---:|")
+    for policy in (Ours(), Ours("proposed: lease-aware", ProposedMagmaLease)):
+        lease = lease_watch(magma, policy, args.seed, args.lease_orders)
+        print(
+            f"| {policy.name} | {len(lease.requests)} | {lease.mean_requests:.0f} "
+            f"| {percentile(lease.latencies, 0.5):.0f} | {percentile(lease.latencies, 0.95):.0f} |"
+        )
+    print()
+
+    if not args.no_proposals:
+        print("### Proposals (prototypes, not in the integration)\n")
+        variants: list[tuple[Provider, list[Policy], bool]] = [
+            (Provider.MAGMA, [Ours("proposed: wait-aware Magma", ProposedMagma)], False),
+            (Provider.M0, [Ours("proposed: M0 7.5 s first 2 min", ProposedM0)], False),
+            (Provider.FLUX, [Ours("alternative: reference cadence", ReferenceLikeFlux)], False),
+            (
+                Provider.MACH,
+                [Ours(MACH_PROPOSAL, ProposedMach, half_eta)],
+                False,
+            ),
+            (
+                Provider.MACH,
+                [Ours(), Ours(MACH_PROPOSAL, ProposedMach, half_eta)],
+                True,
+            ),
+        ]
+        for provider, extra, eta_error in variants:
+            lifecycles = (
+                build(provider, args.orders, args.seed, eta_error=True)
+                if eta_error
+                else lifecycles_by_provider[provider]
+            )
+            policies = [] if eta_error else [Ours()]
+            tallies = evaluate(lifecycles, [*policies, *extra, ReferenceLoop()], args.seed)
+            if eta_error:
+                print("Mach when its eta is an estimate, off by up to ±30 %:\n")
+            print("\n".join(provider_table(provider, tallies)))
+            print()
+
+    print(f"Took {time.perf_counter() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -221,20 +221,23 @@ ORDER_ENTITY_KEYS = (
 async def dashboard_config(ws: HassWebSocket) -> dict[str, Any]:
     """A Lovelace view: one entities card per tracked order, plus the accounts' counters."""
     devices = {device["id"]: device for device in await ws.devices()}
-    by_device: dict[str, dict[str, str]] = {}
-    counters: list[str] = []
+    rows: dict[str, dict[str, dict[str, str]]] = {}
+    counters: list[dict[str, str]] = []
     for entity in await ws.entities():
         if entity["platform"] != "order_tracker" or entity["disabled_by"]:
             continue
+        device = devices.get(entity["device_id"])
+        if device is None:
+            continue
+        device_name = device["name_by_user"] or device["name"]
         if entity["translation_key"] == "orders_in_progress":
-            counters.append(entity["entity_id"])
-        elif entity["device_id"] in devices:
-            by_device.setdefault(entity["device_id"], {})[entity["translation_key"]] = entity[
-                "entity_id"
-            ]
+            counters.append({"entity": entity["entity_id"], "name": device_name})
+            continue
+        row = {"entity": entity["entity_id"], "name": entity["original_name"]}
+        rows.setdefault(device["id"], {})[entity["translation_key"]] = row
     demo_rank = {order.name: index for index, order in enumerate(DEMO_ORDERS)}
     order_devices = sorted(
-        (devices[device_id] for device_id in by_device),
+        (devices[device_id] for device_id in rows),
         key=lambda device: (demo_rank.get(device["name"], len(demo_rank)), device["name"]),
     )
     cards: list[dict[str, Any]] = [
@@ -243,18 +246,14 @@ async def dashboard_config(ws: HassWebSocket) -> dict[str, Any]:
             "title": device["name_by_user"] or device["name"],
             "state_color": True,
             "entities": [
-                by_device[device["id"]][key]
-                for key in ORDER_ENTITY_KEYS
-                if key in by_device[device["id"]]
+                rows[device["id"]][key] for key in ORDER_ENTITY_KEYS if key in rows[device["id"]]
             ],
         }
         for device in order_devices
     ]
     if counters:
-        cards.insert(
-            0,
-            {"type": "entities", "title": "Accounts", "entities": sorted(counters)},
-        )
+        counters.sort(key=lambda row: row["name"])
+        cards.insert(0, {"type": "entities", "title": "Orders in progress", "entities": counters})
     return {"title": "Orders", "views": [{"title": "Orders", "path": "orders", "cards": cards}]}
 
 
@@ -337,14 +336,29 @@ async def run(args: argparse.Namespace) -> int:
         name="Order Tracker demo",
     )
     stop = asyncio.Event()
+    starting = asyncio.current_task()
+    assert starting is not None
+
+    def interrupt() -> None:
+        # While starting, Ctrl-C cancels the start; once running, it ends the wait.
+        if not stop.is_set() and not ready.is_set():
+            starting.cancel()
+        stop.set()
+
+    ready = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signum, interrupt)
     started = time.monotonic()
     print("develop: starting the simulator and Home Assistant ...", flush=True)
-    stack.start()
     try:
         async with http_session() as session:
+            # The simulator and its orders first: Home Assistant polls restored orders at once.
+            stack.start_simulator()
+            simulator = await stack.wait_simulator(session)
+            if not args.no_demo:
+                await create_sim_orders(simulator, args.speed)
+            stack.start_hass()
             hass, simulator = await stack.wait_ready(session, within=180)
             await hass.onboard(DEMO_USER)
             assert hass.access_token is not None
@@ -354,10 +368,10 @@ async def run(args: argparse.Namespace) -> int:
             try:
                 added: list[str] = []
                 if not args.no_demo:
-                    await create_sim_orders(simulator, args.speed)
                     accounts = await ensure_accounts(hass, simulator)
                     added = await track_orders(hass, ws, accounts)
                     await ensure_dashboard(ws)
+                ready.set()
                 print(f"develop: ready in {time.monotonic() - started:.0f} s", flush=True)
                 _print_banner(stack, args.speed, added, first_run)
                 while not stop.is_set():
@@ -369,10 +383,15 @@ async def run(args: argparse.Namespace) -> int:
             finally:
                 printer.cancel()
                 await ws.close()
+    except asyncio.CancelledError:
+        print("\ndevelop: interrupted while starting", file=sys.stderr)
+        return 130
     except HarnessError as err:
         print(f"develop: {err}", file=sys.stderr)
         return 1
     finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
         print("\ndevelop: stopping Home Assistant and the simulator ...", flush=True)
         stack.stop()
         print("develop: stopped.", flush=True)

@@ -52,8 +52,9 @@ def free_port() -> int:
 
 
 def port_is_free(port: int) -> bool:
-    """Whether 127.0.0.1:`port` can be bound."""
+    """Whether 127.0.0.1:`port` can be bound (as servers do: connections in TIME_WAIT are ok)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -425,9 +426,13 @@ class HassApi:
                 return text
 
     async def is_up(self) -> bool:
-        """The HTTP server answers the (unauthenticated) onboarding status."""
-        async with self.session.get(f"{self.url}/api/onboarding") as resp:
-            return resp.status == 200
+        """The HTTP server answers (it listens once Home Assistant has started).
+
+        `/auth/providers` needs no token and, unlike `/api/onboarding`, is there after
+        onboarding too; before onboarding it answers 400 ("onboarding_required").
+        """
+        async with self.session.get(f"{self.url}/auth/providers") as resp:
+            return resp.status in {200, 400}
 
     async def wait_until_up(self, within: float, alive: Callable[[], None] | None = None) -> None:
         """Until Home Assistant's HTTP server answers."""
@@ -797,14 +802,30 @@ class Stack:
 
     def start(self) -> None:
         """Write the configuration and start both processes."""
-        write_hass_config(self.config_dir, self.hass_port, name=self.name, debug=self.debug)
+        self.start_simulator()
+        self.start_hass()
+
+    def start_simulator(self) -> None:
+        """Start the simulator only (e.g. to create orders before Home Assistant polls)."""
         self.simulator.start()
+
+    def start_hass(self) -> None:
+        """Write the configuration and start Home Assistant."""
+        write_hass_config(self.config_dir, self.hass_port, name=self.name, debug=self.debug)
         self.hass.start()
 
     def alive(self) -> None:
-        """Raise (with the end of its log) if either process has exited."""
+        """Raise (with the end of its log) if a started process has exited."""
         self.simulator.require_running()
         self.hass.require_running()
+
+    async def wait_simulator(
+        self, session: aiohttp.ClientSession, within: float = 60.0
+    ) -> SimulatorApi:
+        """Until the simulator answers; a client for it."""
+        simulator = SimulatorApi(session, self.sim_url)
+        await simulator.wait_until_up(within, alive=self.alive)
+        return simulator
 
     async def wait_ready(
         self, session: aiohttp.ClientSession, within: float = 120.0

@@ -8,6 +8,7 @@ import pytest
 
 from .conftest import (
     FAILING_FLUX_ID,
+    FAILING_FLUX_NAME,
     HAPPY_FLUX_ID,
     ORDER_WAIT,
     FluxRun,
@@ -53,7 +54,12 @@ async def test_flux_order_completes(instance: Instance, flux_run: FluxRun) -> No
     """Account and order added through the flows; the order completes; one event."""
     entries = {entry["entry_id"]: entry for entry in await instance.hass.entries()}
     assert entries[flux_run.entry_id]["state"] == "loaded"
-    assert entries[flux_run.entry_id]["num_subentries"] == 2
+    subentries = await instance.ws.call(
+        "config_entries/subentries/list", entry_id=flux_run.entry_id
+    )
+    tracked = {subentry["unique_id"]: subentry for subentry in subentries}
+    assert tracked[HAPPY_FLUX_ID]["title"] == f"Flux {HAPPY_FLUX_ID[:8]}"
+    assert tracked[FAILING_FLUX_ID]["title"] == FAILING_FLUX_NAME
 
     slug = flux_run.happy_slug
     for pattern in ORDER_ENTITIES:
@@ -143,10 +149,15 @@ async def test_every_other_provider_completes(instance: Instance) -> None:
         names[provider] = name.lower().replace(" ", "_")
 
     # Magma polls every 45 s while it waits for confirmations: allow for a few such polls.
+    # (The sensor and binary sensor of one update change state one after the other.)
     await asyncio.gather(
         *(
-            instance.states.wait(f"binary_sensor.{slug}_completed", "on", within=ORDER_WAIT * 3)
+            instance.states.wait(entity_id, state, within=ORDER_WAIT * 3)
             for slug in names.values()
+            for entity_id, state in (
+                (f"binary_sensor.{slug}_completed", "on"),
+                (f"sensor.{slug}_status", "completed"),
+            )
         )
     )
     for provider, slug in names.items():

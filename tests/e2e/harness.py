@@ -583,6 +583,12 @@ class HassApi:
             msg = f"adding the {provider} account failed: {result}"
             raise HarnessError(msg)
         entry: dict[str, Any] = result["result"]
+        if entry.get("state") != "loaded":
+            msg = (
+                f"the {provider} account was added but did not load: state "
+                f"{entry.get('state')!r}, reason {entry.get('reason')!r}"
+            )
+            raise HarnessError(msg)
         return entry
 
     async def add_order(

@@ -42,6 +42,14 @@ async def test_integration_and_frontend_load(instance: Instance) -> None:
     manifest = await instance.ws.call("manifest/get", integration=DOMAIN)
     assert manifest["domain"] == DOMAIN
     assert manifest["is_built_in"] is False
+    # The brand images are served from the integration's own brand/ folder (no CDN here).
+    for image in ("icon.png", "logo.png", "dark_logo.png"):
+        async with instance.hass.session.get(
+            f"{instance.hass.url}/api/brands/integration/{DOMAIN}/{image}",
+            headers={"Authorization": f"Bearer {instance.hass.access_token}"},
+        ) as resp:
+            assert resp.status == 200, image
+            assert (await resp.read()).startswith(b"\x89PNG"), image
     unexpected = [
         line
         for line in setup_failures(instance.stack.hass_log)

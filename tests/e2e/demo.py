@@ -92,7 +92,7 @@ DEMO_ORDERS: tuple[DemoOrder, ...] = (
         name="Mach swap",
         scenario="happy",
         timings={"fill_after": 20, "complete_after": 45, "expires_after": 900},
-        story="filled, then completed after about a minute and a half (first poll at Mach's eta)",
+        story="completed after about a minute and a half (the first poll waits for Mach's eta)",
     ),
     DemoOrder(
         provider="m0",

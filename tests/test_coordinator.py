@@ -227,3 +227,21 @@ async def test_never_more_than_one_request_per_five_seconds(
     assert len(simulator.requests(order_id=order.order_id)) == 1
     await advance(hass, freezer, 6)  # the 5 s phase, with up to 10 % jitter
     assert len(simulator.requests(order_id=order.order_id)) == 2
+
+
+async def test_five_second_phases_really_poll_every_five_seconds(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """A poll that fires a little early is moved past the floor, not skipped for a whole cycle."""
+    order = simulator.create_order("flux", "custom")
+    entry = make_entry("flux", [{"order_id": order.order_id}])
+    await setup_entry(hass, entry)
+    await run_for(hass, freezer, 60, step=0.25)
+    times = [r.sim_time for r in simulator.requests(order_id=order.order_id)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 5
+    assert max(gaps) <= 7.5
+    assert len(times) >= 10

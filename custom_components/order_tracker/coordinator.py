@@ -320,9 +320,12 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         if (
             self.data is not None
             and self._last_request is not None
-            and monotonic() - self._last_request < MIN_POLL_INTERVAL
+            and (elapsed := monotonic() - self._last_request) < MIN_POLL_INTERVAL
         ):
             # Never more than one request per 5 s per order, however refreshes are requested.
+            # Home Assistant schedules from the whole second, so a due poll can fire up to 1 s
+            # early: come back just after the floor rather than a whole interval later.
+            self.update_interval = timedelta(seconds=MIN_POLL_INTERVAL - elapsed + 1)
             return self.data
         if (wait := self._wait_for_budget()) is not None:
             # The account's budget is spent for now: come back at the booked slot.

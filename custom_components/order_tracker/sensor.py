@@ -73,7 +73,10 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
         key="deadline",
         translation_key="deadline",
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda snapshot: snapshot.deadline,
+        # A finished order has no deadline left to show (Mach keeps expires_at forever).
+        value_fn=lambda snapshot: None
+        if snapshot.terminal or snapshot.stage.is_success
+        else snapshot.deadline,
         exists_fn=lambda spec: spec.supports_deadline,
     ),
     OrderSensorEntityDescription(
@@ -243,9 +246,11 @@ class OrdersInProgressSensor(SensorEntity):
 
     @property
     def native_value(self) -> int:
-        """Tracked orders that are known and not terminal."""
+        """Tracked orders neither completed nor failed yet (as their Status sensors show)."""
         return sum(
             1
             for coordinator in self._entry.runtime_data.orders.values()
-            if coordinator.data is not None and not coordinator.data.terminal
+            if (snapshot := coordinator.data) is not None
+            and not snapshot.stage.is_success
+            and not snapshot.stage.is_failure
         )

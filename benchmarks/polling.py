@@ -609,7 +609,7 @@ class ProposedMagmaLease(MagmaClient):
         return interval
 
 
-MACH_PROPOSAL = "proposed: first poll at eta/2, 5 s for 2 min"
+MACH_PROPOSAL = "proposed: first poll at eta/2, 5 s for 2 min, stuck backoff"
 
 
 class ProposedM0(M0Client):
@@ -640,7 +640,8 @@ class ReferenceLikeFlux(FluxClient):
 
 class ProposedMach(MachClient):
     """Prototype: 5 s for the first two minutes whether placed or filled (most swaps finish in
-    10-15 s once filled), then 15 s."""
+    10-15 s once filled), then 15 s; a filled order that has not completed after 5 minutes is
+    probably stuck: 60 s, and after 30 minutes 15 min."""
 
     @classmethod
     @override
@@ -648,8 +649,15 @@ class ProposedMach(MachClient):
         cls, snapshot: OrderSnapshot, now: datetime, status_since: datetime | None = None
     ) -> float | None:
         interval = super().poll_interval_for(snapshot, now, status_since)
-        if interval is not None and order_age(snapshot, now) < MACH_FAST_PHASE:
+        if interval is None:
+            return None
+        if order_age(snapshot, now) < MACH_FAST_PHASE:
             return MIN_POLL_INTERVAL
+        waited = _waited(now, status_since)
+        if snapshot.status == "filled" and waited > 30 * 60:
+            return 15 * 60.0
+        if snapshot.status == "filled" and waited > 5 * 60:
+            return 60.0
         return interval
 
 

@@ -1,0 +1,181 @@
+"""Cross-check: does the polling benchmark's "ours" emulation poll like the real integration?
+
+The same scripted orders (the polling benchmark's scenario mix and durations, a few per
+provider) are tracked by the integration in a Home Assistant test instance against the
+simulator over loopback HTTP, and replayed by ``benchmarks.polling.Ours``. Printed per
+provider: requests per order and median detection latency, in Home Assistant and emulated.
+Home Assistant's clock moves in 1 s ticks here (latencies come out up to ~1 s later), its
+jitter is not seeded, and an account's request budget can delay a poll; the emulation has
+none of these.
+
+Run from the repository root (not part of ``scripts/test``)::
+
+    .venv/bin/python -m pytest benchmarks/crosscheck.py -s
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+import random
+import statistics
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.order_tracker.api import OrderSnapshot
+from custom_components.order_tracker.coordinator import OrderCoordinator
+from tests.common import setup_entry
+from tests.simulator import Provider, Simulator
+
+from .polling import (
+    AFTER_LAST_CHANGE,
+    CLIENTS,
+    LIFECYCLE_END,
+    OBSERVATION_WINDOW,
+    SCENARIO_MIX,
+    Lifecycle,
+    Ours,
+    allocate,
+    trace,
+)
+from .scale import Clock
+
+ORDERS_PER_PROVIDER = 6
+EMULATED_RUNS = 20
+RESULTS: dict[Provider, dict[str, list[float]]] = {}
+
+pytestmark = pytest.mark.timeout(1800)
+
+
+def _window_end(lifecycle: Lifecycle) -> float:
+    end = LIFECYCLE_END.get(lifecycle.provider, frozenset())
+    last = next(
+        (at for at, key in zip(lifecycle.changes, lifecycle.states, strict=True) if key[0] in end),
+        lifecycle.changes[-1],
+    )
+    return max(OBSERVATION_WINDOW, last + AFTER_LAST_CHANGE)
+
+
+def _latencies(lifecycle: Lifecycle, seen: list[tuple[float, tuple[str, str]]]) -> list[float]:
+    """For each change up to the end of the lifecycle: first time a state at or past it showed."""
+    end = LIFECYCLE_END.get(lifecycle.provider, frozenset())
+    last = len(lifecycle.states) - 1
+    for index, key in enumerate(lifecycle.states):
+        if key[0] in end:
+            last = index
+            break
+    shown: list[tuple[float, int]] = []
+    index = 0
+    for at, key in seen:
+        while index < len(lifecycle.states) and lifecycle.states[index] != key:
+            index += 1
+        if index == len(lifecycle.states):
+            break  # an unscripted state (none are injected here)
+        shown.append((at, index))
+    latencies = []
+    for change in range(1, last + 1):
+        first = next((at for at, i in shown if i >= change), None)
+        if first is not None:
+            latencies.append(first - lifecycle.changes[change])
+    return latencies
+
+
+SEEDS = (1, 2, 3, 4)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.usefixtures("sim_server")
+async def test_emulation_matches_home_assistant(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    monkeypatch: pytest.MonkeyPatch,
+    seed: int,
+) -> None:
+    """Track the same orders both ways and compare."""
+    accepted: dict[str, list[tuple[float, tuple[str, str]]]] = {}
+    origin = simulator.now()
+    original_accept = OrderCoordinator._accept
+
+    def accept(coordinator: OrderCoordinator, snapshot: OrderSnapshot, now: datetime) -> Any:
+        accepted.setdefault(coordinator.reference.order_id, []).append(
+            ((now - origin).total_seconds(), (snapshot.status, snapshot.stage.value))
+        )
+        return original_accept(coordinator, snapshot, now)
+
+    monkeypatch.setattr(OrderCoordinator, "_accept", accept)
+
+    lifecycles: list[Lifecycle] = []
+    for provider in Provider:
+        rng = random.Random(f"{seed}-{provider.value}")
+        refs = []
+        for scenario, count in allocate(ORDERS_PER_PROVIDER, SCENARIO_MIX[provider]):
+            for _ in range(count):
+                order = simulator.create_order(provider, scenario.name, **scenario.params(rng))
+                lifecycle = Lifecycle(provider, scenario.name, order, CLIENTS[provider])
+                trace(lifecycle, horizon=4 * 3600.0)
+                lifecycle.window_end = _window_end(lifecycle)
+                lifecycles.append(lifecycle)
+                ref: dict[str, Any] = {"order_id": order.order_id}
+                if order.chain:
+                    ref["chain"] = order.chain
+                refs.append(ref)
+        # Tracked from creation: the first fetch is the one at setup.
+        await setup_entry(hass, make_entry(provider.value, refs))
+
+    horizon = max(lc.window_end for lc in lifecycles)
+    await Clock(hass, freezer).advance(horizon + 5)
+
+    for provider in Provider:
+        results = RESULTS.setdefault(
+            provider, {"ha_requests": [], "emulated_requests": [], "ha_lat": [], "emu_lat": []}
+        )
+        for lifecycle in (lc for lc in lifecycles if lc.provider is provider):
+            order_id = lifecycle.order.order_id
+            seen = accepted.get(order_id, [])
+            end = LIFECYCLE_END.get(provider, frozenset())
+            cutoff = next((at for at, key in seen if key[0] in end), lifecycle.window_end)
+            requests = [
+                r
+                for r in simulator.requests(order_id=order_id)
+                if (r.sim_time - origin).total_seconds() <= cutoff + 1
+            ]
+            results["ha_requests"].append(len(requests))
+            results["ha_lat"].extend(_latencies(lifecycle, seen))
+            emulated = [
+                Ours().run(lifecycle, random.Random(f"{seed}-{order_id}-{run}"))
+                for run in range(EMULATED_RUNS)
+            ]
+            results["emulated_requests"].append(
+                statistics.fmean(len(run.polls) for run in emulated)
+            )
+            for run in emulated[:5]:
+                results["emu_lat"].extend(
+                    _latencies(
+                        lifecycle,
+                        [
+                            (back, lifecycle.states[index])
+                            for back, index in zip(run.answered, run.observed, strict=True)
+                        ],
+                    )
+                )
+
+    if seed == SEEDS[-1]:
+        print(
+            "\n| Provider | Orders | Requests / order: HA / emulated | Median latency: HA / "
+            "emulated |"
+        )
+        print("|---|---:|---:|---:|")
+        for provider, data in RESULTS.items():
+            print(
+                f"| {provider.value} | {len(data['ha_requests'])} "
+                f"| {statistics.fmean(data['ha_requests']):.1f} / "
+                f"{statistics.fmean(data['emulated_requests']):.1f} "
+                f"| {statistics.median(data['ha_lat']):.1f} s / "
+                f"{statistics.median(data['emu_lat']):.1f} s |"
+            )

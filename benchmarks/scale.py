@@ -334,6 +334,7 @@ async def test_scale(
         lines.append(
             f"| {provider.value} | {data['order_requests']} + {data['account_requests']} "
             f"| {data['peak_1s']} / {data['peak_10s']} | {data['peak_1s_all']} "
+            f"| {data['waited']:.0%} | {data['wait_median']:.1f} s / {data['wait_max']:.1f} s "
             f"| {data['in_flight_after_hour']} | {restart_peak[provider]} |"
         )
     lines.append(

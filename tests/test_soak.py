@@ -458,6 +458,12 @@ def _report(
         if e.event_type in (EVENT_ORDER_COMPLETED, EVENT_ORDER_FAILED)
     )
     expected_path = {o.order_id: _statuses(simulator, o) for o in orders}
+    with_event = {order_id for _, order_id in terminal_events}
+    without_event = [
+        (o.scenario, sorted(expected_path[o.order_id]))
+        for o in orders
+        if o.order_id not in with_event
+    ]
     off_script = [
         e
         for e in events
@@ -476,6 +482,7 @@ def _report(
         f"  completed/failed events: {sum(terminal_events.values())} for "
         f"{len(terminal_events)} (event, order) pairs; fired more than once: "
         f"{sum(1 for c in terminal_events.values() if c > 1)}\n"
+        f"  orders without a completed/failed event: {without_event}\n"
         f"  status_changed events to a status outside the order's script: {len(off_script)}"
         f" {dict(Counter(e.data['new_status'] for e in off_script))}"
     )

@@ -245,3 +245,33 @@ async def test_five_second_phases_really_poll_every_five_seconds(
     assert min(gaps) >= 5
     assert max(gaps) <= 7.5
     assert len(times) >= 10
+
+
+async def test_an_odd_answer_does_not_unsettle_a_completed_order(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """An undocumented status after completion shows, but the stage and events stay settled."""
+    from pytest_homeassistant_custom_component.common import async_capture_events
+
+    order = simulator.create_order("magma", "custom", base={"status": "VALID_CHANNEL_OPENING"})
+    entry = make_entry("magma", [{"order_id": order.order_id}])
+    await setup_entry(hass, entry)
+    completed = async_capture_events(hass, "order_tracker_order_completed")
+    assert hass.states.get(status_entity("magma", order.order_id)).state == "completed"
+    coordinator = next(iter(entry.runtime_data.orders.values()))
+    coordinator.update_interval = None  # poll on demand below
+    simulator.inject_fault("magma", "unknown_status", order_id=order.order_id)
+    await advance(hass, freezer, 6)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    provider_status = f"sensor.magma_{order.order_id[:8]}_provider_status"
+    assert hass.states.get(provider_status).state == "seller_negotiating"
+    assert hass.states.get(status_entity("magma", order.order_id)).state == "completed"
+    await advance(hass, freezer, 6)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(provider_status).state == "valid_channel_opening"
+    assert completed == []

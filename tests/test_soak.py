@@ -18,14 +18,9 @@ Not injected: ``revoked_key``. A revoked key is not a transient fault but a cred
 that only the user can undo (tested in test_coordinator.py); at 1 % of requests it would stop
 every account for good within minutes.
 
-Left out for one provider each, because they break the integration (``KNOWN_FAILURES``; each
-has a test below that is expected to fail until it is fixed):
-
-* ``huge_amounts`` for Mach: Mach amounts are JSON integers, and one above 2**64 cannot be
-  written to the account's snapshot store; the restart in the middle of the soak then fails to
-  unload the Mach account.
-* ``unknown_status`` for Flux: an undocumented status on an order that says ``isComplete``
-  is taken as final, shown as ``in_progress``, and never polled again.
+Two faults once broke the integration and have a regression test each below: ``huge_amounts``
+for Mach (an integer above 2**64 could not be written to the snapshot store) and
+``unknown_status`` for Flux (an undocumented status with ``isComplete`` froze the order).
 
 To keep CI fast, a "slow" answer takes 1 s and the clients give up after 0.5 s (instead of
 15 s and 10 s); the path is the same (a timeout is ``ProviderUnavailableError``).
@@ -81,13 +76,8 @@ FAULT_KINDS = tuple(kind for kind in FaultKind if kind is not FaultKind.REVOKED_
 SLOW_SECONDS = 1.0
 CLIENT_TIMEOUT = 0.5
 
-KNOWN_FAILURES = {
-    # test_mach_amounts_above_64_bits_are_stored
-    (FaultKind.HUGE_AMOUNTS, Provider.MACH),
-    # test_flux_undocumented_status_on_a_complete_order_is_not_final
-    (FaultKind.UNKNOWN_STATUS, Provider.FLUX),
-}
-"""Faults left out for one provider because they break the integration (see the xfail tests)."""
+KNOWN_FAILURES: set[tuple[FaultKind, Provider]] = set()
+"""Faults to leave out for one provider because they break the integration (none now)."""
 
 pytestmark = [pytest.mark.soak, pytest.mark.timeout(1800 if FULL else 120)]
 
@@ -501,10 +491,6 @@ def _statuses(simulator: Simulator, order: SimOrder) -> set[str]:
     return seen
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Mach amounts are JSON integers; one above 2**64 cannot be written to the store",
-)
 async def test_mach_amounts_above_64_bits_are_stored(
     hass: HomeAssistant,
     simulator: Simulator,
@@ -525,9 +511,6 @@ async def test_mach_amounts_above_64_bits_are_stored(
         store._orders.clear()  # so that the final write at teardown does not fail as well
 
 
-@pytest.mark.xfail(
-    strict=True, reason="an undocumented Flux status with isComplete=true is final and in_progress"
-)
 async def test_flux_undocumented_status_on_a_complete_order_is_not_final(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

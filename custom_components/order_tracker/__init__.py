@@ -48,7 +48,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry)
         api_key=entry.data.get(CONF_API_KEY),
         base_url=entry.data.get(CONF_BASE_URL),
     )
+    account = AccountState(client)
     # The account is checked, not its orders: one broken order must not fail the setup.
+    # The check counts against the account's request budget like any other request.
+    account.budget.reserve()
     try:
         await client.check_credentials()
     except AuthError as err:
@@ -75,7 +78,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry)
         entry_type=dr.DeviceEntryType.SERVICE,
     )
     data = OrderTrackerData(
-        account=AccountState(client),
+        account=account,
         store=store,
         settings=(dict(entry.data), dict(entry.options)),
         account_device_id=account_device.id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 import random
@@ -88,7 +88,11 @@ class StoredOrder:
 
 
 def jsonable(value: Any) -> Any:
+    """JSON the store can write: Decimals, and integers beyond 64 bits, become strings."""
     if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**64:
+        # e.g. 25 ETH in wei; orjson refuses such integers. The parsers read the string back.
         return str(value)
     if isinstance(value, Mapping):
         return {str(key): jsonable(item) for key, item in value.items()}
@@ -470,6 +474,15 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
     def _accept(self, snapshot: OrderSnapshot, now: datetime) -> OrderSnapshot:
         """Take a new answer: events, persistence, the next interval."""
         previous = self.data
+        if (
+            previous is not None
+            and snapshot.status not in self.spec.statuses
+            and (previous.stage.is_success or previous.stage.is_failure)
+            and not (snapshot.stage.is_success or snapshot.stage.is_failure)
+        ):
+            # An undocumented status never takes a settled order back in flight: one odd
+            # answer would otherwise fire completed / failed a second time when it passes.
+            snapshot = replace(snapshot, stage=previous.stage)
         if previous is None or previous.status != snapshot.status or self.status_since is None:
             self.status_since = now
         self.fetched_at = now

@@ -286,7 +286,9 @@ def test_m0_derived_stage() -> None:
         ("failed", False, None, Stage.FAILED, True),
         ("executing", False, "market_closed", Stage.FAILED, True),
         ("settling", False, None, Stage.IN_PROGRESS, False),
-        ("settling", True, None, Stage.IN_PROGRESS, True),
+        # Undocumented statuses are never final, whatever isComplete says.
+        ("settling", True, None, Stage.COMPLETED, False),
+        ("settling", True, "market_closed", Stage.FAILED, False),
     ],
 )
 def test_flux_stage(

@@ -114,7 +114,13 @@ class FluxClient(ProviderClient):
         status = require_str(order, "status", where)
         termination = get_str(order, "terminationReason", where)
         complete = get_bool(order, "isComplete", where) or False
-        stage = Stage.FAILED if termination else cls.stage_for_status(status)
+        documented = status in STAGE_MAP
+        if termination:
+            stage = Stage.FAILED
+        elif complete and not documented:
+            stage = Stage.COMPLETED
+        else:
+            stage = cls.stage_for_status(status)
         amounts: dict[str, Amount] = {}
         action = get_object(order, "action", where)
         inner = get_object(action, "order", f"{where}.action") if action is not None else None
@@ -133,7 +139,9 @@ class FluxClient(ProviderClient):
             order_id=order_id,
             status=status,
             stage=stage,
-            terminal=complete or status in TERMINAL or stage is Stage.FAILED,
+            # Final only with a documented status: an undocumented one keeps being watched,
+            # so one odd answer cannot freeze the order.
+            terminal=documented and (complete or status in TERMINAL or stage is Stage.FAILED),
             created_at=require_datetime(order, "createdAt", where),
             transaction_id=get_str(order, "transactionHash", where),
             amounts=amounts,

@@ -123,7 +123,10 @@ class ProviderClient(ABC):
         """Make one cheap authenticated call; raise AuthError if the key is refused."""
 
     def _auth_headers(self) -> dict[str, str]:
-        return {}
+        if self.spec.auth_header is None or not self._api_key:
+            return {}
+        name, template = self.spec.auth_header
+        return {name: template.format(key=self._api_key)}
 
     async def _request(
         self,

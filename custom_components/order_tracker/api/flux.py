@@ -54,6 +54,7 @@ SPEC = ProviderSpec(
     model="Swap order",
     default_base_url="https://swap-api.flux.fun",
     requires_api_key=True,
+    auth_header=("x-api-key", "{key}"),
     statuses=tuple(STAGE_MAP),
     stage_map=STAGE_MAP,
     terminal_statuses=TERMINAL,
@@ -68,10 +69,6 @@ class FluxClient(ProviderClient):
     """Flux's swap API."""
 
     spec = SPEC
-
-    @override
-    def _auth_headers(self) -> dict[str, str]:
-        return {"x-api-key": self._api_key or ""}
 
     @classmethod
     @override

@@ -9,6 +9,7 @@ from email.utils import parsedate_to_datetime
 import ipaddress
 import json
 import math
+import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -19,6 +20,7 @@ from .errors import InvalidBaseUrlError, ProtocolError, ProviderUnavailableError
 REQUEST_TIMEOUT = 10.0
 """Seconds before a provider request is abandoned (DESIGN.md §6)."""
 
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
 
@@ -58,11 +60,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if value is None or not value.strip():
         return None
     text = value.strip()
-    try:
+    if _NUMBER.fullmatch(text):
         seconds = float(text)
-    except ValueError:
-        pass
-    else:
         return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(text)

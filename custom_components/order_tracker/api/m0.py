@@ -74,6 +74,7 @@ SPEC = ProviderSpec(
     model="Swap order",
     default_base_url="https://gateway.m0.xyz/v1/orchestration",
     requires_api_key=True,
+    auth_header=("x-api-key", "{key}"),
     statuses=(CREATED, COMPLETED, CANCELLED),
     stage_map=STAGE_MAP,
     terminal_statuses=TERMINAL,
@@ -94,10 +95,6 @@ class M0Client(ProviderClient):
     """M0's orchestration gateway."""
 
     spec = SPEC
-
-    @override
-    def _auth_headers(self) -> dict[str, str]:
-        return {"x-api-key": self._api_key or ""}
 
     @classmethod
     @override

@@ -111,6 +111,7 @@ SPEC = ProviderSpec(
     model="Channel order",
     default_base_url="https://magma.amboss.tech/graphql",
     requires_api_key=True,
+    auth_header=("Authorization", "Bearer {key}"),
     statuses=tuple(STAGE_MAP),
     stage_map=STAGE_MAP,
     terminal_statuses=TERMINAL,
@@ -126,10 +127,6 @@ class MagmaClient(ProviderClient):
     """Amboss Magma over GraphQL with ``Authorization: Bearer <API key>``."""
 
     spec = SPEC
-
-    @override
-    def _auth_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._api_key}"}
 
     @classmethod
     @override

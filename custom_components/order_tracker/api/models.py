@@ -132,6 +132,8 @@ class ProviderSpec:
     """Documented native statuses, as the provider spells them."""
     stage_map: Mapping[str, Stage]
     terminal_statuses: frozenset[str]
+    auth_header: tuple[str, str] | None = None
+    """How the key is sent: header name and value template, e.g. ("x-api-key", "{key}")."""
     supports_confirmations: bool = False
     supports_deadline: bool = False
     supports_eta: bool = False

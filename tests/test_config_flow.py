@@ -807,7 +807,6 @@ async def test_track_order(
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data is runtime_before
     assert subentry.subentry_id in entry.runtime_data.orders
-    assert not entry.runtime_data.prefetched
     assert len(simulator.requests()) == 1
     assert len(simulator.requests(provider, order_id=order.order_id)) == 1
     entity_id = status_entity_id(hass, provider, order)
@@ -868,7 +867,6 @@ async def test_track_order_refused_by_provider_as_invalid(
         result = await configure_order(hass, result, order_input(order))
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_ORDER_ID: "invalid_order_id"}
-    assert not entry.runtime_data.prefetched
     result = await configure_order(hass, result, order_input(order))
     assert result["type"] is FlowResultType.CREATE_ENTRY
 

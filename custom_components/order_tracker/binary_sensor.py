@@ -11,12 +11,11 @@ from homeassistant.components.binary_sensor import (
 )
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_platform
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import OrderSnapshot
-from .coordinator import OrderCoordinator, OrderTrackerConfigEntry
-from .entity import OrderEntity
+from .entity import OrderEntity, async_add_order_entities
+from .runtime import OrderTrackerConfigEntry
 
 PARALLEL_UPDATES = 0
 
@@ -49,19 +48,13 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors of every order, now and whenever an order is added."""
-    platform = entity_platform.async_get_current_platform()
-
-    def entities(coordinator: OrderCoordinator) -> list[OrderBinarySensor]:
-        return [OrderBinarySensor(coordinator, description) for description in BINARY_SENSORS]
-
-    async def add_order(coordinator: OrderCoordinator) -> None:
-        await platform.async_add_entities(
-            entities(coordinator), config_subentry_id=coordinator.subentry_id
-        )
-
-    entry.runtime_data.entity_adders.append(add_order)
-    for coordinator in entry.runtime_data.orders.values():
-        async_add_entities(entities(coordinator), config_subentry_id=coordinator.subentry_id)
+    async_add_order_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator: [
+            OrderBinarySensor(coordinator, description) for description in BINARY_SENSORS
+        ],
+    )
 
 
 class OrderBinarySensor(OrderEntity, BinarySensorEntity):

@@ -1,4 +1,7 @@
-"""Config flow: provider accounts (user, reauth, reconfigure) and tracked-order subentries."""
+"""Config flow: provider accounts (user, reauth, reconfigure) and their options.
+
+Orders are subentries of their account; their flow is in subentry_flow.py.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,6 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     ConfigSubentryFlow,
     OptionsFlow,
-    SubentryFlowResult,
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -30,22 +32,11 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .api import (
-    CLIENTS,
-    AuthError,
-    InvalidBaseUrlError,
-    InvalidOrderReferenceError,
-    OrderReference,
-    OrderTrackerError,
-    ProviderSpec,
-)
+from .api import CLIENTS, OrderTrackerError, ProviderSpec
 from .const import (
     CONF_API_KEY,
     CONF_AUTO_TRACK,
     CONF_BASE_URL,
-    CONF_CHAIN,
-    CONF_NAME,
-    CONF_ORDER_ID,
     CONF_PROVIDER,
     CONF_RETENTION_DAYS,
     CONF_WALLET_ADDRESS,
@@ -54,8 +45,9 @@ from .const import (
     LOGGER,
     SUBENTRY_TYPE_ORDER,
 )
-from .coordinator import OrderTrackerConfigEntry
-from .tracking import default_order_title, fetch_order_for_tracking, order_is_tracked
+from .errors import form_error
+from .runtime import OrderTrackerConfigEntry
+from .subentry_flow import OrderSubentryFlowHandler
 
 if TYPE_CHECKING:
     # Home Assistant >= 2026.6 serves voluptuous from probatio: type against what runs.
@@ -102,16 +94,12 @@ async def _check_account(
             base_url=data.get(CONF_BASE_URL),
         )
         await client.check_credentials()
-    except InvalidBaseUrlError:
-        return {CONF_BASE_URL: "invalid_base_url"}
-    except AuthError:
-        return {"base": "invalid_auth"}
     except OrderTrackerError as err:
         LOGGER.debug("Account check against %s failed: %s", provider, err)
-        return {"base": "cannot_connect"}
-    except Exception:  # noqa: BLE001 - a form error, with the traceback for the bug report
+        return form_error(err)
+    except Exception as err:  # noqa: BLE001 - a form error, with the traceback for the bug report
         LOGGER.exception("Unexpected error while checking a %s account", provider)
-        return {"base": "unknown"}
+        return form_error(err)
     return {}
 
 
@@ -248,7 +236,7 @@ class OrderTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     @override
-    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+    def async_get_options_flow(config_entry: OrderTrackerConfigEntry) -> OptionsFlow:
         """Auto-tracking and retention."""
         return OrderTrackerOptionsFlow()
 
@@ -256,7 +244,7 @@ class OrderTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
     @callback
     @override
     def async_get_supported_subentry_types(
-        cls, config_entry: ConfigEntry
+        cls, config_entry: OrderTrackerConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
         """Orders are tracked as subentries of their account."""
         return {SUBENTRY_TYPE_ORDER: OrderSubentryFlowHandler}
@@ -280,7 +268,7 @@ class OrderTrackerOptionsFlow(OptionsFlow):
                 and not spec.lists_by_account
                 and not entry.data.get(CONF_WALLET_ADDRESS)
             ):
-                # Mach and M0 can only list orders by address.
+                # This provider lists orders only by address (spec.lists_by_account).
                 errors[CONF_AUTO_TRACK] = "wallet_required"
             else:
                 return self.async_create_entry(data=options)
@@ -309,80 +297,4 @@ class OrderTrackerOptionsFlow(OptionsFlow):
             data_schema=schema,
             errors=errors,
             description_placeholders={"provider": spec.name},
-        )
-
-
-class OrderSubentryFlowHandler(ConfigSubentryFlow):
-    """Track an order on an account, or rename a tracked one."""
-
-    def _entry(self) -> OrderTrackerConfigEntry:
-        entry: OrderTrackerConfigEntry = self._get_entry()
-        return entry
-
-    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Order id, chain (when the provider needs one) and an optional name."""
-        entry = self._entry()
-        if entry.state is not ConfigEntryState.LOADED:
-            return self.async_abort(reason="entry_not_loaded")
-        client = entry.runtime_data.account.client
-        spec = client.spec
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            try:
-                reference = client.validate_reference(
-                    user_input[CONF_ORDER_ID], user_input.get(CONF_CHAIN)
-                )
-            except InvalidOrderReferenceError:
-                errors[CONF_ORDER_ID] = "invalid_order_id"
-            else:
-                if order_is_tracked(self.hass, spec.key, reference):
-                    return self.async_abort(reason="already_configured")
-                snapshot, error = await fetch_order_for_tracking(client, reference)
-                if snapshot is not None:
-                    entry.runtime_data.prefetched[reference.key] = snapshot
-                    data = {CONF_ORDER_ID: reference.order_id}
-                    if reference.chain:
-                        data[CONF_CHAIN] = reference.chain
-                    name = (user_input.get(CONF_NAME) or "").strip()
-                    return self.async_create_entry(
-                        title=name or default_order_title(spec, reference),
-                        data=data,
-                        unique_id=reference.key,
-                    )
-                errors["base" if error != "invalid_order_id" else CONF_ORDER_ID] = (
-                    error or "unknown"
-                )
-
-        fields: dict[vol.Marker, Any] = {vol.Required(CONF_ORDER_ID): _TEXT}
-        if spec.needs_chain:
-            fields[vol.Required(CONF_CHAIN)] = SelectSelector(
-                SelectSelectorConfig(options=list(spec.chains), mode=SelectSelectorMode.DROPDOWN)
-            )
-        fields[vol.Optional(CONF_NAME)] = _TEXT
-        return self.async_show_form(
-            step_id="user",
-            data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), user_input),
-            errors=errors,
-            description_placeholders={"provider": spec.name},
-        )
-
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Rename a tracked order (an empty name restores the default)."""
-        entry = self._entry()
-        subentry = self._get_reconfigure_subentry()
-        if user_input is not None:
-            spec = CLIENTS[entry.data[CONF_PROVIDER]].spec
-            reference = OrderReference(subentry.data[CONF_ORDER_ID], subentry.data.get(CONF_CHAIN))
-            name = (user_input.get(CONF_NAME) or "").strip()
-            return self.async_update_and_abort(
-                entry, subentry, title=name or default_order_title(spec, reference)
-            )
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(
-                vol.Schema({vol.Optional(CONF_NAME): _TEXT}), {CONF_NAME: subentry.title}
-            ),
-            description_placeholders={"order_id": subentry.data[CONF_ORDER_ID]},
         )

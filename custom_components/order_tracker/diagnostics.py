@@ -9,24 +9,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
 from .const import CONF_API_KEY, CONF_WALLET_ADDRESS
-from .coordinator import OrderCoordinator, OrderTrackerConfigEntry, jsonable
+from .coordinator import OrderCoordinator
+from .runtime import OrderTrackerConfigEntry
+from .store import jsonable
 
-TO_REDACT = {
-    CONF_API_KEY,
-    CONF_WALLET_ADDRESS,
-    # Addresses inside provider payloads identify the user's wallets.
-    "taker_address",
-    "maker_address",
-    "sender",
-    "recipient",
-    "funder",
-    "destination",
-    "source",
-    "walletAddress",
-    "userAddress",
-    "receiverAddress",
-    "destinationAddress",
-}
+TO_REDACT = frozenset({CONF_API_KEY, CONF_WALLET_ADDRESS})
+"""Entry settings that are secret or identify the user; each provider adds its own keys."""
 
 
 def _order_diagnostics(coordinator: OrderCoordinator) -> dict[str, Any]:
@@ -51,7 +39,7 @@ def _order_diagnostics(coordinator: OrderCoordinator) -> dict[str, Any]:
             "status": snapshot.status,
             "stage": snapshot.stage.value,
             "terminal": snapshot.terminal,
-            "raw": async_redact_data(jsonable(snapshot.raw), TO_REDACT),
+            "raw": async_redact_data(jsonable(snapshot.raw), TO_REDACT | coordinator.spec.redact),
         },
     }
 
@@ -65,7 +53,7 @@ async def async_get_config_entry_diagnostics(
     return {
         "entry": {
             "title": entry.title,
-            "data": async_redact_data(dict(entry.data), TO_REDACT),
+            "data": async_redact_data(dict(entry.data), TO_REDACT | account.client.spec.redact),
             "options": dict(entry.options),
         },
         "account": {

@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .coordinator import OrderCoordinator
+from .runtime import OrderTrackerConfigEntry, signal_order_added
+
+
+@callback
+def async_add_order_entities(
+    entry: OrderTrackerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entities: Callable[[OrderCoordinator], Iterable[Entity]],
+) -> None:
+    """Add a platform's entities for every order now, and for each order added later."""
+
+    @callback
+    def add(coordinator: OrderCoordinator) -> None:
+        async_add_entities(entities(coordinator), config_subentry_id=coordinator.subentry_id)
+
+    for coordinator in entry.runtime_data.orders.values():
+        add(coordinator)
+    entry.async_on_unload(
+        async_dispatcher_connect(entry.runtime_data.hass, signal_order_added(entry.entry_id), add)
+    )
 
 
 class OrderEntity(CoordinatorEntity[OrderCoordinator]):
@@ -28,7 +53,7 @@ class OrderEntity(CoordinatorEntity[OrderCoordinator]):
             entry_type=DeviceEntryType.SERVICE,
             configuration_url=coordinator.client.order_url(snapshot) if snapshot else None,
         )
-        if account_device_id := coordinator.config_entry.runtime_data.account_device_id:
+        if account_device_id := coordinator.account.device_id:
             self._attr_device_info["via_device_id"] = account_device_id
 
     @property

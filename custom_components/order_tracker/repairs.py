@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow, RepairsFlowResult
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+
+from .runtime import OrderTrackerConfigEntry
 
 
 class UntrackMissingOrderFlow(ConfirmRepairFlow):
@@ -21,9 +24,14 @@ class UntrackMissingOrderFlow(ConfirmRepairFlow):
     ) -> RepairsFlowResult:
         """Remove the order once the user confirms."""
         if user_input is not None:
-            entry = self.hass.config_entries.async_get_entry(self._entry_id)
+            entry: OrderTrackerConfigEntry | None = self.hass.config_entries.async_get_entry(
+                self._entry_id
+            )
             if entry is not None and self._subentry_id in entry.subentries:
-                self.hass.config_entries.async_remove_subentry(entry, self._subentry_id)
+                if entry.state is ConfigEntryState.LOADED:
+                    await entry.runtime_data.async_remove_order(self._subentry_id)
+                else:
+                    self.hass.config_entries.async_remove_subentry(entry, self._subentry_id)
             return self.async_create_entry(data={})
         return await super().async_step_confirm(user_input)
 

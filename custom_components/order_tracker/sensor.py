@@ -15,16 +15,17 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_platform
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .api import OrderSnapshot, ProviderSpec, Stage
 from .const import DOMAIN
-from .coordinator import OrderCoordinator, OrderTrackerConfigEntry
-from .entity import OrderEntity
+from .coordinator import OrderCoordinator
+from .entity import OrderEntity, async_add_order_entities
+from .runtime import OrderTrackerConfigEntry, signal_orders_changed
 
 PARALLEL_UPDATES = 0
 
@@ -73,10 +74,7 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
         key="deadline",
         translation_key="deadline",
         device_class=SensorDeviceClass.TIMESTAMP,
-        # A finished order has no deadline left to show (Mach keeps expires_at forever).
-        value_fn=lambda snapshot: None
-        if snapshot.terminal or snapshot.stage.is_success
-        else snapshot.deadline,
+        value_fn=lambda snapshot: snapshot.open_deadline,
         exists_fn=lambda spec: spec.supports_deadline,
     ),
     OrderSensorEntityDescription(
@@ -133,8 +131,7 @@ async def async_setup_entry(
     entry: OrderTrackerConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the sensors of every order, now and whenever an order is added."""
-    platform = entity_platform.async_get_current_platform()
+    """Add the account's summary, and the sensors of every order, now and when one is added."""
 
     def entities(coordinator: OrderCoordinator) -> list[SensorEntity]:
         return [
@@ -146,15 +143,8 @@ async def async_setup_entry(
             ),
         ]
 
-    async def add_order(coordinator: OrderCoordinator) -> None:
-        await platform.async_add_entities(
-            entities(coordinator), config_subentry_id=coordinator.subentry_id
-        )
-
-    entry.runtime_data.entity_adders.append(add_order)
     async_add_entities([OrdersInProgressSensor(entry)])
-    for coordinator in entry.runtime_data.orders.values():
-        async_add_entities(entities(coordinator), config_subentry_id=coordinator.subentry_id)
+    async_add_order_entities(entry, async_add_entities, entities)
 
 
 class OrderSensor(OrderEntity, SensorEntity):
@@ -228,6 +218,7 @@ class OrdersInProgressSensor(SensorEntity):
 
     def __init__(self, entry: OrderTrackerConfigEntry) -> None:
         self._entry = entry
+        self._following: dict[str, Callable[[], None]] = {}
         spec = entry.runtime_data.account.client.spec
         self._attr_unique_id = f"{entry.entry_id}_orders_in_progress"
         self._attr_device_info = DeviceInfo(
@@ -240,9 +231,36 @@ class OrdersInProgressSensor(SensorEntity):
 
     async def async_added_to_hass(self) -> None:
         """Follow every order of the account, including those added later."""
-        listeners = self._entry.runtime_data.change_listeners
-        listeners.append(self.async_write_ha_state)
-        self.async_on_remove(lambda: listeners.remove(self.async_write_ha_state))
+        self._follow_orders()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, signal_orders_changed(self._entry.entry_id), self._orders_changed
+            )
+        )
+        self.async_on_remove(self._unfollow)
+
+    @callback
+    def _orders_changed(self) -> None:
+        self._follow_orders()
+        self.async_write_ha_state()
+
+    @callback
+    def _follow_orders(self) -> None:
+        """Listen to each order's coordinator once; drop those of orders that went."""
+        orders = self._entry.runtime_data.orders
+        for subentry_id in set(self._following) - set(orders):
+            self._following.pop(subentry_id)()
+        for subentry_id, coordinator in orders.items():
+            if subentry_id not in self._following:
+                self._following[subentry_id] = coordinator.async_add_listener(
+                    self.async_write_ha_state
+                )
+
+    @callback
+    def _unfollow(self) -> None:
+        for unsubscribe in self._following.values():
+            unsubscribe()
+        self._following.clear()
 
     @property
     def native_value(self) -> int:

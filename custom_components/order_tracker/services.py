@@ -1,8 +1,14 @@
-"""Actions: track_order and untrack_order (registered once, in async_setup)."""
+"""Actions: track_order and untrack_order (registered once, in async_setup).
+
+Every failure of an action is a translated Home Assistant error: the handlers run inside
+:func:`_translated`, which turns timeouts, provider errors and bugs into ``errors.action_error``.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
+import functools
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import (
@@ -27,17 +33,13 @@ from .const import (
     CONF_NAME,
     CONF_ORDER_ID,
     DOMAIN,
+    LOGGER,
     SERVICE_TRACK_ORDER,
     SERVICE_UNTRACK_ORDER,
     SUBENTRY_TYPE_ORDER,
 )
-from .coordinator import OrderTrackerConfigEntry
-from .tracking import (
-    async_add_order,
-    async_ensure_order,
-    fetch_order_for_tracking,
-    order_is_tracked,
-)
+from .errors import Where, action_error
+from .runtime import OrderTrackerConfigEntry, order_is_tracked, order_subentry
 
 if TYPE_CHECKING:
     import probatio as vol
@@ -59,11 +61,39 @@ UNTRACK_ORDER_SCHEMA = vol.Schema(
         vol.Optional(CONF_CHAIN): cv.string,
     }
 )
-# How long track_order waits for the new order's entities before answering anyway.
-ENTITIES_TIMEOUT = 30
+ACTION_TIMEOUT = 30.0
+"""Seconds an action may take before it answers with a translated timeout error."""
 
-# Errors of fetch_order_for_tracking: bad input is a validation error, the rest a failure.
-_VALIDATION_ERRORS = {"invalid_order_id", "order_not_found"}
+type Handler[R] = Callable[[ServiceCall], Coroutine[Any, Any, R]]
+
+
+def _translated[R](handler: Handler[R]) -> Handler[R]:
+    """Run an action so that whatever goes wrong reaches the user translated."""
+
+    @functools.wraps(handler)
+    async def run(call: ServiceCall) -> R:
+        order_id = str(call.data.get(CONF_ORDER_ID, ""))[:100]
+        try:
+            async with asyncio.timeout(ACTION_TIMEOUT):
+                return await handler(call)
+        except HomeAssistantError as err:
+            if err.translation_key is not None:
+                raise  # already in the user's words
+            LOGGER.exception("Action %s failed", call.service)
+            raise action_error(err, Where(_provider(call), order_id)) from err
+        except Exception as err:
+            if not isinstance(err, TimeoutError):
+                LOGGER.exception("Unexpected error in action %s", call.service)
+            raise action_error(err, Where(_provider(call), order_id)) from err
+
+    return run
+
+
+def _provider(call: ServiceCall) -> str:
+    """The provider's name of the call's account, for messages ("" when it is unknown)."""
+    entry = call.hass.config_entries.async_get_entry(str(call.data.get(ATTR_CONFIG_ENTRY_ID)))
+    runtime = getattr(entry, "runtime_data", None) if entry is not None else None
+    return runtime.account.client.spec.name if runtime is not None else ""
 
 
 def _loaded_entry(hass: HomeAssistant, call: ServiceCall) -> OrderTrackerConfigEntry:
@@ -73,11 +103,13 @@ def _loaded_entry(hass: HomeAssistant, call: ServiceCall) -> OrderTrackerConfigE
     return entry
 
 
+@_translated
 async def _async_track_order(call: ServiceCall) -> ServiceResponse:
     """Check the order at the provider, then track it; answer with its device and entities."""
     hass = call.hass
     entry = _loaded_entry(hass, call)
-    client = entry.runtime_data.account.client
+    data = entry.runtime_data
+    client = data.account.client
     order_id = call.data[CONF_ORDER_ID]
     try:
         reference = client.validate_reference(order_id, call.data.get(CONF_CHAIN))
@@ -93,20 +125,9 @@ async def _async_track_order(call: ServiceCall) -> ServiceResponse:
             translation_key="already_tracked",
             translation_placeholders={"order_id": reference.order_id},
         )
-    snapshot, error = await fetch_order_for_tracking(client, reference)
-    if snapshot is None:
-        error_class = ServiceValidationError if error in _VALIDATION_ERRORS else HomeAssistantError
-        raise error_class(
-            translation_domain=DOMAIN,
-            translation_key=f"track_{error}",
-            translation_placeholders={
-                "order_id": reference.order_id,
-                "provider": client.spec.name,
-            },
-        )
-    subentry = async_add_order(hass, entry, reference, call.data.get(CONF_NAME), snapshot)
-    async with asyncio.timeout(ENTITIES_TIMEOUT):
-        coordinator = await async_ensure_order(hass, entry, subentry)
+    snapshot = await client.fetch_order(reference)
+    subentry = order_subentry(client.spec, reference, call.data.get(CONF_NAME))
+    coordinator = data.async_add_order(subentry, snapshot)
     device = dr.async_get(hass).async_get_device_by_identifier(
         coordinator.device_identifier, entry.entry_id
     )
@@ -125,6 +146,7 @@ async def _async_track_order(call: ServiceCall) -> ServiceResponse:
     }
 
 
+@_translated
 async def _async_untrack_order(call: ServiceCall) -> None:
     """Stop tracking an order: its subentry, device and entities go."""
     hass = call.hass
@@ -137,7 +159,7 @@ async def _async_untrack_order(call: ServiceCall) -> None:
             continue
         if chain and (subentry.data.get(CONF_CHAIN) or "").lower() != chain.strip().lower():
             continue
-        hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
+        await entry.runtime_data.async_remove_order(subentry.subentry_id)
         return
     raise ServiceValidationError(
         translation_domain=DOMAIN,

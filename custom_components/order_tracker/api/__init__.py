@@ -18,6 +18,7 @@ from .errors import (
     RateLimitedError,
 )
 from .flux import FluxClient
+from .gate import Decision, Hold, OrderTicket, RequestGate
 from .http import validate_base_url
 from .m0 import M0Client
 from .mach import MachClient
@@ -42,7 +43,9 @@ __all__ = [
     "MIN_POLL_INTERVAL",
     "AmountField",
     "AuthError",
+    "Decision",
     "FluxClient",
+    "Hold",
     "InvalidBaseUrlError",
     "InvalidOrderReferenceError",
     "M0Client",
@@ -52,6 +55,7 @@ __all__ = [
     "OrderReference",
     "OrderSnapshot",
     "OrderSummary",
+    "OrderTicket",
     "OrderTrackerError",
     "ProtocolError",
     "ProviderClient",
@@ -59,6 +63,7 @@ __all__ = [
     "ProviderUnavailableError",
     "RateLimitedError",
     "RequestBudget",
+    "RequestGate",
     "Stage",
     "error_backoff",
     "next_poll_delay",

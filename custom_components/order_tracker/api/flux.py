@@ -62,6 +62,7 @@ SPEC = ProviderSpec(
     lists_by_account=True,
     amount_fields=(AmountField("base_quantity", None), AmountField("quote_quantity", "USD")),
     transaction_fields=("transaction_id",),
+    redact=frozenset({"walletAddress", "userAddress", "receiverAddress", "destinationAddress"}),
 )
 
 

@@ -88,6 +88,7 @@ SPEC = ProviderSpec(
         AmountField("amount_refunded", None),
     ),
     transaction_fields=("transaction_id", "fill_transaction_id"),
+    redact=frozenset({"sender", "recipient", "funder"}),
 )
 
 

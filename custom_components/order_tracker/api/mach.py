@@ -59,6 +59,7 @@ SPEC = ProviderSpec(
     supports_wallet=True,
     amount_fields=(AmountField("amount_in", None), AmountField("amount_out", None)),
     transaction_fields=("transaction_id", "fill_transaction_id"),
+    redact=frozenset({"taker_address", "maker_address"}),
 )
 
 

@@ -120,6 +120,8 @@ SPEC = ProviderSpec(
     lists_by_account=True,
     amount_fields=(AmountField("amount", "sat"), AmountField("fee", "sat")),
     transaction_fields=("transaction_id", "channel_id"),
+    # The nodes' public keys on either end of the channel identify the user's node.
+    redact=frozenset({"source", "destination"}),
 )
 
 

@@ -86,6 +86,15 @@ class OrderSnapshot:
         """The reference this snapshot answers."""
         return OrderReference(self.order_id, self.chain)
 
+    @property
+    def open_deadline(self) -> datetime | None:
+        """The deadline while it can still matter; a finished (final or completed) order has none.
+
+        Providers keep reporting a deadline after the order settles (Mach's ``expires_at``
+        stays forever): this is the one place that decides when it stops counting.
+        """
+        return None if self.terminal or self.stage.is_success else self.deadline
+
 
 @dataclass(frozen=True, slots=True)
 class OrderSummary:
@@ -146,6 +155,9 @@ class ProviderSpec:
     amount_fields: tuple[AmountField, ...] = ()
     transaction_fields: tuple[str, ...] = ()
     """Which of transaction_id / channel_id / fill_transaction_id the provider fills."""
+    redact: frozenset[str] = frozenset()
+    """Keys of the provider's order documents that identify the user (wallet addresses,
+    node keys): diagnostics redact them wherever they appear."""
 
     @property
     def needs_chain(self) -> bool:

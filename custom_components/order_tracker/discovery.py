@@ -1,0 +1,91 @@
+"""Auto-tracking: every 5 minutes, track the account's new in-flight orders from its list."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
+
+from .api import AuthError, OrderSummary, OrderTrackerError
+from .const import (
+    CONF_AUTO_TRACK,
+    CONF_WALLET_ADDRESS,
+    DISCOVERY_FIRST_DELAY_SECONDS,
+    DISCOVERY_INTERVAL_SECONDS,
+    DOMAIN,
+    LOGGER,
+)
+from .runtime import DiscoveryStats, OrderTrackerConfigEntry, order_is_tracked, order_subentry
+
+
+class Discovery:
+    """Lists the provider's orders and tracks the new in-flight ones.
+
+    Orders the user untracked are never added back, and orders already finished when first
+    seen are left alone.
+    """
+
+    def __init__(self, hass: HomeAssistant, entry: OrderTrackerConfigEntry) -> None:
+        self._hass = hass
+        self._entry = entry
+        self._failing = False
+        self.stats = DiscoveryStats()
+
+    @callback
+    def async_schedule(self, _now: datetime | None = None) -> None:
+        """Take a slot in the account's request budget and run then."""
+        delay = self._entry.runtime_data.account.budget.reserve()
+        if delay <= 0:
+            self._entry.async_create_background_task(
+                self._hass, self.async_run(), f"{DOMAIN} discovery {self._entry.entry_id}"
+            )
+        else:
+            self._entry.async_on_unload(async_call_later(self._hass, delay, self.async_schedule))
+
+    async def async_run(self) -> None:
+        """List the provider's orders and track the new in-flight ones."""
+        data = self._entry.runtime_data
+        client = data.account.client
+        self.stats.runs += 1
+        try:
+            summaries = await client.list_orders(self._entry.data.get(CONF_WALLET_ADDRESS))
+        except AuthError:
+            self._entry.async_start_reauth(self._hass)
+            return
+        except OrderTrackerError as err:
+            if not self._failing:
+                LOGGER.warning("Auto-tracking could not list %s orders: %s", client.spec.name, err)
+            self._failing = True
+            return
+        if self._failing:
+            LOGGER.info("Auto-tracking lists %s orders again", client.spec.name)
+            self._failing = False
+        for summary in summaries:
+            if self._should_add(summary):
+                data.async_add_order(order_subentry(client.spec, summary.reference))
+                self.stats.added += 1
+
+    def _should_add(self, summary: OrderSummary) -> bool:
+        data = self._entry.runtime_data
+        reference = summary.reference
+        if summary.terminal or reference.key in data.store.untracked:
+            return False
+        return not order_is_tracked(self._hass, data.account.client.spec.key, reference)
+
+
+@callback
+def async_start_discovery(hass: HomeAssistant, entry: OrderTrackerConfigEntry) -> None:
+    """Start auto-tracking when the account's option is on (it is off by default)."""
+    if not entry.options.get(CONF_AUTO_TRACK, False):
+        return
+    discovery = Discovery(hass, entry)
+    entry.runtime_data.discovery = discovery.stats
+    entry.async_on_unload(
+        async_call_later(hass, DISCOVERY_FIRST_DELAY_SECONDS, discovery.async_schedule)
+    )
+    entry.async_on_unload(
+        async_track_time_interval(
+            hass, discovery.async_schedule, timedelta(seconds=DISCOVERY_INTERVAL_SECONDS)
+        )
+    )

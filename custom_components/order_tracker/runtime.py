@@ -1,0 +1,221 @@
+"""The runtime data of an account, and the one owner of an order's life: add, start, remove.
+
+Every way an order comes or goes — the subentry flow, the track/untrack actions,
+auto-tracking, retention, the repair flow, the user deleting it — goes through
+:meth:`OrderTrackerData.async_add_order` or :meth:`OrderTrackerData.async_remove_order`.
+Platforms hear about new orders through the :func:`signal_order_added` dispatcher signal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+
+from .account import AccountState
+from .api import OrderReference, OrderSnapshot, ProviderSpec
+from .const import (
+    CONF_CHAIN,
+    CONF_ORDER_ID,
+    CONF_PROVIDER,
+    DOMAIN,
+    RESTORE_SPREAD_SECONDS,
+    SUBENTRY_TYPE_ORDER,
+)
+from .coordinator import OrderCoordinator
+from .events import OrderEvents
+from .issues import OrderIssues, async_remove_order_issues
+from .store import OrderStore, StoredOrder
+
+type OrderTrackerConfigEntry = ConfigEntry[OrderTrackerData]
+
+
+def signal_order_added(entry_id: str) -> str:
+    """Dispatcher signal sent with the coordinator of each order added after setup."""
+    return f"{DOMAIN}_order_added_{entry_id}"
+
+
+def signal_orders_changed(entry_id: str) -> str:
+    """Dispatcher signal sent when orders of the account come or go."""
+    return f"{DOMAIN}_orders_changed_{entry_id}"
+
+
+def default_order_title(spec: ProviderSpec, reference: OrderReference) -> str:
+    """``"<Provider> <first 8 characters of the id>"``."""
+    return f"{spec.name} {reference.order_id[:8]}"
+
+
+def order_subentry(
+    spec: ProviderSpec, reference: OrderReference, name: str | None = None
+) -> ConfigSubentry:
+    """The subentry that tracks an order (the same from the flow, the action or discovery)."""
+    data = {CONF_ORDER_ID: reference.order_id}
+    if reference.chain:
+        data[CONF_CHAIN] = reference.chain
+    return ConfigSubentry(
+        data=MappingProxyType(data),
+        subentry_type=SUBENTRY_TYPE_ORDER,
+        title=(name or "").strip() or default_order_title(spec, reference),
+        unique_id=reference.key,
+    )
+
+
+def order_is_tracked(hass: HomeAssistant, provider: str, reference: OrderReference) -> bool:
+    """Whether any account of this provider already tracks the order."""
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.data.get(CONF_PROVIDER) != provider:
+            continue
+        for subentry in entry.get_subentries_of_type(SUBENTRY_TYPE_ORDER):
+            if subentry.unique_id == reference.key:
+                return True
+    return False
+
+
+@dataclass
+class DiscoveryStats:
+    """What auto-tracking did on this account (diagnostics and tests read it)."""
+
+    runs: int = 0
+    added: int = 0
+
+
+@dataclass
+class OrderTrackerData:
+    """Runtime data of one account entry: its account state, store and tracked orders."""
+
+    hass: HomeAssistant
+    entry: OrderTrackerConfigEntry
+    account: AccountState
+    store: OrderStore
+    orders: dict[str, OrderCoordinator] = field(default_factory=dict)
+    settings: tuple[Mapping[str, Any], Mapping[str, Any]] = ({}, {})
+    """Entry data and options at setup: a change there reloads, a subentry change does not."""
+    discovery: DiscoveryStats | None = None
+    """Auto-tracking's counters, when the account's option is on."""
+
+    # -- setup -----------------------------------------------------------------------------
+
+    async def async_start_orders(self, stored: Mapping[str, StoredOrder]) -> None:
+        """Start every order of the account: from its stored snapshot, or with a first fetch.
+
+        Restored orders show their stored state at once and resume with their first requests
+        spread out; terminal ones make no request. Orders never fetched before are fetched
+        now, within the account's request budget; a failure only makes that order
+        unavailable, except a refused key, which fails the setup.
+        """
+        restored: list[OrderCoordinator] = []
+        fresh: list[OrderCoordinator] = []
+        for subentry in self.entry.get_subentries_of_type(SUBENTRY_TYPE_ORDER):
+            coordinator = self._create(subentry)
+            if (order := stored.get(subentry.subentry_id)) and coordinator.restore(order):
+                restored.append(coordinator)
+            else:
+                fresh.append(coordinator)
+        for index, coordinator in enumerate(restored):
+            coordinator.schedule_first_poll(1 + RESTORE_SPREAD_SECONDS * index / len(restored))
+        for coordinator in self.orders.values():
+            self._watch(coordinator)
+        await asyncio.gather(*(coordinator.async_refresh() for coordinator in fresh))
+        for coordinator in fresh:
+            if isinstance(coordinator.last_exception, ConfigEntryAuthFailed):
+                raise coordinator.last_exception
+
+    # -- an order's life -------------------------------------------------------------------
+
+    @callback
+    def async_add_order(
+        self, subentry: ConfigSubentry, snapshot: OrderSnapshot | None = None
+    ) -> OrderCoordinator:
+        """Track an order: the one way in.
+
+        ``subentry`` is added to the account when it is not there yet (action, auto-tracking);
+        the subentry flow's is already there. With ``snapshot`` (fetched just now) the order
+        starts from it and its entities appear at once; without, they appear after its first
+        fetch, which waits for a slot in the account's request budget.
+        """
+        if (existing := self.orders.get(subentry.subentry_id)) is not None:
+            return existing
+        coordinator = self._create(subentry)
+        self._watch(coordinator)
+        if snapshot is not None:
+            coordinator.async_start_with(snapshot)
+        if subentry.subentry_id not in self.entry.subentries:
+            # Registered first: the update listener this triggers finds the order known.
+            self.hass.config_entries.async_add_subentry(self.entry, subentry)
+        if snapshot is not None:
+            self._announce(coordinator)
+        else:
+            self.entry.async_create_background_task(
+                self.hass, self._async_fetch_then_announce(coordinator), coordinator.name
+            )
+        return coordinator
+
+    async def async_remove_order(self, subentry_id: str) -> None:
+        """Stop tracking an order: its subentry, device, entities, issues and snapshot go.
+
+        Auto-tracking remembers not to add it back.
+        """
+        coordinator = self.orders.pop(subentry_id, None)
+        if subentry_id in self.entry.subentries:
+            self.hass.config_entries.async_remove_subentry(self.entry, subentry_id)
+        if coordinator is None:
+            return
+        await coordinator.async_shutdown()
+        async_remove_order_issues(self.hass, subentry_id)
+        self.store.async_forget(subentry_id, coordinator.reference.key)
+        async_dispatcher_send(self.hass, signal_orders_changed(self.entry.entry_id))
+
+    @callback
+    def async_rename_order(self, subentry: ConfigSubentry) -> None:
+        """The device is named after the subentry; a rename follows it (entity ids stay)."""
+        coordinator = self.orders.get(subentry.subentry_id)
+        if coordinator is None or coordinator.title == subentry.title:
+            return
+        coordinator.title = subentry.title
+        registry = dr.async_get(self.hass)
+        device = registry.async_get_device_by_identifier(
+            coordinator.device_identifier, self.entry.entry_id
+        )
+        if device is not None:
+            registry.async_update_device(device.id, name=coordinator.title)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _create(self, subentry: ConfigSubentry) -> OrderCoordinator:
+        coordinator = OrderCoordinator(self.hass, self.entry, subentry, self.account)
+        self.orders[subentry.subentry_id] = coordinator
+        return coordinator
+
+    def _watch(self, coordinator: OrderCoordinator) -> None:
+        """Attach what reacts to the order's refreshes: events, repair issues, the store."""
+        OrderEvents(coordinator)
+        OrderIssues(coordinator)
+        persisted = coordinator.fetched_at if coordinator.data is not None else None
+
+        @callback
+        def persist() -> None:
+            nonlocal persisted
+            if coordinator.fetched_at != persisted and (stored := coordinator.stored()):
+                persisted = coordinator.fetched_at
+                self.store.async_set(coordinator.subentry_id, stored)
+
+        coordinator.async_add_refresh_listener(persist)
+        persist()
+
+    async def _async_fetch_then_announce(self, coordinator: OrderCoordinator) -> None:
+        await coordinator.async_refresh()
+        if self.orders.get(coordinator.subentry_id) is coordinator:
+            self._announce(coordinator)
+
+    @callback
+    def _announce(self, coordinator: OrderCoordinator) -> None:
+        async_dispatcher_send(self.hass, signal_order_added(self.entry.entry_id), coordinator)
+        async_dispatcher_send(self.hass, signal_orders_changed(self.entry.entry_id))

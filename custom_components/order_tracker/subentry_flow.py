@@ -1,0 +1,149 @@
+"""The order subentry flow: track an order on an account, or rename a tracked one."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, override
+
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentryFlow, SubentryFlowResult
+from homeassistant.core import callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+)
+
+from .api import (
+    CLIENTS,
+    InvalidOrderReferenceError,
+    OrderReference,
+    OrderSnapshot,
+    OrderTrackerError,
+    ProviderClient,
+)
+from .const import (
+    CONF_API_KEY,
+    CONF_BASE_URL,
+    CONF_CHAIN,
+    CONF_NAME,
+    CONF_ORDER_ID,
+    CONF_PROVIDER,
+    LOGGER,
+)
+from .errors import form_error
+from .runtime import OrderTrackerConfigEntry, default_order_title, order_is_tracked, order_subentry
+
+if TYPE_CHECKING:
+    import probatio as vol
+else:
+    import voluptuous as vol
+
+_TEXT = TextSelector()
+
+
+class OrderSubentryFlowHandler(ConfigSubentryFlow):
+    """Track an order on an account (fetched once first), or rename a tracked one."""
+
+    _tracked: tuple[OrderReference, OrderSnapshot] | None = None
+
+    def _entry(self) -> OrderTrackerConfigEntry:
+        entry: OrderTrackerConfigEntry = self._get_entry()
+        return entry
+
+    def _client(self) -> ProviderClient:
+        """A client for the account, from its settings (the flow does not need it running)."""
+        data = self._entry().data
+        return CLIENTS[data[CONF_PROVIDER]](
+            async_get_clientsession(self.hass),
+            api_key=data.get(CONF_API_KEY),
+            base_url=data.get(CONF_BASE_URL),
+        )
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Order id, chain (when the provider needs one) and an optional name."""
+        entry = self._entry()
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="entry_not_loaded")
+        client = self._client()
+        spec = client.spec
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                reference = client.validate_reference(
+                    user_input[CONF_ORDER_ID], user_input.get(CONF_CHAIN)
+                )
+                if order_is_tracked(self.hass, spec.key, reference):
+                    return self.async_abort(reason="already_configured")
+                snapshot = await client.fetch_order(reference)
+            except InvalidOrderReferenceError as err:
+                errors = form_error(err, order=True)
+            except OrderTrackerError as err:
+                LOGGER.debug("Fetching order %s failed: %s", user_input[CONF_ORDER_ID][:100], err)
+                errors = form_error(err, order=True)
+            except Exception as err:  # noqa: BLE001 - a form error, with the traceback logged
+                LOGGER.exception(
+                    "Unexpected error while fetching order %s", user_input[CONF_ORDER_ID][:100]
+                )
+                errors = form_error(err, order=True)
+            else:
+                subentry = order_subentry(spec, reference, user_input.get(CONF_NAME))
+                self._tracked = (reference, snapshot)
+                return self.async_create_entry(
+                    title=subentry.title, data=dict(subentry.data), unique_id=subentry.unique_id
+                )
+
+        fields: dict[vol.Marker, Any] = {vol.Required(CONF_ORDER_ID): _TEXT}
+        if spec.needs_chain:
+            fields[vol.Required(CONF_CHAIN)] = SelectSelector(
+                SelectSelectorConfig(options=list(spec.chains), mode=SelectSelectorMode.DROPDOWN)
+            )
+        fields[vol.Optional(CONF_NAME)] = _TEXT
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), user_input),
+            errors=errors,
+            description_placeholders={"provider": spec.name},
+        )
+
+    @callback
+    @override
+    def async_remove(self) -> None:
+        """Start the order this flow created, from the answer it fetched.
+
+        Home Assistant adds the subentry after the flow returns, then calls this; so the
+        order starts without a second request for it.
+        """
+        if self._tracked is None:
+            return
+        reference, snapshot = self._tracked
+        self._tracked = None
+        entry = self._entry()
+        runtime = getattr(entry, "runtime_data", None)
+        if entry.state is not ConfigEntryState.LOADED or runtime is None:
+            return  # setup starts it with the account
+        for subentry in entry.subentries.values():
+            if subentry.unique_id == reference.key:
+                runtime.async_add_order(subentry, snapshot)
+                return
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Rename a tracked order (an empty name restores the default)."""
+        entry = self._entry()
+        subentry = self._get_reconfigure_subentry()
+        if user_input is not None:
+            spec = CLIENTS[entry.data[CONF_PROVIDER]].spec
+            reference = OrderReference(subentry.data[CONF_ORDER_ID], subentry.data.get(CONF_CHAIN))
+            name = (user_input.get(CONF_NAME) or "").strip()
+            return self.async_update_and_abort(
+                entry, subentry, title=name or default_order_title(spec, reference)
+            )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema({vol.Optional(CONF_NAME): _TEXT}), {CONF_NAME: subentry.title}
+            ),
+            description_placeholders={"order_id": subentry.data[CONF_ORDER_ID]},
+        )

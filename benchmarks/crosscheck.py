@@ -26,7 +26,6 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.order_tracker.api import OrderSnapshot
 from custom_components.order_tracker.coordinator import OrderCoordinator
 from tests.common import setup_entry
 from tests.simulator import Provider, Simulator
@@ -94,21 +93,27 @@ async def test_emulation_matches_home_assistant(
     freezer: FrozenDateTimeFactory,
     simulator: Simulator,
     make_entry: Callable[..., MockConfigEntry],
-    monkeypatch: pytest.MonkeyPatch,
     seed: int,
 ) -> None:
     """Track the same orders both ways and compare."""
     accepted: dict[str, list[tuple[float, tuple[str, str]]]] = {}
     origin = simulator.now()
-    original_accept = OrderCoordinator._accept
 
-    def accept(coordinator: OrderCoordinator, snapshot: OrderSnapshot, now: datetime) -> Any:
-        accepted.setdefault(coordinator.reference.order_id, []).append(
-            ((now - origin).total_seconds(), (snapshot.status, snapshot.stage.value))
-        )
-        return original_accept(coordinator, snapshot, now)
+    def watch(coordinator: OrderCoordinator) -> None:
+        """Record every answer the coordinator takes, when it took it (its fetched_at)."""
+        taken: list[datetime | None] = [None]
 
-    monkeypatch.setattr(OrderCoordinator, "_accept", accept)
+        def refreshed() -> None:
+            snapshot, fetched_at = coordinator.data, coordinator.fetched_at
+            if snapshot is None or fetched_at is None or fetched_at == taken[0]:
+                return
+            taken[0] = fetched_at
+            accepted.setdefault(coordinator.reference.order_id, []).append(
+                ((fetched_at - origin).total_seconds(), (snapshot.status, snapshot.stage.value))
+            )
+
+        refreshed()  # the first answer, fetched during setup
+        coordinator.async_add_refresh_listener(refreshed)
 
     lifecycles: list[Lifecycle] = []
     for provider in Provider:
@@ -126,7 +131,10 @@ async def test_emulation_matches_home_assistant(
                     ref["chain"] = order.chain
                 refs.append(ref)
         # Tracked from creation: the first fetch is the one at setup.
-        await setup_entry(hass, make_entry(provider.value, refs))
+        entry = make_entry(provider.value, refs)
+        await setup_entry(hass, entry)
+        for coordinator in entry.runtime_data.orders.values():
+            watch(coordinator)
 
     horizon = max(lc.window_end for lc in lifecycles)
     await Clock(hass, freezer).advance(horizon + 5)

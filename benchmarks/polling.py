@@ -8,8 +8,8 @@ and parsed with the integration's own ``parse_order``. Three policies poll it:
 * ``ours``: the integration's scheduling code itself, ``api.polling.next_poll_delay`` (phase
   interval, ±10 % jitter, deadline awareness, Mach's eta, the 5 s floor), driven the way
   ``OrderCoordinator`` drives it, including Home Assistant's DataUpdateCoordinator timer
-  arithmetic (``int(loop.time()) + stagger + interval``) and the coordinator's own
-  one-request-per-5-s check;
+  arithmetic (``int(loop.time()) + stagger + interval``) and the integration's own request
+  gate (``api.RequestGate``: the 5 s floor, the account's budget and 429 pause);
 * ``reference``: Magma's reference ``trackOrder`` loop (seed document): 7.5 s in the fast
   phases, 45 s in the slow phases, 10 s otherwise, stopping on the SUCCESS/FAILURE sets;
 * ``fixed 5 s``: one request every 5 s (the fastest any provider allows) until the same stop.
@@ -44,11 +44,15 @@ from custom_components.order_tracker.api import (
     MachClient,
     MagmaClient,
     OrderSnapshot,
+    OrderTicket,
     ProviderClient,
+    RequestBudget,
+    RequestGate,
     next_poll_delay,
 )
 from custom_components.order_tracker.api.base import age as order_age
 from custom_components.order_tracker.api.mach import FAST_PHASE as MACH_FAST_PHASE
+from custom_components.order_tracker.const import BUDGET_BURST, BUDGET_RATE
 from tests.simulator import Provider, SimClock, SimOrder, Simulator
 
 type Params = dict[str, Any]
@@ -408,8 +412,6 @@ def _usec(seconds: float) -> float:
 
 ROUND_TRIP = (0.1, 0.4)
 """Seconds from sending a request to having its answer (uniform, per request)."""
-TIMER_SLACK = 1e-6
-"""Timers fire on time; this only absorbs float rounding in the 5 s check."""
 
 
 class Policy:
@@ -445,14 +447,15 @@ class Ours(Policy):
     """The integration's ``next_poll_delay``, scheduled like ``OrderCoordinator`` in HA.
 
     The order is tracked from ``lifecycle.start``: the subentry flow fetches it once (that
-    answer is the coordinator's first data; it does not set the coordinator's last-request
-    time). Each answer goes through ``next_poll_delay`` with the coordinator's arguments
-    (``status_since`` = when the native status was first seen, a jitter RNG) and becomes
-    ``update_interval``. When the refresh is over, DataUpdateCoordinator schedules the next
-    one at ``int(loop.time()) + stagger + update_interval`` (stagger: 0.05-0.5 s, fixed per
-    coordinator). A refresh less than 5 s after the previous request sends nothing and comes
-    back 1 s after the floor (``OrderCoordinator._async_update_data``). The account's request
-    budget never binds for one order (see the scale benchmark).
+    answer is the coordinator's first data; it does not pass the request gate). Each answer
+    goes through ``next_poll_delay`` with the coordinator's arguments (``status_since`` = when
+    the native status was first seen, a jitter RNG) and becomes ``update_interval``. When the
+    refresh is over, DataUpdateCoordinator schedules the next one at
+    ``int(loop.time()) + stagger + update_interval`` (stagger: 0.05-0.5 s, fixed per
+    coordinator). Each refresh asks the integration's own request gate (``api.RequestGate``:
+    the account's pause, the 5 s floor, the account's budget) on the virtual clock, exactly
+    as ``OrderCoordinator._async_update_data`` does; a held refresh comes back when the gate
+    says. One order alone never meets the budget (see the scale benchmark).
     """
 
     def __init__(
@@ -475,7 +478,13 @@ class Ours(Policy):
         run = Run()
         snapshot, now = _poll(lifecycle, replay, lifecycle.start, run, rng)
         status_since = now
-        last_request: float | None = None
+        clock = [now]
+        gate = RequestGate(
+            RequestBudget(BUDGET_RATE, BUDGET_BURST, clock=lambda: clock[0]),
+            clock=lambda: clock[0],
+            rng=random.Random(0),  # spreads 429 pauses only; none happen here
+        )
+        ticket = OrderTicket()
 
         def delay_after(snapshot: OrderSnapshot, now: float) -> float | None:
             delay = self.delay(
@@ -496,15 +505,14 @@ class Ours(Policy):
             fire = _usec(math.floor(now + loop_offset) + stagger + interval - loop_offset)
             if fire > lifecycle.window_end:
                 break
-            elapsed = None if last_request is None else fire - last_request
-            if elapsed is not None and elapsed < MIN_POLL_INTERVAL - TIMER_SLACK:
-                # The coordinator's per-order floor: no request now; it comes back 1 s after
-                # the floor would allow (OrderCoordinator._async_update_data).
-                interval = timedelta(seconds=MIN_POLL_INTERVAL - elapsed + 1).total_seconds()
+            clock[0] = fire
+            decision = gate.admit(ticket)
+            if not decision.go:
+                # Held (the 5 s floor, for one order): no request now; back when the gate says.
+                interval = timedelta(seconds=decision.wait).total_seconds()
                 now = fire
                 run.deferred += 1
                 continue
-            last_request = fire
             previous = snapshot.status
             snapshot, now = _poll(lifecycle, replay, fire, run, rng)
             if snapshot.status != previous:

@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 import logging
 import os
 import re
@@ -181,22 +182,25 @@ class OutageCounter:
         self.recoveries: Counter[str] = Counter()
         self._state: dict[int, bool] = {}
 
-    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        """Watch every refresh of every order coordinator (new ones after a reload too)."""
-        original = OrderCoordinator._async_refresh_finished
-        counter = self
+    def watch(self, entries: Iterable[MockConfigEntry]) -> None:
+        """Follow every refresh of every order coordinator of these accounts, including the
+        new ones a reload creates (call it again after each tick)."""
+        for entry in entries:
+            if entry.state is not ConfigEntryState.LOADED:
+                continue
+            for coordinator in entry.runtime_data.orders.values():
+                if id(coordinator) not in self._state:
+                    self._state[id(coordinator)] = coordinator.last_update_success
+                    coordinator.async_add_refresh_listener(partial(self._refreshed, coordinator))
 
-        def finished(coordinator: OrderCoordinator) -> None:
-            ok = coordinator.last_update_success
-            was = counter._state.get(id(coordinator), True)
-            if was and not ok:
-                counter.outages[coordinator.name] += 1
-            elif ok and not was:
-                counter.recoveries[coordinator.name] += 1
-            counter._state[id(coordinator)] = ok
-            original(coordinator)
-
-        monkeypatch.setattr(OrderCoordinator, "_async_refresh_finished", finished)
+    def _refreshed(self, coordinator: OrderCoordinator) -> None:
+        ok = coordinator.last_update_success
+        was = self._state.get(id(coordinator), True)
+        if was and not ok:
+            self.outages[coordinator.name] += 1
+        elif ok and not was:
+            self.recoveries[coordinator.name] += 1
+        self._state[id(coordinator)] = ok
 
 
 async def _settle(hass: HomeAssistant) -> None:
@@ -228,7 +232,11 @@ def _real_sleep(seconds: float) -> None:
 
 
 async def _run_for(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float, step: float = STEP
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    seconds: float,
+    step: float = STEP,
+    after_tick: Callable[[], None] | None = None,
 ) -> None:
     """Let ``seconds`` pass in ``step``-second ticks (``tests.common.run_for`` without waiting
     on requests that wait for the clock)."""
@@ -238,6 +246,8 @@ async def _run_for(
         freezer.tick(timedelta(seconds=tick))
         async_fire_time_changed(hass)
         await _settle(hass)
+        if after_tick is not None:
+            after_tick()
         elapsed += tick
 
 
@@ -257,7 +267,6 @@ async def test_fault_soak(
     started = real_monotonic()
     caplog.set_level(logging.INFO)
     outages = OutageCounter()
-    outages.install(monkeypatch)
     original_draw = FaultRate.draw
 
     def draw(rate: FaultRate, provider: Provider, order_id: str | None) -> Fault | None:
@@ -293,18 +302,20 @@ async def test_fault_soak(
         simulator.clear_requests()
         simulator.set_fault_rate(FAULT_RATE, FAULT_KINDS, seed=FAULT_SEED, seconds=SLOW_SECONDS)
 
-        await _run_for(hass, freezer, DURATION / 2)
+        watch = partial(outages.watch, entries.values())
+        watch()
+        await _run_for(hass, freezer, DURATION / 2, after_tick=watch)
         restarted_at = len(caplog.records)
         # A restart in the middle, faults and all: orders come back from storage.
         for entry in entries.values():
             hass.async_create_task(hass.config_entries.async_reload(entry.entry_id))
-        await _run_for(hass, freezer, DURATION / 2)
+        await _run_for(hass, freezer, DURATION / 2, after_tick=watch)
 
         faulted = [r for r in simulator.requests() if r.fault is not None]
         requests = simulator.requests()
         unavailable_at_end = _unavailable(hass, entries.values())
         simulator.clear_faults()
-        await _run_for(hass, freezer, SETTLE)
+        await _run_for(hass, freezer, SETTLE, after_tick=watch)
 
     entity_registry = er.async_get(hass)
     device_registry = dr.async_get(hass)

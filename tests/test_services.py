@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -11,6 +14,7 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.order_tracker.api import CLIENTS
 from custom_components.order_tracker.const import DOMAIN
 
 from .common import setup_entry
@@ -176,3 +180,91 @@ async def test_untrack_m0_order_by_chain(
         blocking=True,
     )
     assert not entry.subentries
+
+
+async def test_track_order_answers_in_words_when_the_provider_hangs(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A provider that never answers ends the action with a translated error, not a traceback."""
+    entry = make_entry("flux")
+    await setup_entry(hass, entry)
+    order = simulator.create_order("flux", "happy")
+    never = asyncio.Event()
+
+    async def hang(*_args: object, **_kwargs: object) -> None:
+        await never.wait()
+
+    with (
+        patch.object(CLIENTS["flux"], "fetch_order", hang),
+        patch("custom_components.order_tracker.services.ACTION_TIMEOUT", 5.0),
+    ):
+        call = hass.async_create_task(
+            track(hass, config_entry_id=entry.entry_id, order_id=order.order_id)
+        )
+        for _ in range(10):  # the loop's clock is the frozen test clock: move it past 5 s
+            freezer.tick(1)
+            for _ in range(5):
+                await asyncio.sleep(0)
+            if call.done():
+                break
+        assert call.done(), "the action is still waiting on the provider"
+        with pytest.raises(HomeAssistantError) as caught:
+            await call
+    assert type(caught.value) is HomeAssistantError
+    assert caught.value.translation_key == "track_timeout"
+    assert caught.value.translation_placeholders == {
+        "order_id": order.order_id,
+        "provider": "Flux",
+    }
+    assert "took too long" in str(caught.value)
+    assert not entry.subentries
+    assert "Traceback" not in caplog.text
+
+
+async def test_track_order_turns_a_bug_into_a_translated_error(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A bug is logged with its traceback for the report, and the user reads a sentence."""
+    entry = make_entry("mach")
+    await setup_entry(hass, entry)
+    order = simulator.create_order("mach", "happy")
+    with (
+        patch.object(CLIENTS["mach"], "fetch_order", side_effect=RuntimeError("boom")),
+        pytest.raises(HomeAssistantError) as caught,
+    ):
+        await track(hass, config_entry_id=entry.entry_id, order_id=order.order_id)
+    assert caught.value.translation_key == "track_unknown"
+    assert "see the log" in str(caught.value)
+    assert "Unexpected error in action track_order" in caplog.text
+    assert not entry.subentries
+
+
+async def test_untrack_order_turns_an_untranslated_error_into_words(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """Even a bare HomeAssistantError from below reaches the user translated."""
+    order = simulator.create_order("magma", "custom")
+    entry = make_entry("magma", [{"order_id": order.order_id}])
+    await setup_entry(hass, entry)
+    with (
+        patch.object(
+            type(entry.runtime_data), "async_remove_order", side_effect=HomeAssistantError("x")
+        ),
+        pytest.raises(HomeAssistantError) as caught,
+    ):
+        await hass.services.async_call(
+            DOMAIN,
+            "untrack_order",
+            {"config_entry_id": entry.entry_id, "order_id": order.order_id},
+            blocking=True,
+        )
+    assert caught.value.translation_key == "track_unknown"

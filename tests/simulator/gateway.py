@@ -31,6 +31,8 @@ class RequestInfo:
 
     order_id: str | None = None
     operation: str | None = None
+    # Magma: the decoded JSON request body (query, variables, operationName).
+    body: Any = None
 
 
 @dataclass
@@ -102,6 +104,7 @@ def provider_endpoint(
             order_id=order_id,
             key=request_key(provider, request),
             operation=info.operation,
+            body=info.body,
             sim_time=simulator.now(),
             wall_time=wall_time,
         )

@@ -53,9 +53,10 @@ type UserMarketOrders {
   sales(page: PageInput): MarketOrderList!
 }
 
+# As Amboss publishes it: both fields required, typed Float (not Int).
 input PageInput {
-  limit: Int
-  offset: Int
+  limit: Float!
+  offset: Float!
 }
 
 type MarketOrderList {
@@ -177,10 +178,9 @@ def _resolve_get_order(_root: Any, info: GraphQLResolveInfo, order_id: str) -> J
 
 def _order_list(info: GraphQLResolveInfo, page: JsonObject | None, *, sales: bool) -> JsonObject:
     call = _call(info)
-    page = page or {}
-    limit = page.get("limit")
-    offset = page.get("offset") or 0
-    limit = DEFAULT_PAGE_LIMIT if limit is None else min(limit, MAX_PAGE_LIMIT)
+    # PageInput's fields are Floats: a page of 2.0 orders is a page of 2.
+    limit = DEFAULT_PAGE_LIMIT if page is None else min(int(page["limit"]), MAX_PAGE_LIMIT)
+    offset = 0 if page is None else int(page["offset"])
     if limit < 0 or offset < 0:
         raise _error("page limit and offset must be >= 0", "BAD_USER_INPUT")
     documents = [
@@ -291,23 +291,25 @@ async def describe_magma_request(request: web.Request) -> RequestInfo:
     """The order id asked for by `get_order` (if any) and the operation's name."""
     payload = await _read_payload(request)
     if payload is None or not isinstance(payload.get("query"), str):
-        return RequestInfo()
+        return RequestInfo(body=payload)
     operation_name = payload.get("operationName")
     variables = payload.get("variables")
     try:
         document = parse(payload["query"])
     except GraphQLError:
-        return RequestInfo(operation=operation_name if isinstance(operation_name, str) else None)
+        return RequestInfo(
+            operation=operation_name if isinstance(operation_name, str) else None, body=payload
+        )
     operation = get_operation_ast(
         document, operation_name if isinstance(operation_name, str) else None
     )
     if operation is None:
-        return RequestInfo()
+        return RequestInfo(body=payload)
     name = operation.name.value if operation.name is not None else None
     order_id = _find_get_order_argument(
         operation.selection_set, variables if isinstance(variables, dict) else {}
     )
-    return RequestInfo(order_id=order_id, operation=name)
+    return RequestInfo(order_id=order_id, operation=name, body=payload)
 
 
 async def handle_graphql(request: web.Request, call: ProviderCall) -> web.StreamResponse:

@@ -116,6 +116,8 @@ class RequestRecord:
     wall_time: float
     status: int | None = None
     fault: FaultKind | None = None
+    # Magma: the decoded JSON body (query and variables), for checks against the schema.
+    body: Any = None
 
     def to_json(self) -> JsonObject:
         """Control-API form."""
@@ -127,6 +129,7 @@ class RequestRecord:
             "order_id": self.order_id,
             "key": self.key,
             "operation": self.operation,
+            "body": self.body,
             "sim_time": iso_precise(self.sim_time),
             "wall_time": self.wall_time,
             "status": self.status,

@@ -91,10 +91,12 @@ GET_ORDER_QUERY = (
     f"get_order(order_id: $orderId) {{ {_ORDER_FIELDS} }} }} }} }} }}"
 )
 _LIST_FIELDS = "total list { id status created_at }"
+# Amboss types PageInput's limit and offset as Float!, so an Int! variable in their place fails
+# validation: the page travels whole, as `$page: PageInput`, the way public clients send it.
 LIST_QUERY = (
-    "query ListOrders($limit: Int!, $offset: Int!) { user { market { orders { "
-    f"purchases(page: {{limit: $limit, offset: $offset}}) {{ {_LIST_FIELDS} }} "
-    f"sales(page: {{limit: $limit, offset: $offset}}) {{ {_LIST_FIELDS} }} "
+    "query ListOrders($page: PageInput) { user { market { orders { "
+    f"purchases(page: $page) {{ {_LIST_FIELDS} }} "
+    f"sales(page: $page) {{ {_LIST_FIELDS} }} "
     "} } } }"
 )
 CHECK_QUERY = (
@@ -199,7 +201,8 @@ class MagmaClient(ProviderClient):
         pending_sides = ["purchases", "sales"]
         for page in range(MAX_PAGES):
             offset = page * PAGE_SIZE
-            data = await self._graphql(LIST_QUERY, {"limit": PAGE_SIZE, "offset": offset})
+            page_input = {"limit": PAGE_SIZE, "offset": offset}
+            data = await self._graphql(LIST_QUERY, {"page": page_input})
             orders = _dig(data, ("user", "market"), "orders")
             if orders is None:
                 raise ProtocolError("Magma answered without user.market.orders")

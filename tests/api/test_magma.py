@@ -7,7 +7,7 @@ from collections.abc import Callable
 from graphql import GraphQLInputObjectType, parse, validate
 import pytest
 
-from custom_components.order_tracker.api import ProviderClient
+from custom_components.order_tracker.api import AuthError, ProviderClient
 from custom_components.order_tracker.api.magma import LIST_QUERY, PAGE_SIZE
 
 from ..simulator import Simulator
@@ -37,3 +37,31 @@ async def test_list_sends_page_input_variables(
         {"page": {"limit": 2, "offset": 2}},
     ]
     assert PAGE_SIZE == 100
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (401, "Unauthorized"),
+        (401, {"errors": [{"message": "Session has ended"}]}),
+        (403, {"errors": [{"message": "Nope", "extensions": {"code": "SOMETHING_ELSE"}}]}),
+        (403, {"errors": [{"message": "Forbidden"}]}),
+        (401, {"unexpected": ["shape"]}),
+        (403, ""),
+    ],
+)
+async def test_http_401_and_403_are_auth_errors_whatever_the_body(
+    simulator: Simulator, make_client: MakeClient, status: int, body: object
+) -> None:
+    order = simulator.create_order("magma", "happy")
+    client = make_client("magma")
+    reference = client.validate_reference(order.order_id)
+    simulator.inject_fault("magma", "unauthorized", status=status, body=body)
+    with pytest.raises(AuthError, match=f"HTTP {status}"):
+        await client.fetch_order(reference)
+    simulator.inject_fault("magma", "unauthorized", status=status, body=body)
+    with pytest.raises(AuthError):
+        await client.check_credentials()
+    simulator.inject_fault("magma", "unauthorized", status=status, body=body)
+    with pytest.raises(AuthError):
+        await client.list_orders()

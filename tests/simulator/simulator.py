@@ -333,7 +333,8 @@ class Simulator:
         """Fail the next `count` requests to `provider` (for `order_id` only, if given).
 
         Parameters by kind: rate_limit `retry_after` (s, None = no header) and `http_date`;
-        server_error `status`; slow `seconds`; reset `include_retry`; unknown_status `value`;
+        server_error `status`; unauthorized `status` (401/403) and `body`; slow `seconds`;
+        reset `include_retry`; unknown_status `value`;
         missing_fields `mode` ("remove"/"null") and `fields`; huge_amounts `value`.
         """
         provider = self._provider(provider)

@@ -10,9 +10,11 @@ from .errors import (
     AuthError,
     InvalidOrderReferenceError,
     NotFoundError,
+    OrderTrackerError,
     ProtocolError,
     ProviderUnavailableError,
 )
+from .http import HttpResponse
 from .models import (
     Amount,
     AmountField,
@@ -152,20 +154,25 @@ class MagmaClient(ProviderClient):
         return as_object(data, "Magma data")
 
     @override
-    def _error_for(self, response: Any, body: Any) -> Exception:  # type: ignore[override]
-        # A schema mismatch comes back as HTTP 400 with GraphQL errors; auth failures may
-        # also come as 401/403. Errors inside the body are more precise than the status.
+    def _error_for(self, response: HttpResponse, body: Any) -> OrderTrackerError:
+        # HTTP 401/403 is a refused key whatever the body says (its wording is not ours to
+        # rely on). Below that, a schema mismatch comes back as HTTP 400 with GraphQL errors,
+        # which say more than the status.
+        if response.status in (401, 403):
+            detail = _first_graphql_message(body) or self._error_message(body)
+            suffix = f": {detail}" if detail else ""
+            return AuthError(f"Magma refused the API key (HTTP {response.status}){suffix}")
         if (
             isinstance(body, dict)
             and body.get("errors")
-            and response.status not in (429,)
+            and response.status != 429
             and response.status < 500
         ):
             return self._graphql_error(body["errors"], http_status=response.status)
         return super()._error_for(response, body)
 
     @staticmethod
-    def _graphql_error(errors: Any, http_status: int = 200) -> Exception:
+    def _graphql_error(errors: Any, http_status: int = 200) -> OrderTrackerError:
         first: dict[str, Any] = {}
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
             first = errors[0]
@@ -297,6 +304,16 @@ class MagmaClient(ProviderClient):
             txid = snapshot.transaction_id.split(":", 1)[0]
             return f"https://mempool.space/tx/{txid}"
         return None
+
+
+def _first_graphql_message(body: Any) -> str | None:
+    """The first GraphQL error message in a body, shortened; None when there is none."""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        message = errors[0].get("message")
+        if isinstance(message, str) and message:
+            return message[:200]
+    return None
 
 
 def _dig(data: JSONObject, path: tuple[str, ...], leaf: str) -> Any:

@@ -32,7 +32,11 @@ from .documents import JsonObject
 from .gateway import ProviderCall, RequestInfo
 from .providers import Provider
 
-# The subset of the Magma schema that order tracking touches. `status` is a String (not the
+# The subset of the Magma schema that order tracking touches, and that the public client's
+# order reads use (tests/fixtures/references/magma_public_operations.graphql): PageInput as
+# Amboss publishes it, `input` on the lists, source/destination, payment.lightning.invoice.
+# Type names we do not know the published spelling of are ours (MarketOrderNode and the
+# payment types); operations never name them. `status` is a String (not the
 # MarketOrderStatus enum) so that fault tests can serve values the enum does not know yet.
 SDL = """
 type Query {
@@ -49,8 +53,13 @@ type UserMarket {
 
 type UserMarketOrders {
   get_order(order_id: String!): MarketOrder
-  purchases(page: PageInput): MarketOrderList!
-  sales(page: PageInput): MarketOrderList!
+  purchases(page: PageInput, input: OrderInput): MarketOrderList!
+  sales(page: PageInput, input: OrderInput): MarketOrderList!
+}
+
+# A filter on the lists; the public client sends the counterparty's node as `peer_pubkey`.
+input OrderInput {
+  peer_pubkey: String
 }
 
 # As Amboss publishes it: both fields required, typed Float (not Int).
@@ -73,6 +82,19 @@ type SatoshiValue {
 
 type SizeValue {
   satoshi: SatoshiValue
+}
+
+type MarketOrderNode {
+  pubkey: String!
+  alias: String
+}
+
+type MarketOrderLightningPayment {
+  invoice: String
+}
+
+type MarketOrderPayment {
+  lightning: MarketOrderLightningPayment
 }
 
 type TxConfirmations {
@@ -100,6 +122,9 @@ type MarketOrder {
   confirmations: TxConfirmations
   fees: MarketOrderFees!
   is_seller: Boolean!
+  source: MarketOrderNode
+  destination: MarketOrderNode
+  payment: MarketOrderPayment
 }
 
 type SimpleMarketOrder {
@@ -111,6 +136,8 @@ type SimpleMarketOrder {
   channel_id: String
   timeout: String
   fees: MarketOrderFees!
+  source: MarketOrderNode
+  destination: MarketOrderNode
 }
 
 enum MarketOrderStatus {
@@ -176,8 +203,11 @@ def _resolve_get_order(_root: Any, info: GraphQLResolveInfo, order_id: str) -> J
     return call.serve(order)
 
 
-def _order_list(info: GraphQLResolveInfo, page: JsonObject | None, *, sales: bool) -> JsonObject:
+def _order_list(
+    info: GraphQLResolveInfo, page: JsonObject | None, filters: JsonObject | None, *, sales: bool
+) -> JsonObject:
     call = _call(info)
+    peer = (filters or {}).get("peer_pubkey")
     # PageInput's fields are Floats: a page of 2.0 orders is a page of 2.
     limit = DEFAULT_PAGE_LIMIT if page is None else min(int(page["limit"]), MAX_PAGE_LIMIT)
     offset = 0 if page is None else int(page["offset"])
@@ -186,21 +216,37 @@ def _order_list(info: GraphQLResolveInfo, page: JsonObject | None, *, sales: boo
     documents = [
         document
         for order in call.simulator.visible_orders(Provider.MAGMA)
-        if call.owns(order) and (document := call.serve(order)).get("is_seller") is sales
+        if call.owns(order)
+        and (document := call.serve(order)).get("is_seller") is sales
+        and (peer is None or peer in _node_pubkeys(document))
     ]
     return {"total": len(documents), "list": documents[offset : offset + limit]}
 
 
+def _node_pubkeys(document: JsonObject) -> set[str]:
+    return {
+        node["pubkey"]
+        for side in ("source", "destination")
+        if isinstance(node := document.get(side), dict) and isinstance(node.get("pubkey"), str)
+    }
+
+
 def _resolve_purchases(
-    _root: Any, info: GraphQLResolveInfo, page: JsonObject | None = None
+    _root: Any,
+    info: GraphQLResolveInfo,
+    page: JsonObject | None = None,
+    input: JsonObject | None = None,  # noqa: A002 - the argument's published name
 ) -> JsonObject:
-    return _order_list(info, page, sales=False)
+    return _order_list(info, page, input, sales=False)
 
 
 def _resolve_sales(
-    _root: Any, info: GraphQLResolveInfo, page: JsonObject | None = None
+    _root: Any,
+    info: GraphQLResolveInfo,
+    page: JsonObject | None = None,
+    input: JsonObject | None = None,  # noqa: A002 - the argument's published name
 ) -> JsonObject:
-    return _order_list(info, page, sales=True)
+    return _order_list(info, page, input, sales=True)
 
 
 def build_magma_schema() -> GraphQLSchema:

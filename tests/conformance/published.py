@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 import json
+import os
 from pathlib import Path
 import re
 from typing import Any
@@ -32,7 +33,8 @@ from openapi_core.testing import MockRequest, MockResponse
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "references"
-SHARED = REPO.parent / "shared"
+# The providers' own documents, beside the clone (ORDER_TRACKER_SHARED points elsewhere).
+SHARED = Path(os.environ.get("ORDER_TRACKER_SHARED") or REPO.parent / "shared")
 SHARED_REFERENCES = SHARED / "references"
 
 type Json = Any

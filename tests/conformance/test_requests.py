@@ -18,7 +18,7 @@ from graphql.execution.values import get_variable_values
 from custom_components.order_tracker.api import CLIENTS, ProviderClient
 from custom_components.order_tracker.api.magma import CHECK_QUERY, GET_ORDER_QUERY, LIST_QUERY
 
-from ..simulator import DEFAULT_WALLETS, Provider, Simulator
+from ..simulator import DEFAULT_WALLETS, Provider, Simulator, create_app
 from ..simulator.magma import SCHEMA
 from .published import published
 
@@ -106,3 +106,17 @@ def test_default_base_urls_are_published_servers() -> None:
     for provider in ("m0", "flux"):
         servers = published(provider).fixture["servers"]
         assert CLIENTS[provider].spec.default_base_url in servers
+
+
+def test_the_simulator_serves_only_published_paths() -> None:
+    """Each provider route of the simulator is a published operation (Magma: /graphql)."""
+    prefixes = {"/v1/orchestration/": "m0", "/v1/orders": "mach", "/v1/order": "flux"}
+    served: set[tuple[str, str]] = set()
+    for route in create_app().router.routes():
+        path = route.resource.canonical if route.resource is not None else ""
+        if route.method == "HEAD" or path.startswith("/_sim") or path == "/graphql":
+            continue
+        provider = next(p for prefix, p in prefixes.items() if path.startswith(prefix))
+        assert published(provider).operation_for(route.method, path) is not None, path
+        served.add((provider, route.method))
+    assert served == {("mach", "GET"), ("m0", "GET"), ("flux", "GET")}

@@ -25,6 +25,7 @@ class FaultKind(StrEnum):
     NON_JSON = "non_json"
     GRAPHQL_ERROR = "graphql_error"
     REVOKED_KEY = "revoked_key"
+    UNAUTHORIZED = "unauthorized"
     UNKNOWN_STATUS = "unknown_status"
     MISSING_FIELDS = "missing_fields"
     HUGE_AMOUNTS = "huge_amounts"
@@ -43,6 +44,7 @@ _PARAMS_BY_KIND: dict[FaultKind, frozenset[str]] = {
     FaultKind.NON_JSON: frozenset(),
     FaultKind.GRAPHQL_ERROR: frozenset(),
     FaultKind.REVOKED_KEY: frozenset(),
+    FaultKind.UNAUTHORIZED: frozenset({"status", "body"}),
     FaultKind.UNKNOWN_STATUS: frozenset({"value"}),
     FaultKind.MISSING_FIELDS: frozenset({"mode", "fields"}),
     FaultKind.HUGE_AMOUNTS: frozenset({"value"}),
@@ -120,8 +122,12 @@ class FaultParams:
     # rate_limit: Retry-After in seconds (None: no header); http_date: send it as an HTTP-date.
     retry_after: int | None = 30
     http_date: bool = False
-    # server_error: the status to answer with (None: 500, or random 500/502/503 in rate mode).
+    # server_error: the status to answer with (None: 500, or random 500/502/503 in rate mode);
+    # unauthorized: 401 (None) or 403.
     status: int | None = None
+    # unauthorized: the body (a string is sent as text, anything else as JSON; None: the
+    # provider's usual refusal).
+    body: Any = None
     # slow: how long to wait before answering (the integration's client timeout is 10 s).
     seconds: float = 15.0
     # reset: also reset aiohttp's automatic retry of an idempotent request, so one injected
@@ -144,10 +150,10 @@ class FaultParams:
         if "fields" in values and values["fields"] is not None:
             values["fields"] = tuple(values["fields"])
         parsed = cls(**values)
-        parsed._check()
+        parsed._check(frozenset(kinds))
         return parsed
 
-    def _check(self) -> None:
+    def _check(self, kinds: frozenset[FaultKind]) -> None:
         _check_type("retry_after", self.retry_after, int, optional=True)
         _check_type("http_date", self.http_date, bool)
         _check_type("status", self.status, int, optional=True)
@@ -156,9 +162,13 @@ class FaultParams:
         if self.fields is not None and not all(isinstance(f, str) for f in self.fields):
             msg = "missing_fields fields must be a list of field paths"
             raise FaultError(msg)
-        if self.status is not None and not 500 <= self.status <= 599:
-            msg = f"server_error status must be 5xx, got {self.status}"
-            raise FaultError(msg)
+        if self.status is not None:
+            if FaultKind.SERVER_ERROR in kinds and not 500 <= self.status <= 599:
+                msg = f"server_error status must be 5xx, got {self.status}"
+                raise FaultError(msg)
+            if FaultKind.UNAUTHORIZED in kinds and self.status not in (401, 403):
+                msg = f"unauthorized status must be 401 or 403, got {self.status}"
+                raise FaultError(msg)
         if self.retry_after is not None and self.retry_after < 0:
             msg = "retry_after must be >= 0"
             raise FaultError(msg)
@@ -196,8 +206,8 @@ def check_applicable(kind: FaultKind, provider: Provider) -> None:
     if kind is FaultKind.GRAPHQL_ERROR and provider is not Provider.MAGMA:
         msg = "graphql_error only applies to magma"
         raise FaultError(msg)
-    if kind is FaultKind.REVOKED_KEY and provider is Provider.MACH:
-        msg = "mach order reads take no API key, so there is nothing to revoke"
+    if kind in (FaultKind.REVOKED_KEY, FaultKind.UNAUTHORIZED) and provider is Provider.MACH:
+        msg = "mach order reads take no API key, so there is nothing to refuse"
         raise FaultError(msg)
 
 

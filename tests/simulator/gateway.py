@@ -31,6 +31,8 @@ class RequestInfo:
 
     order_id: str | None = None
     operation: str | None = None
+    # Magma: the decoded JSON request body (query, variables, operationName).
+    body: Any = None
 
 
 @dataclass
@@ -102,6 +104,7 @@ def provider_endpoint(
             order_id=order_id,
             key=request_key(provider, request),
             operation=info.operation,
+            body=info.body,
             sim_time=simulator.now(),
             wall_time=wall_time,
         )
@@ -158,6 +161,8 @@ async def _apply_fault(
                     ],
                 }
             )
+        case FaultKind.UNAUTHORIZED:
+            return _unauthorized(call, fault)
         case FaultKind.REVOKED_KEY:
             if call.key is not None:
                 call.simulator.revoke_key(call.provider, call.key)
@@ -178,6 +183,24 @@ _RATE_LIMIT_BODIES: dict[Provider, Any] = {
     Provider.M0: "Too Many Requests",
     Provider.FLUX: {"error": "Too many requests"},
 }
+
+
+# How each provider usually refuses a key (Magma's own refusal comes inside HTTP 200).
+_UNAUTHORIZED_BODIES: dict[Provider, Any] = {
+    Provider.MAGMA: "Unauthorized",
+    Provider.M0: "Unauthorized",
+    Provider.FLUX: {"error": "Invalid API key"},
+}
+
+
+def _unauthorized(call: ProviderCall, fault: Fault) -> web.Response:
+    status = fault.params.status or 401
+    body = fault.params.body
+    if body is None:
+        body = _UNAUTHORIZED_BODIES[call.provider]
+    if isinstance(body, str):
+        return web.Response(status=status, text=body)
+    return web.json_response(body, status=status)
 
 
 def _rate_limited(call: ProviderCall, fault: Fault) -> web.Response:

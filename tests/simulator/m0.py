@@ -14,8 +14,8 @@ PREFIX = "/v1/orchestration"
 STATUSES = ("CREATED", "COMPLETED", "CANCELLED")
 DEFAULT_LIST_LIMIT = 50
 MAX_LIST_LIMIT = 100
-# OrderSummary is Order without these.
-_DETAIL_ONLY = ("nonce", "recipient", "version")
+# The published OrderSummary is Order without these (the on-chain-only fields, and the fills).
+_DETAIL_ONLY = ("nonce", "recipient", "version", "fills")
 
 
 def _error(status: int, code: str, message: str) -> web.Response:

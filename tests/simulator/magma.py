@@ -32,7 +32,11 @@ from .documents import JsonObject
 from .gateway import ProviderCall, RequestInfo
 from .providers import Provider
 
-# The subset of the Magma schema that order tracking touches. `status` is a String (not the
+# The subset of the Magma schema that order tracking touches, and that the public client's
+# order reads use (tests/fixtures/references/magma_public_operations.graphql): PageInput as
+# Amboss publishes it, `input` on the lists, source/destination, payment.lightning.invoice.
+# Type names we do not know the published spelling of are ours (MarketOrderNode and the
+# payment types); operations never name them. `status` is a String (not the
 # MarketOrderStatus enum) so that fault tests can serve values the enum does not know yet.
 SDL = """
 type Query {
@@ -49,13 +53,19 @@ type UserMarket {
 
 type UserMarketOrders {
   get_order(order_id: String!): MarketOrder
-  purchases(page: PageInput): MarketOrderList!
-  sales(page: PageInput): MarketOrderList!
+  purchases(page: PageInput, input: OrderInput): MarketOrderList!
+  sales(page: PageInput, input: OrderInput): MarketOrderList!
 }
 
+# A filter on the lists; the public client sends the counterparty's node as `peer_pubkey`.
+input OrderInput {
+  peer_pubkey: String
+}
+
+# As Amboss publishes it: both fields required, typed Float (not Int).
 input PageInput {
-  limit: Int
-  offset: Int
+  limit: Float!
+  offset: Float!
 }
 
 type MarketOrderList {
@@ -72,6 +82,19 @@ type SatoshiValue {
 
 type SizeValue {
   satoshi: SatoshiValue
+}
+
+type MarketOrderNode {
+  pubkey: String!
+  alias: String
+}
+
+type MarketOrderLightningPayment {
+  invoice: String
+}
+
+type MarketOrderPayment {
+  lightning: MarketOrderLightningPayment
 }
 
 type TxConfirmations {
@@ -99,6 +122,9 @@ type MarketOrder {
   confirmations: TxConfirmations
   fees: MarketOrderFees!
   is_seller: Boolean!
+  source: MarketOrderNode
+  destination: MarketOrderNode
+  payment: MarketOrderPayment
 }
 
 type SimpleMarketOrder {
@@ -110,6 +136,8 @@ type SimpleMarketOrder {
   channel_id: String
   timeout: String
   fees: MarketOrderFees!
+  source: MarketOrderNode
+  destination: MarketOrderNode
 }
 
 enum MarketOrderStatus {
@@ -175,32 +203,50 @@ def _resolve_get_order(_root: Any, info: GraphQLResolveInfo, order_id: str) -> J
     return call.serve(order)
 
 
-def _order_list(info: GraphQLResolveInfo, page: JsonObject | None, *, sales: bool) -> JsonObject:
+def _order_list(
+    info: GraphQLResolveInfo, page: JsonObject | None, filters: JsonObject | None, *, sales: bool
+) -> JsonObject:
     call = _call(info)
-    page = page or {}
-    limit = page.get("limit")
-    offset = page.get("offset") or 0
-    limit = DEFAULT_PAGE_LIMIT if limit is None else min(limit, MAX_PAGE_LIMIT)
+    peer = (filters or {}).get("peer_pubkey")
+    # PageInput's fields are Floats: a page of 2.0 orders is a page of 2.
+    limit = DEFAULT_PAGE_LIMIT if page is None else min(int(page["limit"]), MAX_PAGE_LIMIT)
+    offset = 0 if page is None else int(page["offset"])
     if limit < 0 or offset < 0:
         raise _error("page limit and offset must be >= 0", "BAD_USER_INPUT")
     documents = [
         document
         for order in call.simulator.visible_orders(Provider.MAGMA)
-        if call.owns(order) and (document := call.serve(order)).get("is_seller") is sales
+        if call.owns(order)
+        and (document := call.serve(order)).get("is_seller") is sales
+        and (peer is None or peer in _node_pubkeys(document))
     ]
     return {"total": len(documents), "list": documents[offset : offset + limit]}
 
 
+def _node_pubkeys(document: JsonObject) -> set[str]:
+    return {
+        node["pubkey"]
+        for side in ("source", "destination")
+        if isinstance(node := document.get(side), dict) and isinstance(node.get("pubkey"), str)
+    }
+
+
 def _resolve_purchases(
-    _root: Any, info: GraphQLResolveInfo, page: JsonObject | None = None
+    _root: Any,
+    info: GraphQLResolveInfo,
+    page: JsonObject | None = None,
+    input: JsonObject | None = None,  # noqa: A002 - the argument's published name
 ) -> JsonObject:
-    return _order_list(info, page, sales=False)
+    return _order_list(info, page, input, sales=False)
 
 
 def _resolve_sales(
-    _root: Any, info: GraphQLResolveInfo, page: JsonObject | None = None
+    _root: Any,
+    info: GraphQLResolveInfo,
+    page: JsonObject | None = None,
+    input: JsonObject | None = None,  # noqa: A002 - the argument's published name
 ) -> JsonObject:
-    return _order_list(info, page, sales=True)
+    return _order_list(info, page, input, sales=True)
 
 
 def build_magma_schema() -> GraphQLSchema:
@@ -291,23 +337,25 @@ async def describe_magma_request(request: web.Request) -> RequestInfo:
     """The order id asked for by `get_order` (if any) and the operation's name."""
     payload = await _read_payload(request)
     if payload is None or not isinstance(payload.get("query"), str):
-        return RequestInfo()
+        return RequestInfo(body=payload)
     operation_name = payload.get("operationName")
     variables = payload.get("variables")
     try:
         document = parse(payload["query"])
     except GraphQLError:
-        return RequestInfo(operation=operation_name if isinstance(operation_name, str) else None)
+        return RequestInfo(
+            operation=operation_name if isinstance(operation_name, str) else None, body=payload
+        )
     operation = get_operation_ast(
         document, operation_name if isinstance(operation_name, str) else None
     )
     if operation is None:
-        return RequestInfo()
+        return RequestInfo(body=payload)
     name = operation.name.value if operation.name is not None else None
     order_id = _find_get_order_argument(
         operation.selection_set, variables if isinstance(variables, dict) else {}
     )
-    return RequestInfo(order_id=order_id, operation=name)
+    return RequestInfo(order_id=order_id, operation=name, body=payload)
 
 
 async def handle_graphql(request: web.Request, call: ProviderCall) -> web.StreamResponse:

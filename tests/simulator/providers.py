@@ -30,7 +30,8 @@ DEFAULT_KEYS: dict[Provider, str] = {
 }
 
 # M0 takes the chain *name* in the path but reports numeric chain ids in bodies (EVM chain id;
-# Solana uses M0's own id). The ids marked "assumed" are not in our sources.
+# Solana uses M0's own id). No M0 id is published for the chains marked "assumed": the ids
+# here are the simulator's own, and the client has to learn them by asking M0.
 M0_CHAIN_IDS: dict[str, int] = {
     "Ethereum": 1,
     "Solana": 1399811149,
@@ -44,12 +45,12 @@ M0_CHAIN_IDS: dict[str, int] = {
     "BinanceSmartChain": 56,
     "Mantra": 5888,  # assumed
     "Plasma": 9745,
-    "SolanaDevnet": 1399811150,  # assumed
+    "SolanaDevnet": 1399811150,
     "Soneium": 1868,
-    "Citrea": 4114,  # assumed
+    "Citrea": 4114,
     "Fluent": 25363,  # assumed
     "Moca": 2288,  # assumed
-    "Rise": 4153,  # assumed
+    "Rise": 4153,
 }
 
 _M0_ORDER_ID = re.compile(r"0x[0-9a-fA-F]{1,64}")

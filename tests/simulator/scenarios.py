@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+import hashlib
 import random
 from typing import Any
 
@@ -49,6 +50,10 @@ DEFAULT_WALLETS: dict[Provider, str] = {
     Provider.FLUX: DEFAULT_FLUX_WALLET,
 }
 DEFAULT_M0_CHAIN = "Ethereum"
+
+# The Lightning node of the account the simulated Magma key belongs to.
+DEFAULT_MAGMA_NODE = "02" + "5a" * 32
+_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 
 _M_TOKEN = "0x866A2BF4E572CbcF37D5071A7a58503Bfb36be1b"
 _BASE_USDC = "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913"
@@ -161,6 +166,41 @@ type ScenarioBuilder = Callable[[ScenarioContext], ScenarioPlan]
 # --- Magma ---------------------------------------------------------------------------------
 
 
+def _derived_hex(seed: str, label: str, size: int) -> str:
+    """Hex that depends only on `seed` (so it draws nothing from the scenario's rng)."""
+    out = b""
+    counter = 0
+    while len(out) < size:
+        out += hashlib.sha256(f"{label}:{seed}:{counter}".encode()).digest()
+        counter += 1
+    return out[:size].hex()
+
+
+def _node_pubkey(seed: str) -> str:
+    """A compressed secp256k1 public key's shape: 02/03 and 32 bytes."""
+    return ("02", "03")[int(_derived_hex(seed, "parity", 1), 16) % 2] + _derived_hex(
+        seed, "node", 32
+    )
+
+
+def _bolt11_invoice(seed: str, sats: int) -> str:
+    """A mainnet BOLT11 invoice's shape for `sats`: amount with multiplier, then bech32 data."""
+    if sats % 100_000 == 0:
+        amount = f"{sats // 100_000}m"
+    elif sats % 100 == 0:
+        amount = f"{sats // 100}u"
+    else:
+        amount = f"{sats * 10}n"
+    data = "".join(
+        _BECH32[int(pair, 16) % 32] for pair in _pairs(_derived_hex(seed, "invoice", 180))
+    )
+    return f"lnbc{amount}1p{data}"
+
+
+def _pairs(text: str) -> list[str]:
+    return [text[i : i + 2] for i in range(0, len(text), 2)]
+
+
 def _satoshi_value(sats: int, btc_usd: Decimal) -> JsonObject:
     usd = (Decimal(sats) * btc_usd / _SATS_PER_BTC).quantize(Decimal("0.01"))
     return {
@@ -198,6 +238,16 @@ class _MagmaScript:
         self.fail_after = ctx.optional_number("fail_after")
         self.tx_sent_at = 0.0
         self.timeline = Timeline()
+        is_seller = ctx.flag("is_seller", default=False)
+        # The seller's node opens the channel (source) to the buyer's node (destination).
+        own = {"pubkey": ctx.text("node_pubkey", DEFAULT_MAGMA_NODE), "alias": "my-node"}
+        peer = {
+            "pubkey": ctx.text("peer_pubkey", _node_pubkey(ctx.order_id)),
+            "alias": "channel-buyer" if is_seller else "liquidity-seller",
+        }
+        buyer_fee = fixed + variable + amboss
+        # The seller's HODL invoice for the buyer's fee, shown while the buyer has to pay it.
+        self.invoice = _bolt11_invoice(ctx.order_id, buyer_fee)
         self.base: JsonObject = {
             "id": ctx.order_id,
             "status": "WAITING_FOR_SELLER_APPROVAL",
@@ -213,10 +263,13 @@ class _MagmaScript:
                 "fixed": _satoshi_value(fixed, btc_usd),
                 "variable": _satoshi_value(variable, btc_usd),
                 "amboss": _satoshi_value(amboss, btc_usd),
-                "buyer": _satoshi_value(fixed + variable + amboss, btc_usd),
+                "buyer": _satoshi_value(buyer_fee, btc_usd),
                 "seller": _satoshi_value(fixed + variable, btc_usd),
             },
-            "is_seller": ctx.flag("is_seller", default=False),
+            "is_seller": is_seller,
+            "source": own if is_seller else peer,
+            "destination": peer if is_seller else own,
+            "payment": {"lightning": {"invoice": None}},
         }
 
     def _deadline(self, start: float, window: float) -> str:
@@ -225,6 +278,8 @@ class _MagmaScript:
     def _phase(self, delay: float, status: str, window: float | None, **changes: Any) -> None:
         start = self.timeline.now + delay
         timeout = None if window is None else self._deadline(start, window)
+        invoice = self.invoice if status == "WAITING_FOR_BUYER_PAYMENT" else None
+        changes["payment.lightning.invoice"] = invoice
         self.timeline.after(delay, status=status, timeout=timeout, **changes)
 
     def seller_approves(self) -> None:

@@ -116,6 +116,8 @@ class RequestRecord:
     wall_time: float
     status: int | None = None
     fault: FaultKind | None = None
+    # Magma: the decoded JSON body (query and variables), for checks against the schema.
+    body: Any = None
 
     def to_json(self) -> JsonObject:
         """Control-API form."""
@@ -127,6 +129,7 @@ class RequestRecord:
             "order_id": self.order_id,
             "key": self.key,
             "operation": self.operation,
+            "body": self.body,
             "sim_time": iso_precise(self.sim_time),
             "wall_time": self.wall_time,
             "status": self.status,
@@ -330,7 +333,8 @@ class Simulator:
         """Fail the next `count` requests to `provider` (for `order_id` only, if given).
 
         Parameters by kind: rate_limit `retry_after` (s, None = no header) and `http_date`;
-        server_error `status`; slow `seconds`; reset `include_retry`; unknown_status `value`;
+        server_error `status`; unauthorized `status` (401/403) and `body`; slow `seconds`;
+        reset `include_retry`; unknown_status `value`;
         missing_fields `mode` ("remove"/"null") and `fields`; huge_amounts `value`.
         """
         provider = self._provider(provider)

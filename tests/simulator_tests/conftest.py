@@ -27,9 +27,9 @@ GET_ORDER_QUERY = (
     " fees { buyer { sats usd } } } } } } }"
 )
 LIST_ORDERS_QUERY = (
-    "query ListOrders($limit: Int!, $offset: Int!) { user { market { orders {"
-    " purchases(page: {limit: $limit, offset: $offset}) { total list { id status created_at } }"
-    " sales(page: {limit: $limit, offset: $offset}) { total list { id status created_at } }"
+    "query ListOrders($page: PageInput) { user { market { orders {"
+    " purchases(page: $page) { total list { id status created_at } }"
+    " sales(page: $page) { total list { id status created_at } }"
     " } } } }"
 )
 CHECK_CREDENTIALS_QUERY = (

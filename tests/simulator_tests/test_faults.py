@@ -152,6 +152,23 @@ async def test_graphql_error(client: Client, simulator: Simulator) -> None:
 
 
 @pytest.mark.usefixtures("orders")
+async def test_unauthorized(client: Client, simulator: Simulator) -> None:
+    """A 401/403 answer with the provider's usual body or any other; the key stays valid."""
+    simulator.inject_fault("magma", "unauthorized")
+    response = await _fetch(client, simulator, "magma")
+    assert (response.status, await response.text()) == (401, "Unauthorized")
+    simulator.inject_fault("magma", "unauthorized", status=403, body={"errors": [{"message": "x"}]})
+    response = await _fetch(client, simulator, "magma")
+    assert (response.status, await response.json()) == (403, {"errors": [{"message": "x"}]})
+    simulator.inject_fault("flux", "unauthorized")
+    response = await _fetch(client, simulator, "flux")
+    assert (response.status, await response.json()) == (401, {"error": "Invalid API key"})
+    assert (await _fetch(client, simulator, "flux")).status == 200
+    with pytest.raises(SimulatorError, match="nothing to refuse"):
+        simulator.inject_fault("mach", "unauthorized")
+
+
+@pytest.mark.usefixtures("orders")
 async def test_revoked_key(client: Client, simulator: Simulator) -> None:
     simulator.inject_fault("m0", "revoked_key")
     assert (await _fetch(client, simulator, "m0")).status == 401
@@ -296,6 +313,7 @@ async def test_random_rate_skips_kinds_that_do_not_apply(
     [
         ("meteor", {}, "unknown fault kind"),
         ("server_error", {"status": 404}, "5xx"),
+        ("unauthorized", {"status": 500}, "401 or 403"),
         ("server_error", {"seconds": 3}, "unknown fault parameter"),
         ("slow", {"seconds": "long"}, "wrong type"),
     ],

@@ -119,7 +119,7 @@ async def test_integration_queries_validate(client: Client, simulator: Simulator
     simulator.create_order("magma", "happy", is_seller=True)
     for query, variables in (
         (GET_ORDER_QUERY, {"orderId": simulator.orders()[0].order_id}),
-        (LIST_ORDERS_QUERY, {"limit": 10, "offset": 0}),
+        (LIST_ORDERS_QUERY, {"page": {"limit": 10, "offset": 0}}),
         (CHECK_CREDENTIALS_QUERY, None),
     ):
         response = await client.magma(query, variables)
@@ -134,7 +134,7 @@ async def test_purchases_and_sales_page(client: Client, simulator: Simulator) ->
     sold = simulator.create_order("magma", is_seller=True)
     simulator.create_order("magma", owner_key=simulator.add_key("magma", "other"))
 
-    response = await client.magma(LIST_ORDERS_QUERY, {"limit": 2, "offset": 1})
+    response = await client.magma(LIST_ORDERS_QUERY, {"page": {"limit": 2, "offset": 1}})
     orders = (await response.json())["data"]["user"]["market"]["orders"]
 
     assert orders["purchases"]["total"] == 5
@@ -144,7 +144,7 @@ async def test_purchases_and_sales_page(client: Client, simulator: Simulator) ->
     ]
     assert orders["sales"] == {"total": 1, "list": []}
 
-    response = await client.magma(LIST_ORDERS_QUERY, {"limit": 10, "offset": 0})
+    response = await client.magma(LIST_ORDERS_QUERY, {"page": {"limit": 10, "offset": 0}})
     orders = (await response.json())["data"]["user"]["market"]["orders"]
     assert len(orders["purchases"]["list"]) == 5
     assert orders["sales"]["list"] == [
@@ -243,3 +243,20 @@ async def test_orders_created_in_the_future_do_not_exist_yet(
     assert (await response.json())["errors"][0]["message"] == "Order not found"
     simulator.advance(120)
     assert (await client.magma_order(order.order_id))["id"] == order.order_id
+
+
+async def test_page_input_is_typed_float_as_published(client: Client) -> None:
+    """`PageInput { limit: Float!, offset: Float! }`: an `Int!` variable there fails validation."""
+    int_typed = (
+        "query ListOrders($limit: Int!, $offset: Int!) { user { market { orders {"
+        " purchases(page: {limit: $limit, offset: $offset}) { total } } } } }"
+    )
+    response = await client.magma(int_typed, {"limit": 10, "offset": 0})
+    assert response.status == 400
+    body = await response.json()
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "Float!" in body["errors"][0]["message"]
+    float_typed = int_typed.replace("Int!", "Float!")
+    response = await client.magma(float_typed, {"limit": 10, "offset": 0})
+    assert response.status == 200
+    assert "errors" not in await response.json()

@@ -2,6 +2,8 @@
 
 One client per provider (Magma, Mach, M0, Flux) that fetches and lists orders, checks
 credentials, and turns provider JSON into the normalized :class:`OrderSnapshot`.
+``ProviderClient.diagnostics()`` tells what a client noticed while listing (M0: origin chain
+ids it could not name, also as ``M0Client.unresolved_chain_ids``).
 """
 
 from __future__ import annotations

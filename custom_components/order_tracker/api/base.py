@@ -122,6 +122,13 @@ class ProviderClient(ABC):
     async def check_credentials(self) -> None:
         """Make one cheap authenticated call; raise AuthError if the key is refused."""
 
+    def diagnostics(self) -> dict[str, Any]:
+        """What this client has noticed that a person debugging it should see (JSON-able).
+
+        Empty unless the provider has something to tell (M0: chain ids it cannot name).
+        """
+        return {}
+
     def _auth_headers(self) -> dict[str, str]:
         if self.spec.auth_header is None or not self._api_key:
             return {}

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+import logging
 import re
 from typing import Any, override
 
-from .base import ProviderClient, age
-from .errors import InvalidOrderReferenceError, NotFoundError, OrderTrackerError
-from .http import HttpResponse, quote_segment
+import aiohttp
+
+from .base import Clock, ProviderClient, age, utcnow
+from .errors import (
+    AuthError,
+    InvalidOrderReferenceError,
+    NotFoundError,
+    OrderTrackerError,
+    RateLimitedError,
+)
+from .http import REQUEST_TIMEOUT, HttpResponse, quote_segment
 from .models import (
     AmountField,
     OrderReference,
@@ -17,7 +26,18 @@ from .models import (
     ProviderSpec,
     Stage,
 )
-from .parsing import as_list, as_object, get_int, get_str, get_unix_datetime, require_str
+from .parsing import (
+    JSONObject,
+    as_list,
+    as_object,
+    get_int,
+    get_str,
+    get_unix_datetime,
+    require_int,
+    require_str,
+)
+
+_LOGGER = logging.getLogger(__name__)
 
 CREATED = "CREATED"
 COMPLETED = "COMPLETED"
@@ -44,7 +64,14 @@ CHAIN_IDS: dict[int, str] = {
     56: "BinanceSmartChain",
     9745: "Plasma",
     1868: "Soneium",
+    4114: "Citrea",
+    4153: "Rise",
+    1399811150: "SolanaDevnet",  # M0's own id, next to Solana's
 }
+"""Numeric origin chain ids in M0 bodies, by chain name. No M0 id is published for Mantra,
+Fluent and Moca: `M0Client.list_orders` learns theirs by asking M0."""
+UNRESOLVED_RETRY = timedelta(hours=1)
+"""How long a chain id that no lookup could name waits before it is looked up again."""
 EXPLORERS = {
     "Ethereum": "https://etherscan.io/tx/",
     "Arbitrum": "https://arbiscan.io/tx/",
@@ -97,6 +124,39 @@ class M0Client(ProviderClient):
 
     spec = SPEC
 
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = REQUEST_TIMEOUT,
+        clock: Clock = utcnow,
+    ) -> None:
+        super().__init__(session, api_key=api_key, base_url=base_url, timeout=timeout, clock=clock)
+        self._learned_chains: dict[int, str] = {}
+        self._unresolved: dict[int, int] = {}
+        self._lookup_failed_at: dict[int, datetime] = {}
+        self._warned_chain_ids: set[int] = set()
+
+    @property
+    def unresolved_chain_ids(self) -> dict[int, int]:
+        """Origin chain ids of the latest listing that no chain name was found for, with how
+        many of its orders each had (those orders are left out of the listing). A copy."""
+        return dict(self._unresolved)
+
+    @property
+    def learned_chain_ids(self) -> dict[int, str]:
+        """Chain ids this client has named by asking M0 (beyond `CHAIN_IDS`). A copy."""
+        return dict(self._learned_chains)
+
+    @override
+    def diagnostics(self) -> dict[str, Any]:
+        return {
+            "unresolved_chain_ids": self.unresolved_chain_ids,
+            "learned_chain_ids": self.learned_chain_ids,
+        }
+
     @classmethod
     @override
     def _validate_order_id(cls, order_id: str) -> str:
@@ -127,10 +187,15 @@ class M0Client(ProviderClient):
 
     @override
     async def list_orders(self, wallet_address: str | None = None) -> list[OrderSummary]:
-        """Orders by a sender address, all pages; orders on chains we cannot name are skipped."""
+        """Orders by a sender address, all pages.
+
+        An order whose origin chain id has no name yet is looked up on the chains without a
+        known id; what still has no name is counted in `unresolved_chain_ids`, not listed.
+        """
         if not wallet_address:
             return []
         summaries: list[OrderSummary] = []
+        unnamed: dict[int, list[JSONObject]] = {}
         offset, limit = 0, 100
         now = self._clock()
         for _page in range(50):
@@ -146,15 +211,87 @@ class M0Client(ProviderClient):
             total = get_int(payload, "total", "M0 order list")
             for item in items:
                 obj = as_object(item, "M0 order summary")
-                chain = CHAIN_IDS.get(get_int(obj, "originChainId", "M0 order summary") or -1)
+                chain_id = require_int(obj, "originChainId", "M0 order summary")
+                chain = self._chain_name(chain_id)
                 if chain is None:
+                    unnamed.setdefault(chain_id, []).append(obj)
                     continue
-                snapshot = self.parse_order(obj, now=now, chain=chain)
-                summaries.append(OrderSummary.from_snapshot(snapshot))
+                summaries.append(
+                    OrderSummary.from_snapshot(self.parse_order(obj, now=now, chain=chain))
+                )
             offset += len(items)
             if not items or total is None or offset >= total:
                 break
+        unresolved: dict[int, int] = {}
+        for chain_id, orders in unnamed.items():
+            chain = await self._look_up_chain(chain_id, orders[0])
+            if chain is None:
+                unresolved[chain_id] = len(orders)
+                self._warn_unresolved(chain_id, orders)
+                continue
+            summaries.extend(
+                OrderSummary.from_snapshot(self.parse_order(obj, now=now, chain=chain))
+                for obj in orders
+            )
+        self._unresolved = unresolved
         return summaries
+
+    def _chain_name(self, chain_id: int) -> str | None:
+        return CHAIN_IDS.get(chain_id) or self._learned_chains.get(chain_id)
+
+    async def _look_up_chain(self, chain_id: int, order: JSONObject) -> str | None:
+        """The chain that serves `order` as its own, asking each chain without a known id.
+
+        A chain id that no chain named is asked about again only after `UNRESOLVED_RETRY`.
+        Auth and rate-limit errors concern the whole account and are raised; other failures
+        count as "not named for now".
+        """
+        now = self._clock()
+        failed_at = self._lookup_failed_at.get(chain_id)
+        if failed_at is not None and now - failed_at < UNRESOLVED_RETRY:
+            return None
+        known = {*CHAIN_IDS.values(), *self._learned_chains.values()}
+        order_id = (get_str(order, "orderId", "M0 order summary") or "").lower()
+        candidates = [chain for chain in CHAINS if chain not in known]
+        if not _ORDER_ID.fullmatch(order_id):
+            candidates = []
+        for chain in candidates:
+            try:
+                found = as_object(
+                    await self._request(
+                        "GET", f"/orders/{quote_segment(chain)}/{quote_segment(order_id)}"
+                    ),
+                    "M0 order",
+                )
+                same_order = (get_str(found, "orderId", "M0 order") or "").lower() == order_id
+                same_chain = get_int(found, "originChainId", "M0 order") == chain_id
+            except NotFoundError, InvalidOrderReferenceError:
+                continue
+            except AuthError, RateLimitedError:
+                raise
+            except OrderTrackerError as err:
+                _LOGGER.debug("Looking up M0 chain id %d on %s failed: %s", chain_id, chain, err)
+                break
+            if same_order and same_chain:
+                self._learned_chains[chain_id] = chain
+                self._lookup_failed_at.pop(chain_id, None)
+                _LOGGER.debug("M0 origin chain id %d is %s", chain_id, chain)
+                return chain
+        self._lookup_failed_at[chain_id] = now
+        return None
+
+    def _warn_unresolved(self, chain_id: int, orders: list[JSONObject]) -> None:
+        if chain_id in self._warned_chain_ids:
+            return
+        self._warned_chain_ids.add(chain_id)
+        example = get_str(orders[0], "orderId", "M0 order summary") or "?"
+        _LOGGER.warning(
+            "M0 lists %d order(s) from origin chain id %d, which matches no chain M0 names "
+            "(e.g. order %s); they are not tracked automatically until the chain is known",
+            len(orders),
+            chain_id,
+            f"{example[:10]}…" if len(example) > 10 else example,
+        )
 
     @override
     async def check_credentials(self) -> None:

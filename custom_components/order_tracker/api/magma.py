@@ -10,9 +10,11 @@ from .errors import (
     AuthError,
     InvalidOrderReferenceError,
     NotFoundError,
+    OrderTrackerError,
     ProtocolError,
     ProviderUnavailableError,
 )
+from .http import HttpResponse
 from .models import (
     Amount,
     AmountField,
@@ -91,10 +93,12 @@ GET_ORDER_QUERY = (
     f"get_order(order_id: $orderId) {{ {_ORDER_FIELDS} }} }} }} }} }}"
 )
 _LIST_FIELDS = "total list { id status created_at }"
+# Amboss types PageInput's limit and offset as Float!, so an Int! variable in their place fails
+# validation: the page travels whole, as `$page: PageInput`, the way public clients send it.
 LIST_QUERY = (
-    "query ListOrders($limit: Int!, $offset: Int!) { user { market { orders { "
-    f"purchases(page: {{limit: $limit, offset: $offset}}) {{ {_LIST_FIELDS} }} "
-    f"sales(page: {{limit: $limit, offset: $offset}}) {{ {_LIST_FIELDS} }} "
+    "query ListOrders($page: PageInput) { user { market { orders { "
+    f"purchases(page: $page) {{ {_LIST_FIELDS} }} "
+    f"sales(page: $page) {{ {_LIST_FIELDS} }} "
     "} } } }"
 )
 CHECK_QUERY = (
@@ -152,20 +156,25 @@ class MagmaClient(ProviderClient):
         return as_object(data, "Magma data")
 
     @override
-    def _error_for(self, response: Any, body: Any) -> Exception:  # type: ignore[override]
-        # A schema mismatch comes back as HTTP 400 with GraphQL errors; auth failures may
-        # also come as 401/403. Errors inside the body are more precise than the status.
+    def _error_for(self, response: HttpResponse, body: Any) -> OrderTrackerError:
+        # HTTP 401/403 is a refused key whatever the body says (its wording is not ours to
+        # rely on). Below that, a schema mismatch comes back as HTTP 400 with GraphQL errors,
+        # which say more than the status.
+        if response.status in (401, 403):
+            detail = _first_graphql_message(body) or self._error_message(body)
+            suffix = f": {detail}" if detail else ""
+            return AuthError(f"Magma refused the API key (HTTP {response.status}){suffix}")
         if (
             isinstance(body, dict)
             and body.get("errors")
-            and response.status not in (429,)
+            and response.status != 429
             and response.status < 500
         ):
             return self._graphql_error(body["errors"], http_status=response.status)
         return super()._error_for(response, body)
 
     @staticmethod
-    def _graphql_error(errors: Any, http_status: int = 200) -> Exception:
+    def _graphql_error(errors: Any, http_status: int = 200) -> OrderTrackerError:
         first: dict[str, Any] = {}
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
             first = errors[0]
@@ -201,7 +210,8 @@ class MagmaClient(ProviderClient):
         pending_sides = ["purchases", "sales"]
         for page in range(MAX_PAGES):
             offset = page * PAGE_SIZE
-            data = await self._graphql(LIST_QUERY, {"limit": PAGE_SIZE, "offset": offset})
+            page_input = {"limit": PAGE_SIZE, "offset": offset}
+            data = await self._graphql(LIST_QUERY, {"page": page_input})
             orders = _dig(data, ("user", "market"), "orders")
             if orders is None:
                 raise ProtocolError("Magma answered without user.market.orders")
@@ -296,6 +306,16 @@ class MagmaClient(ProviderClient):
             txid = snapshot.transaction_id.split(":", 1)[0]
             return f"https://mempool.space/tx/{txid}"
         return None
+
+
+def _first_graphql_message(body: Any) -> str | None:
+    """The first GraphQL error message in a body, shortened; None when there is none."""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        message = errors[0].get("message")
+        if isinstance(message, str) and message:
+            return message[:200]
+    return None
 
 
 def _dig(data: JSONObject, path: tuple[str, ...], leaf: str) -> Any:

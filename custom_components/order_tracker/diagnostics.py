@@ -63,6 +63,8 @@ async def async_get_config_entry_diagnostics(
             "errors": account.failures,
             "rate_limit_pause_seconds": account.pause_remaining(),
             "undocumented_statuses": sorted(account.reported_statuses),
+            # What the client itself knows, e.g. M0 chains it could not name yet.
+            "client": jsonable(account.client.diagnostics()),
         },
         "orders": {
             subentry_id: _order_diagnostics(coordinator)

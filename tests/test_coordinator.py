@@ -309,3 +309,33 @@ async def test_budget_spreads_fifty_orders(
     for order in orders:
         state = hass.states.get(f"sensor.flux_{order.order_id[:8].lower()}_status")
         assert state is not None
+
+
+@pytest.mark.parametrize("status", [401, 403])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<html>Access denied</html>",
+        {"errors": [{"message": "Something about your session"}]},
+        {"message": "nope"},
+    ],
+    ids=["html", "graphql-error-without-auth-words", "json"],
+)
+async def test_magma_401_with_any_body_starts_reauth(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    status: int,
+    body: object,
+) -> None:
+    """Whatever a 401/403 says, it is the key: re-authentication, not "unexpected answer"."""
+    order = simulator.create_order("magma", "custom")
+    entry = make_entry("magma", [{"order_id": order.order_id}])
+    await setup_entry(hass, entry)
+    simulator.inject_fault(
+        "magma", "unauthorized", order_id=order.order_id, status=status, body=body
+    )
+    await run_for(hass, freezer, 15)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from freezegun.api import FrozenDateTimeFactory
+from graphql import GraphQLInputObjectType
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -22,6 +23,7 @@ from custom_components.order_tracker.const import (
 
 from .common import advance, run_for, setup_entry, spec
 from .simulator import Simulator
+from .simulator.magma import SCHEMA as MAGMA_SCHEMA
 
 WALLET = "0xAbC0000000000000000000000000000000000001"
 
@@ -161,3 +163,48 @@ async def test_auto_tracking_follows_the_option(
         assert entry.state is ConfigEntryState.LOADED
         assert entry.runtime_data is not runtime_before
         assert (entry.runtime_data.discovery is not None) is auto_track
+
+
+async def test_magma_auto_tracking_against_the_published_page_input(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """Amboss types PageInput's fields Float!: the list query must validate against that and
+    add a new purchase and a new sale in the first discovery cycle."""
+    page_input = MAGMA_SCHEMA.get_type("PageInput")
+    assert isinstance(page_input, GraphQLInputObjectType)
+    assert {name: str(field.type) for name, field in page_input.fields.items()} == {
+        "limit": "Float!",
+        "offset": "Float!",
+    }
+    bought = simulator.create_order("magma", "custom")
+    sold = simulator.create_order("magma", "custom", is_seller=True)
+    entry = make_entry("magma", options={CONF_AUTO_TRACK: True})
+    await setup_entry(hass, entry)
+    await run_for(hass, freezer, 15)
+    assert tracked_ids(entry) == {bought.order_id, sold.order_id}
+    assert entry.runtime_data.discovery is not None
+    assert entry.runtime_data.discovery.runs == 1
+    listing = [r for r in simulator.requests(provider="magma") if r.body and "page" in str(r.body)]
+    assert listing
+    assert all(r.status == 200 for r in listing)
+
+
+@pytest.mark.parametrize("chain", ["Citrea", "Rise"])
+async def test_m0_auto_tracks_orders_from_every_published_chain(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    chain: str,
+) -> None:
+    """Citrea and Rise were unknown chain ids once: their orders were dropped in silence."""
+    order = simulator.create_order("m0", "custom", wallet=WALLET, chain=chain)
+    entry = make_entry("m0", wallet_address=WALLET, options={CONF_AUTO_TRACK: True})
+    await setup_entry(hass, entry)
+    await run_for(hass, freezer, 15)
+    (subentry,) = entry.subentries.values()
+    assert dict(subentry.data) == {CONF_ORDER_ID: order.order_id, "chain": chain}
+    assert entry.runtime_data.account.client.diagnostics()["unresolved_chain_ids"] == {}

@@ -14,7 +14,9 @@ from custom_components.order_tracker.api import (
 )
 from custom_components.order_tracker.api.m0 import CHAIN_IDS, CHAINS, UNRESOLVED_RETRY
 
-from ..simulator import M0_CHAIN_IDS, M0_DEFAULT_KEY, Simulator
+from ..simulator import Simulator
+from ..simulator.m0 import CHAIN_IDS as M0_CHAIN_IDS
+from ..simulator.providers import M0_DEFAULT_KEY
 
 type MakeClient = Callable[..., ProviderClient]
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from ..simulator import DEFAULT_WALLETS, M0_CHAIN_IDS, SCENARIOS, Provider, Simulator
+from ..simulator import DEFAULT_WALLETS, SCENARIOS, Provider, Simulator
+from ..simulator.m0 import CHAIN_IDS as M0_CHAIN_IDS
 from .conftest import AnswerChecker
 
 

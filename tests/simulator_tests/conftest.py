@@ -10,13 +10,8 @@ from aiohttp import ClientResponse, ClientSession, web
 import pytest
 from yarl import URL
 
-from tests.simulator import (
-    FLUX_DEFAULT_KEY,
-    M0_DEFAULT_KEY,
-    MAGMA_DEFAULT_KEY,
-    Simulator,
-    create_app,
-)
+from tests.simulator import Simulator, create_app
+from tests.simulator.providers import FLUX_DEFAULT_KEY, M0_DEFAULT_KEY, MAGMA_DEFAULT_KEY
 
 type ServerFactory = Callable[[web.Application], Awaitable[Any]]
 

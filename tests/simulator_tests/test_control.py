@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.simulator import MAGMA_DEFAULT_KEY, Simulator
+from tests.simulator import Simulator
+from tests.simulator.providers import MAGMA_DEFAULT_KEY
 
 from .conftest import Client
 

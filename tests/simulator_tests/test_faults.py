@@ -9,7 +9,8 @@ from typing import Any
 from aiohttp import ClientConnectionError, ClientResponse, ClientTimeout
 import pytest
 
-from tests.simulator import M0_DEFAULT_KEY, FaultKind, Simulator, SimulatorError
+from tests.simulator import FaultKind, Simulator, SimulatorError
+from tests.simulator.providers import M0_DEFAULT_KEY
 
 from .conftest import GET_ORDER_QUERY, Client
 

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.simulator import DEFAULT_WALLETS, M0_CHAIN_IDS, Provider, Simulator
+from tests.simulator import DEFAULT_WALLETS, Provider, Simulator
+from tests.simulator.m0 import CHAIN_IDS as M0_CHAIN_IDS
 
 from .conftest import Client
 

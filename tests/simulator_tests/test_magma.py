@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.simulator import MAGMA_STATUSES, Simulator
+from tests.simulator import Simulator
+from tests.simulator.scenarios import MAGMA_STATUSES
 
 from .conftest import CHECK_CREDENTIALS_QUERY, GET_ORDER_QUERY, LIST_ORDERS_QUERY, Client
 

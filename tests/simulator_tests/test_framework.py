@@ -87,7 +87,7 @@ def test_the_check_finds_a_planted_provider_name(planted: str) -> None:
     "innocent",
     [
         "machine = 1\n",
-        "flux_capacitor = 2\n" if False else "fluxion = 2\n",
+        "fluxion = 2\n",
         "x = 'Provider'  # the enum itself\n",
         "m01 = 3\n",
     ],

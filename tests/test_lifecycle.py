@@ -134,8 +134,10 @@ CASES = [
         "happy",
         run=120,
         step=1,
-        stages=["pending", "completed"],
-        provider_statuses=["placed", "completed"],
+        # Filled at 30 s, completed at 45 s, the eta says 45 s: polls at half of what the eta
+        # leaves (~25 s, ~37 s, ~43 s) show the fill before the completion.
+        stages=["pending", "in_progress", "completed"],
+        provider_statuses=["placed", "filled", "completed"],
         completed=["off", "on"],
         failed=["off"],
     ),

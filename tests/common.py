@@ -8,7 +8,15 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.order_tracker.api import flux
+from custom_components.order_tracker.api.polling import JITTER
+
 PROVIDER_TITLES = {"magma": "Magma", "mach": "Mach", "m0": "M0", "flux": "Flux"}
+
+FLUX_LONGEST_GAP = flux.MEDIUM_INTERVAL * (1 + JITTER) + 2
+"""The longest gap between two polls of a Flux order younger than 30 minutes (its cadence
+grows with the time in status, up to MEDIUM_INTERVAL), jitter and a 1 s tick included: a
+Flux phase longer than this is always seen, and an order is seen finished this long after."""
 
 
 async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:

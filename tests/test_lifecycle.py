@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from .common import PROVIDER_TITLES, advance, setup_entry
+from .common import FLUX_LONGEST_GAP, PROVIDER_TITLES, advance, setup_entry
 from .simulator import Simulator
 
 
@@ -66,7 +66,8 @@ CASES = [
     Case(
         "magma",
         "happy",
-        # The lease ends 3 blocks after VALID_CHANNEL_OPENING, which is polled every 30 min.
+        # The lease ends 3 blocks after VALID_CHANNEL_OPENING; so near its end the lease is
+        # polled at least every 30 min (magma.LEASE_END_INTERVAL, jitter included).
         run=2190 + 3 * 600 + 2 * 1800,
         step=10,
         params={"lease_blocks": 3},
@@ -188,10 +189,14 @@ CASES = [
     Case(
         "flux",
         "happy",
-        run=60,
+        run=2 + 3 * FLUX_LONGEST_GAP,
         step=1,
-        # Each phase outlasts the 5 s floor (±10 % jitter), so none can slip between polls.
-        params={"complete_after": 20},
+        # Each phase outlasts the longest gap between polls, so none can slip between them.
+        params={
+            "execute_after": 2,
+            "validate_after": 2 + FLUX_LONGEST_GAP,
+            "complete_after": 2 + 2 * FLUX_LONGEST_GAP,
+        },
         stages=["pending", "in_progress", "completed"],
         provider_statuses=["pending", "executing", "validated", "completed"],
         completed=["off", "on"],

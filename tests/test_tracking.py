@@ -19,7 +19,7 @@ from custom_components.order_tracker.const import (
     CONF_RETENTION_DAYS,
 )
 
-from .common import advance, run_for, setup_entry
+from .common import FLUX_LONGEST_GAP, advance, run_for, setup_entry
 from .simulator import Simulator
 
 WALLET = "0xAbC0000000000000000000000000000000000001"
@@ -121,7 +121,7 @@ async def test_retention_removes_finished_orders_after_n_days(
         options={CONF_RETENTION_DAYS: 2},
     )
     await setup_entry(hass, entry)
-    await run_for(hass, freezer, 30)
+    await run_for(hass, freezer, 20 + FLUX_LONGEST_GAP)  # completed at 20 s, then seen
     assert hass.states.get(f"sensor.flux_{done.order_id[:8].lower()}_status").state == "completed"
     await advance(hass, freezer, 24 * 3600)
     assert tracked_ids(entry) == {done.order_id, running.order_id}
@@ -173,7 +173,7 @@ async def test_orders_in_progress_summary(
     await setup_entry(hass, entry)
     summary = "sensor.flux_orders_in_progress"
     assert hass.states.get(summary).state == "2"
-    await run_for(hass, freezer, 30)
+    await run_for(hass, freezer, 20 + FLUX_LONGEST_GAP)  # completed at 20 s, then seen
     assert hass.states.get(summary).state == "1"
     account = device_registry.async_get_device_by_identifier(
         ("order_tracker", entry.entry_id), entry.entry_id

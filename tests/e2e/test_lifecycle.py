@@ -171,4 +171,6 @@ async def test_every_other_provider_completes(instance: Instance) -> None:
     for provider, slug in names.items():
         assert instance.states.state(f"sensor.{slug}_status") == "completed", provider
         assert instance.states.state(f"binary_sensor.{slug}_failed") == "off", provider
-    assert instance.states.state(f"sensor.{names['magma']}_confirmations") == "3"
+    # The confirmations sensor is written after the status sensor in the same update; its
+    # state_changed event may still be on its way (seen on 2026.11.0): wait for it, briefly.
+    await instance.states.wait(f"sensor.{names['magma']}_confirmations", "3", within=30)

@@ -5,10 +5,61 @@ from __future__ import annotations
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-PROVIDER_TITLES = {"magma": "Magma", "mach": "Mach", "m0": "M0", "flux": "Flux"}
+from custom_components.order_tracker.api import CLIENTS, OrderReference, ProviderSpec
+from custom_components.order_tracker.runtime import order_subentry
+
+
+def spec(provider: str) -> ProviderSpec:
+    """What the integration declares about a provider (name, key, wallet, chains, …)."""
+    return CLIENTS[provider].spec
+
+
+def providers(
+    *,
+    requires_api_key: bool | None = None,
+    supports_wallet: bool | None = None,
+    lists_by_account: bool | None = None,
+    needs_chain: bool | None = None,
+) -> list[str]:
+    """Every provider key in CLIENTS, optionally only those whose spec has the given flags."""
+    wanted = {
+        "requires_api_key": requires_api_key,
+        "supports_wallet": supports_wallet,
+        "lists_by_account": lists_by_account,
+        "needs_chain": needs_chain,
+    }
+    return [
+        key
+        for key, client in CLIENTS.items()
+        if all(
+            getattr(client.spec, flag) == value
+            for flag, value in wanted.items()
+            if value is not None
+        )
+    ]
+
+
+def order_subentry_data(
+    provider: str,
+    order_id: str,
+    chain: str | None = None,
+    *,
+    subentry_id: str,
+    name: str | None = None,
+) -> ConfigSubentryDataWithId:
+    """A stored order subentry, built as the integration builds it (``order_subentry``)."""
+    subentry = order_subentry(spec(provider), OrderReference(order_id, chain or None), name)
+    return ConfigSubentryDataWithId(
+        data=dict(subentry.data),
+        subentry_id=subentry_id,
+        subentry_type=subentry.subentry_type,
+        title=subentry.title,
+        unique_id=subentry.unique_id,
+    )
 
 
 async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:

@@ -5,27 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from typing import Any
-from unittest.mock import PropertyMock, patch
+from unittest.mock import AsyncMock, PropertyMock, patch
 
 from aiohttp.test_utils import TestServer
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.order_tracker.const import (
-    CONF_API_KEY,
-    CONF_BASE_URL,
-    CONF_CHAIN,
-    CONF_ORDER_ID,
-    CONF_PROVIDER,
-    DOMAIN,
-    SUBENTRY_TYPE_ORDER,
-)
+from custom_components.order_tracker.const import CONF_API_KEY, CONF_BASE_URL, CONF_PROVIDER, DOMAIN
 
+from .common import order_subentry_data
 from .simulator import (
     DEFAULT_KEYS,
     DEFAULT_START,
@@ -61,7 +53,16 @@ def entity_registry_enabled_by_default() -> Iterator[None]:
         yield
 
 
-TITLES = {"magma": "Magma", "mach": "Mach", "m0": "M0", "flux": "Flux"}
+@pytest.fixture
+def mock_setup_entry() -> Iterator[AsyncMock]:
+    """The integration's setup, replaced (as Home Assistant core's flow tests do).
+
+    Flow tests use it, so that what the integration does once set up cannot fail them.
+    """
+    with patch(
+        "custom_components.order_tracker.async_setup_entry", return_value=True
+    ) as mock_setup:
+        yield mock_setup
 
 
 class HassTimeClock(SimClock):
@@ -98,7 +99,11 @@ def sim_urls(sim_server: TestServer) -> dict[Provider, str]:
 
 @pytest.fixture
 def make_entry(sim_urls: dict[Provider, str]) -> Callable[..., MockConfigEntry]:
-    """Build an account entry pointing at the simulator, with order subentries."""
+    """Build an account entry pointing at the simulator, with order subentries.
+
+    Each order is a dict: ``order_id``, and optionally ``chain``, ``title`` (the name given
+    when it was tracked) and ``subentry_id``; its subentry is built by ``order_subentry``.
+    """
 
     def make(
         provider: str,
@@ -115,23 +120,16 @@ def make_entry(sim_urls: dict[Provider, str]) -> Callable[..., MockConfigEntry]:
         if key := DEFAULT_KEYS.get(Provider(provider)):
             entry_data[CONF_API_KEY] = key
         entry_data.update(data)
-        subentries = []
-        for index, order in enumerate(orders or []):
-            order_data = {CONF_ORDER_ID: order["order_id"]}
-            if order.get("chain"):
-                order_data[CONF_CHAIN] = order["chain"]
-            key = (
-                f"{order['chain']}_{order['order_id']}" if order.get("chain") else order["order_id"]
+        subentries = [
+            order_subentry_data(
+                provider,
+                order["order_id"],
+                order.get("chain"),
+                subentry_id=order.get("subentry_id", f"sub_{provider}_{index}"),
+                name=order.get("title"),
             )
-            subentries.append(
-                ConfigSubentryDataWithId(
-                    data=order_data,
-                    subentry_id=order.get("subentry_id", f"sub_{provider}_{index}"),
-                    subentry_type=SUBENTRY_TYPE_ORDER,
-                    title=order.get("title", f"{TITLES[provider]} {order['order_id'][:8]}"),
-                    unique_id=key,
-                )
-            )
+            for index, order in enumerate(orders or [])
+        ]
         return MockConfigEntry(
             domain=DOMAIN,
             title=provider,

@@ -1,51 +1,66 @@
-"""Config flow: provider accounts (user, reauth, reconfigure) and tracked-order subentries.
+"""Config flow: provider accounts (user, reauth, reconfigure), their options, and the order
+subentry flow (track, rename).
 
-Everything talks to the provider simulator over real loopback HTTP; "provider down" is a
-closed loopback port or an injected fault.
+The integration's setup is mocked (``mock_setup_entry``, as Home Assistant core's flow tests
+do): these tests check forms, errors, validation, what is saved and whether the flow reloads.
+What the running account then does (checks the key, polls, shows entities) is tested in
+test_init.py and test_tracking.py. Everything talks to the provider simulator over real
+loopback HTTP; "provider down" is a closed loopback port or an injected fault.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-import hashlib
+import random
 import socket
 from typing import Any
-from unittest.mock import patch
+from unittest.mock import AsyncMock, patch
 
 from aiohttp.test_utils import TestServer
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResult, FlowResultType, InvalidData
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.exceptions import ConfigEntryAuthFailed
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.order_tracker.api import CLIENTS, InvalidOrderReferenceError
-from custom_components.order_tracker.api.m0 import CHAINS
+from custom_components.order_tracker.api import (
+    CLIENTS,
+    InvalidOrderReferenceError,
+    OrderReference,
+)
+from custom_components.order_tracker.config_flow import account_unique_id
 from custom_components.order_tracker.const import (
     CONF_API_KEY,
+    CONF_AUTO_TRACK,
     CONF_BASE_URL,
     CONF_CHAIN,
     CONF_NAME,
     CONF_ORDER_ID,
     CONF_PROVIDER,
+    CONF_RETENTION_DAYS,
     CONF_WALLET_ADDRESS,
+    DEFAULT_RETENTION_DAYS,
     DOMAIN,
     SUBENTRY_TYPE_ORDER,
 )
+from custom_components.order_tracker.runtime import default_order_title, order_subentry
 
-from .common import PROVIDER_TITLES, setup_entry
+from .common import providers, setup_entry, spec
 from .simulator import DEFAULT_KEYS, Provider, SimOrder, Simulator, base_urls
+from .simulator.providers import new_order_id
 
-ALL_PROVIDERS = ["magma", "mach", "m0", "flux"]
-KEYED_PROVIDERS = ["magma", "m0", "flux"]
-WALLET_PROVIDERS = ["mach", "m0", "flux"]
+pytestmark = pytest.mark.usefixtures("mock_setup_entry")
 
-WALLETS = {
-    "mach": "0xAbCdEf0123456789aBcDeF0123456789AbCdEf01",
-    "m0": "0x1111222233334444555566667777888899990000",
-    "flux": "0xFluxWallet000000000000000000000000000000",
-}
+ALL_PROVIDERS = providers()
+KEYED_PROVIDERS = providers(requires_api_key=True)
+KEYLESS_PROVIDERS = providers(requires_api_key=False)
+"""Accounts without a key are told apart by their wallet (Mach)."""
+WALLET_PROVIDERS = providers(supports_wallet=True)
+CHAIN_PROVIDERS = providers(needs_chain=True)
+CHAINLESS_PROVIDERS = providers(needs_chain=False)
+
+WALLET = "0xAbCdEf0123456789aBcDeF0123456789AbCdEf01"
 
 # Order ids no provider accepts: they must be refused before any request.
 BAD_ORDER_IDS = ["../x", "a/b", "", "   ", "x" * 10_000, "ec562479 a4b8", "0x12/../34"]
@@ -57,21 +72,26 @@ type MakeEntry = Callable[..., MockConfigEntry]
 
 
 def default_key(provider: str) -> str | None:
-    """The simulator's default key for the provider (None for Mach)."""
+    """The simulator's default key for the provider (None when it needs no key)."""
     return DEFAULT_KEYS.get(Provider(provider))
 
 
-def fingerprint(provider: str, key: str) -> str:
-    """The unique id an account with this key must get (never the key itself)."""
-    return f"{provider}_{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+def key_id(provider: str, key: str) -> str:
+    """The unique id of an account with this key."""
+    return account_unique_id(provider, {CONF_API_KEY: key})
+
+
+def wallet_id(provider: str, wallet: str | None = None) -> str:
+    """The unique id of a keyless account with this wallet (or none)."""
+    return account_unique_id(provider, {CONF_WALLET_ADDRESS: wallet} if wallet else {})
 
 
 def credentials(
     provider: str, base_url: str, *, key: str | None = None, wallet: str | None = None
 ) -> dict[str, Any]:
-    """Credentials-step input: the default key unless another is given (none for Mach)."""
+    """Credentials-step input: the default key unless another is given (none without a key)."""
     user_input: dict[str, Any] = {CONF_BASE_URL: base_url}
-    if provider in KEYED_PROVIDERS:
+    if spec(provider).requires_api_key:
         user_input[CONF_API_KEY] = key if key is not None else default_key(provider)
     if wallet is not None:
         user_input[CONF_WALLET_ADDRESS] = wallet
@@ -93,6 +113,15 @@ def suggested(result: FlowResult[Any, Any]) -> dict[str, Any]:
     return values
 
 
+def defaults(result: FlowResult[Any, Any]) -> dict[str, Any]:
+    """The default values a form was shown with."""
+    return {
+        str(marker): marker.default()
+        for marker in result["data_schema"].schema
+        if callable(getattr(marker, "default", None))
+    }
+
+
 async def start_account_flow(hass: HomeAssistant, provider: str) -> FlowResult[Any, Any]:
     """Open the account flow and pick the provider: the credentials form."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
@@ -106,7 +135,7 @@ async def start_account_flow(hass: HomeAssistant, provider: str) -> FlowResult[A
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "credentials"
     assert result["errors"] == {}
-    assert result["description_placeholders"] == {"provider": PROVIDER_TITLES[provider]}
+    assert result["description_placeholders"] == {"provider": spec(provider).name}
     return result
 
 
@@ -136,6 +165,11 @@ def create_order(simulator: Simulator, provider: str, **kwargs: Any) -> SimOrder
     return simulator.create_order(provider, "happy", **kwargs)
 
 
+def reference(order: SimOrder) -> OrderReference:
+    """The reference of a simulated order."""
+    return OrderReference(order.order_id, order.chain)
+
+
 def order_input(order: SimOrder, name: str | None = None) -> dict[str, Any]:
     """Subentry-flow input for a simulated order."""
     user_input: dict[str, Any] = {CONF_ORDER_ID: order.order_id}
@@ -146,9 +180,9 @@ def order_input(order: SimOrder, name: str | None = None) -> dict[str, Any]:
     return user_input
 
 
-def order_key(order: SimOrder) -> str:
-    """The subentry unique id of a simulated order."""
-    return f"{order.chain}_{order.order_id}" if order.chain else order.order_id
+def any_chain(provider: str) -> dict[str, Any]:
+    """A chain field for providers whose references need one."""
+    return {CONF_CHAIN: spec(provider).chains[0]} if spec(provider).needs_chain else {}
 
 
 async def start_order_flow(hass: HomeAssistant, entry: ConfigEntry) -> FlowResult[Any, Any]:
@@ -167,22 +201,6 @@ async def configure_order(
     return result
 
 
-def status_entity_id(hass: HomeAssistant, provider: str, order: SimOrder) -> str | None:
-    """The entity id of an order's status sensor, looked up by unique id."""
-    return er.async_get(hass).async_get_entity_id(
-        "sensor", DOMAIN, f"{provider}_{order_key(order)}_status"
-    )
-
-
-def order_device(
-    hass: HomeAssistant, entry: ConfigEntry, provider: str, order: SimOrder
-) -> dr.DeviceEntry | None:
-    """The device of a tracked order."""
-    return dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, f"{provider}_{order_key(order)}"), entry.entry_id
-    )
-
-
 # -- fixtures --------------------------------------------------------------------------------
 
 
@@ -196,33 +214,59 @@ def dead_urls(sim_server: TestServer) -> dict[Provider, str]:
     return base_urls(f"http://127.0.0.1:{port}")
 
 
+# -- the account's unique id -----------------------------------------------------------------
+
+
+def test_account_unique_id() -> None:
+    """A fingerprint of the key, never the key; without a key, the wallet in any case."""
+    for provider in KEYED_PROVIDERS:
+        key = default_key(provider) or ""
+        unique_id = key_id(provider, key)
+        assert unique_id.startswith(f"{provider}_")
+        assert key not in unique_id
+        assert key_id(provider, f"{key}x") != unique_id  # another key, another account
+        assert key_id(provider, key) == unique_id
+        # With a key, the wallet is not part of the identity.
+        assert (
+            account_unique_id(provider, {CONF_API_KEY: key, CONF_WALLET_ADDRESS: WALLET})
+            == unique_id
+        )
+    for provider in KEYLESS_PROVIDERS:
+        assert wallet_id(provider, WALLET) == wallet_id(provider, WALLET.lower())
+        assert wallet_id(provider, WALLET) != wallet_id(provider)
+    # Stored in users' config entries: the format must not change between versions.
+    assert key_id("magma", "abc") == "magma_ba7816bf8f01cfea"
+    assert wallet_id("mach") == "mach_public"
+    assert wallet_id("mach", WALLET) == f"mach_{WALLET.lower()}"
+
+
 # -- account flow: user -> credentials -> create ---------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("provider", "fields"),
-    [
-        ("magma", {CONF_API_KEY, CONF_BASE_URL}),
-        ("mach", {CONF_BASE_URL, CONF_WALLET_ADDRESS}),
-        ("m0", {CONF_API_KEY, CONF_BASE_URL, CONF_WALLET_ADDRESS}),
-        ("flux", {CONF_API_KEY, CONF_BASE_URL, CONF_WALLET_ADDRESS}),
-    ],
-)
-async def test_credentials_form_fields(
-    hass: HomeAssistant, provider: str, fields: set[str]
-) -> None:
-    """Each provider asks for what it needs: no key for Mach, no wallet for Magma."""
+@pytest.mark.parametrize("provider", ALL_PROVIDERS)
+async def test_credentials_form_fields(hass: HomeAssistant, provider: str) -> None:
+    """Each provider asks for what its spec declares: a key only if it needs one, a wallet
+    only if orders can be listed by wallet (no key for Mach, no wallet for Magma)."""
     result = await start_account_flow(hass, provider)
+    fields = {CONF_BASE_URL}
+    if spec(provider).requires_api_key:
+        fields.add(CONF_API_KEY)
+    if spec(provider).supports_wallet:
+        fields.add(CONF_WALLET_ADDRESS)
     assert schema_keys(result) == fields
     required = {str(m) for m in result["data_schema"].schema if type(m).__name__ == "Required"}
-    assert required == ({CONF_API_KEY} if provider in KEYED_PROVIDERS else set())
+    assert required == ({CONF_API_KEY} if spec(provider).requires_api_key else set())
 
 
 @pytest.mark.parametrize("provider", ALL_PROVIDERS)
 async def test_user_flow_creates_account(
-    hass: HomeAssistant, simulator: Simulator, sim_urls: dict[Provider, str], provider: str
+    hass: HomeAssistant,
+    simulator: Simulator,
+    sim_urls: dict[Provider, str],
+    mock_setup_entry: AsyncMock,
+    provider: str,
 ) -> None:
-    """Credentials are checked against the provider, then the account is created and loaded."""
+    """Credentials are checked against the provider, then the account is created and set up."""
     result = await start_account_flow(hass, provider)
     base_url = sim_urls[Provider(provider)]
     assert not simulator.requests(provider)
@@ -232,40 +276,40 @@ async def test_user_flow_creates_account(
     result = await configure(hass, result, user_input)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == PROVIDER_TITLES[provider]
+    assert result["title"] == spec(provider).name
     expected: dict[str, Any] = {CONF_PROVIDER: provider, CONF_BASE_URL: base_url}
     if key := default_key(provider):
         expected[CONF_API_KEY] = key
     assert result["data"] == expected
     entry = result["result"]
-    assert entry.unique_id == (fingerprint(provider, key) if key else "mach_public")
+    assert entry.unique_id == (key_id(provider, key) if key else wallet_id(provider))
     assert key is None or key not in entry.unique_id
     assert entry.state is ConfigEntryState.LOADED
-    # The flow's check and the setup's check: both with the key, nothing else.
+    mock_setup_entry.assert_awaited_once()
+    # The flow's check: with the key, nothing else (the setup's own check: test_init).
     requests = simulator.requests(provider)
-    assert len(requests) == 2
-    assert {r.key for r in requests} == {key}
-    assert all(r.order_id is None for r in requests)
+    assert len(requests) == 1
+    assert requests[0].key == key
+    assert requests[0].order_id is None
 
 
 @pytest.mark.parametrize("provider", WALLET_PROVIDERS)
 async def test_user_flow_with_wallet(
     hass: HomeAssistant, sim_urls: dict[Provider, str], provider: str
 ) -> None:
-    """A wallet is stored and named in the title; for Mach it is the account's identity."""
-    wallet = WALLETS[provider]
+    """A wallet is stored and named in the title; without a key it is the account's identity."""
     result = await start_account_flow(hass, provider)
     result = await configure(
-        hass, result, credentials(provider, sim_urls[Provider(provider)], wallet=f" {wallet} ")
+        hass, result, credentials(provider, sim_urls[Provider(provider)], wallet=f" {WALLET} ")
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"{PROVIDER_TITLES[provider]} {wallet[:10]}"
-    assert result["data"][CONF_WALLET_ADDRESS] == wallet
+    assert result["title"] == f"{spec(provider).name} {WALLET[:10]}"
+    assert result["data"][CONF_WALLET_ADDRESS] == WALLET
     entry = result["result"]
-    if provider == "mach":
-        assert entry.unique_id == f"mach_{wallet.lower()}"
+    if spec(provider).requires_api_key:
+        assert entry.unique_id == key_id(provider, default_key(provider) or "")
     else:
-        assert entry.unique_id == fingerprint(provider, default_key(provider) or "")
+        assert entry.unique_id == wallet_id(provider, WALLET)
 
 
 @pytest.mark.parametrize("provider", ALL_PROVIDERS)
@@ -324,7 +368,7 @@ async def test_user_flow_invalid_auth(
     result = await configure(hass, result, credentials(provider, base_url))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_API_KEY] == default_key(provider)
-    assert result["result"].unique_id == fingerprint(provider, default_key(provider) or "")
+    assert result["result"].unique_id == key_id(provider, default_key(provider) or "")
 
 
 @pytest.mark.parametrize("provider", ALL_PROVIDERS)
@@ -382,14 +426,14 @@ async def test_user_flow_unknown_error(
 async def test_user_flow_already_configured(
     hass: HomeAssistant, simulator: Simulator, sim_urls: dict[Provider, str], provider: str
 ) -> None:
-    """The same account (key, or Mach wallet) cannot be added twice; no request is made."""
+    """The same account (key, or wallet without a key) cannot be added twice; no request."""
     base_url = sim_urls[Provider(provider)]
-    wallet = WALLETS.get(provider)
+    wallet = WALLET if provider in WALLET_PROVIDERS else None
     first = await add_account(hass, provider, base_url, wallet=wallet)
     before = len(simulator.requests())
 
     result = await start_account_flow(hass, provider)
-    # Surrounding spaces do not make another account; Mach wallets are case-insensitive.
+    # Surrounding spaces do not make another account; wallets are case-insensitive.
     key = f" {default_key(provider)} " if provider in KEYED_PROVIDERS else None
     other_wallet = wallet.upper().replace("0X", "0x") if wallet else None
     result = await configure(
@@ -411,18 +455,21 @@ async def test_user_flow_second_key_is_another_account(
     second_key = simulator.add_key(provider, f"{provider}_second")
     second = await add_account(hass, provider, base_url, key=second_key)
     assert first.unique_id != second.unique_id
-    assert second.unique_id == fingerprint(provider, second_key)
+    assert second.unique_id == key_id(provider, second_key)
+    assert second_key not in second.unique_id
 
 
-async def test_mach_second_wallet_is_another_account(
-    hass: HomeAssistant, sim_urls: dict[Provider, str]
+@pytest.mark.parametrize("provider", KEYLESS_PROVIDERS)
+async def test_keyless_second_wallet_is_another_account(
+    hass: HomeAssistant, sim_urls: dict[Provider, str], provider: str
 ) -> None:
-    """Mach accounts are told apart by wallet (no wallet: one public account)."""
-    base_url = sim_urls[Provider.MACH]
-    public = await add_account(hass, "mach", base_url)
-    wallet = await add_account(hass, "mach", base_url, wallet=WALLETS["mach"])
-    assert public.unique_id == "mach_public"
-    assert wallet.unique_id == f"mach_{WALLETS['mach'].lower()}"
+    """Accounts without a key are told apart by wallet (no wallet: one public account)."""
+    base_url = sim_urls[Provider(provider)]
+    public = await add_account(hass, provider, base_url)
+    wallet = await add_account(hass, provider, base_url, wallet=WALLET)
+    assert public.unique_id == wallet_id(provider)
+    assert wallet.unique_id == wallet_id(provider, WALLET)
+    assert public.unique_id != wallet.unique_id
 
 
 # -- account flow: reauth --------------------------------------------------------------------
@@ -433,16 +480,18 @@ async def test_reauth_loaded_entry(
     hass: HomeAssistant,
     simulator: Simulator,
     make_entry: MakeEntry,
+    mock_setup_entry: AsyncMock,
     provider: str,
 ) -> None:
-    """Revoked key: a wrong key is refused, the new one is saved and the account reloads."""
+    """Revoked key: a wrong key is refused, the new one is checked and saved.
+
+    The running account then reloads with it through its own update listener (test_init).
+    """
     old_key = default_key(provider) or ""
     new_key = simulator.add_key(provider, f"{provider}_rotated")
-    order = create_order(simulator, provider, owner_key=new_key)
-    entry = make_entry(provider, [{"order_id": order.order_id, "chain": order.chain}])
+    entry = make_entry(provider)
     await setup_entry(hass, entry)
     assert entry.state is ConfigEntryState.LOADED
-    runtime_before = entry.runtime_data
     original = dict(entry.data)
     simulator.revoke_key(provider, old_key)
 
@@ -450,7 +499,7 @@ async def test_reauth_loaded_entry(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reauth_confirm"
     assert schema_keys(result) == {CONF_API_KEY}
-    assert result["description_placeholders"]["provider"] == PROVIDER_TITLES[provider]
+    assert result["description_placeholders"]["provider"] == spec(provider).name
     assert result["description_placeholders"]["account"] == entry.title
 
     for wrong in ("not_a_key", old_key):
@@ -458,6 +507,7 @@ async def test_reauth_loaded_entry(
         assert result["type"] is FlowResultType.FORM
         assert result["step_id"] == "reauth_confirm"
         assert result["errors"] == {"base": "invalid_auth"}
+    assert [r.key for r in simulator.requests(provider)] == ["not_a_key", old_key]
     assert entry.data == original
 
     simulator.clear_requests()
@@ -465,17 +515,12 @@ async def test_reauth_loaded_entry(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert entry.data == {**original, CONF_API_KEY: new_key}
-
-    # Reloaded with the new key: a new runtime, the account checked again, the order polled.
+    assert entry.unique_id == key_id(provider, new_key)
+    # The new key (trimmed) was checked once, and nothing else was asked.
+    assert [(r.key, r.order_id) for r in simulator.requests(provider)] == [(new_key, None)]
+    # A loaded account reloads through its update listener, not a second time by the flow.
+    mock_setup_entry.assert_awaited_once()
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data is not runtime_before
-    assert entry.runtime_data.account.client._api_key == new_key
-    assert {r.key for r in simulator.requests(provider)} == {new_key}
-    # The flow's check, the setup's check, then the order (unknown to the revoked key before).
-    assert [r.order_id for r in simulator.requests(provider)] == [None, None, order.order_id]
-    entity_id = status_entity_id(hass, provider, order)
-    assert entity_id is not None
-    assert hass.states.get(entity_id).state == "pending"
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
 
 
@@ -484,16 +529,19 @@ async def test_reauth_after_failed_setup(
     hass: HomeAssistant,
     simulator: Simulator,
     make_entry: MakeEntry,
+    mock_setup_entry: AsyncMock,
     provider: str,
 ) -> None:
-    """A key revoked before startup fails the setup; the reauth flow it starts loads it."""
+    """A setup refused for the key starts reauth; the new key is saved and the flow reloads."""
     new_key = simulator.add_key(provider, f"{provider}_rotated")
     simulator.revoke_key(provider, default_key(provider) or "")
     entry = make_entry(provider)
     entry.add_to_hass(hass)
+    mock_setup_entry.side_effect = ConfigEntryAuthFailed("revoked")
     assert not await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.state is ConfigEntryState.SETUP_ERROR
+    mock_setup_entry.side_effect = None
 
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert len(flows) == 1
@@ -503,6 +551,8 @@ async def test_reauth_after_failed_setup(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert entry.data[CONF_API_KEY] == new_key
+    # An account whose setup failed has no update listener: the flow reloads it.
+    assert mock_setup_entry.await_count == 2
     assert entry.state is ConfigEntryState.LOADED
 
 
@@ -543,7 +593,7 @@ async def test_reauth_updates_account_identity(
     result = await entry.start_reauth_flow(hass)
     result = await configure(hass, result, {CONF_API_KEY: new_key})
     assert result["reason"] == "reauth_successful"
-    assert entry.unique_id == fingerprint(provider, new_key)
+    assert entry.unique_id == key_id(provider, new_key)
 
     result = await start_account_flow(hass, provider)
     result = await configure(
@@ -564,19 +614,19 @@ async def test_reconfigure(
     sim_urls: dict[Provider, str],
     dead_urls: dict[Provider, str],
     make_entry: MakeEntry,
+    mock_setup_entry: AsyncMock,
     provider: str,
 ) -> None:
-    """Errors keep the old settings; a good change is saved and the account reloads."""
+    """Errors keep the old settings; a good change is saved (the account reloads: test_init)."""
     entry = make_entry(provider)
     await setup_entry(hass, entry)
     original = dict(entry.data)
-    runtime_before = entry.runtime_data
     base_url = sim_urls[Provider(provider)]
 
     result = await entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "reconfigure"
-    assert result["description_placeholders"] == {"provider": PROVIDER_TITLES[provider]}
+    assert result["description_placeholders"] == {"provider": spec(provider).name}
     expected_fields = {CONF_BASE_URL}
     if provider in KEYED_PROVIDERS:
         expected_fields.add(CONF_API_KEY)
@@ -610,9 +660,9 @@ async def test_reconfigure(
         assert result["errors"] == errors
         assert suggested(result)[CONF_BASE_URL] == user_input[CONF_BASE_URL]
         assert entry.data == original
-    assert entry.runtime_data is runtime_before
+    mock_setup_entry.assert_awaited_once()
 
-    wallet = WALLETS.get(provider)
+    wallet = WALLET if provider in WALLET_PROVIDERS else None
     result = await configure(
         hass, result, credentials(provider, f"{base_url}/", key=new_key, wallet=wallet)
     )
@@ -624,13 +674,13 @@ async def test_reconfigure(
     if wallet:
         expected[CONF_WALLET_ADDRESS] = wallet
     assert entry.data == expected
-    # The account's identity follows the key (Mach: the wallet).
+    # The account's identity follows the key (without a key: the wallet).
     assert entry.unique_id == (
-        fingerprint(provider, new_key) if new_key else f"mach_{WALLETS['mach'].lower()}"
+        key_id(provider, new_key) if new_key else wallet_id(provider, WALLET)
     )
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data is not runtime_before
-    assert entry.runtime_data.account.client.base_url == base_url
+    # A loaded account reloads through its update listener, not a second time by the flow.
+    mock_setup_entry.assert_awaited_once()
 
 
 @pytest.mark.parametrize("provider", ALL_PROVIDERS)
@@ -639,13 +689,14 @@ async def test_reconfigure_to_another_account_aborts(
     simulator: Simulator,
     sim_urls: dict[Provider, str],
     make_entry: MakeEntry,
+    mock_setup_entry: AsyncMock,
     provider: str,
 ) -> None:
-    """Reconfiguring onto the key (Mach: wallet) of another account would duplicate it."""
+    """Reconfiguring onto the key (without a key: wallet) of another account would duplicate it."""
     base_url = sim_urls[Provider(provider)]
-    if provider == "mach":
-        other = await add_account(hass, provider, base_url, wallet=WALLETS["mach"])
-        taken = credentials(provider, base_url, wallet=WALLETS["mach"].lower())
+    if provider in KEYLESS_PROVIDERS:
+        other = await add_account(hass, provider, base_url, wallet=WALLET)
+        taken = credentials(provider, base_url, wallet=WALLET.lower())
     else:
         other_key = simulator.add_key(provider, f"{provider}_other")
         other = await add_account(hass, provider, base_url, key=other_key)
@@ -653,7 +704,7 @@ async def test_reconfigure_to_another_account_aborts(
     entry = make_entry(provider)
     await setup_entry(hass, entry)
     original = dict(entry.data)
-    runtime_before = entry.runtime_data
+    setups = mock_setup_entry.await_count
 
     result = await entry.start_reconfigure_flow(hass)
     result = await configure(hass, result, taken)
@@ -661,7 +712,7 @@ async def test_reconfigure_to_another_account_aborts(
     assert result["reason"] == "already_configured"
     assert entry.data == original
     assert entry.unique_id == f"{provider}_test"
-    assert entry.runtime_data is runtime_before
+    assert mock_setup_entry.await_count == setups
     assert other.state is ConfigEntryState.LOADED
 
 
@@ -691,10 +742,10 @@ async def test_reconfigure_clears_optional_fields(
     hass: HomeAssistant, sim_urls: dict[Provider, str], make_entry: MakeEntry, provider: str
 ) -> None:
     """Emptying the wallet removes it from the account."""
-    entry = make_entry(provider, wallet_address=WALLETS[provider])
+    entry = make_entry(provider, wallet_address=WALLET)
     await setup_entry(hass, entry)
     result = await entry.start_reconfigure_flow(hass)
-    assert suggested(result)[CONF_WALLET_ADDRESS] == WALLETS[provider]
+    assert suggested(result)[CONF_WALLET_ADDRESS] == WALLET
     result = await configure(
         hass, result, credentials(provider, sim_urls[Provider(provider)], wallet="")
     )
@@ -739,7 +790,7 @@ async def test_reconfigure_unknown_error(
     assert entry.state is ConfigEntryState.LOADED
     # Same key (or no wallet): still the same account, not a clash with itself.
     key = default_key(provider)
-    assert entry.unique_id == (fingerprint(provider, key) if key else "mach_public")
+    assert entry.unique_id == (key_id(provider, key) if key else wallet_id(provider))
 
 
 @pytest.mark.parametrize("provider", KEYED_PROVIDERS)
@@ -747,20 +798,106 @@ async def test_reconfigure_after_failed_setup(
     hass: HomeAssistant,
     sim_urls: dict[Provider, str],
     make_entry: MakeEntry,
+    mock_setup_entry: AsyncMock,
     provider: str,
 ) -> None:
-    """Fixing the key of an account whose setup failed loads it."""
+    """Fixing the key of an account whose setup failed saves it and reloads the account."""
     entry = make_entry(provider, api_key="bad_key")
     entry.add_to_hass(hass)
+    mock_setup_entry.return_value = False
     assert not await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.state is ConfigEntryState.SETUP_ERROR
+    mock_setup_entry.return_value = True
 
     result = await entry.start_reconfigure_flow(hass)
     result = await configure(hass, result, credentials(provider, sim_urls[Provider(provider)]))
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_API_KEY] == default_key(provider)
+    # An account whose setup failed has no update listener: the flow reloads it.
+    assert mock_setup_entry.await_count == 2
     assert entry.state is ConfigEntryState.LOADED
+
+
+# -- options flow ----------------------------------------------------------------------------
+
+
+async def start_options_flow(hass: HomeAssistant, entry: ConfigEntry) -> FlowResult[Any, Any]:
+    """Open the options form of an account."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+    return result
+
+
+async def configure_options(
+    hass: HomeAssistant, result: FlowResult[Any, Any], user_input: dict[str, Any]
+) -> FlowResult[Any, Any]:
+    """Submit the options form and let the background work finish."""
+    result = await hass.config_entries.options.async_configure(result["flow_id"], user_input)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    return result
+
+
+@pytest.mark.parametrize("provider", ALL_PROVIDERS)
+async def test_options_flow(hass: HomeAssistant, make_entry: MakeEntry, provider: str) -> None:
+    """Auto-tracking (off by default) and retention; the form shows what is saved."""
+    entry = make_entry(provider)
+    await setup_entry(hass, entry)
+    result = await start_options_flow(hass, entry)
+    assert result["description_placeholders"] == {"provider": spec(provider).name}
+    assert defaults(result) == {CONF_AUTO_TRACK: False, CONF_RETENTION_DAYS: DEFAULT_RETENTION_DAYS}
+
+    result = await configure_options(
+        hass, result, {CONF_AUTO_TRACK: False, CONF_RETENTION_DAYS: 7.0}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {CONF_AUTO_TRACK: False, CONF_RETENTION_DAYS: 7}
+    assert entry.state is ConfigEntryState.LOADED
+
+    result = await start_options_flow(hass, entry)
+    assert defaults(result) == {CONF_AUTO_TRACK: False, CONF_RETENTION_DAYS: 7}
+
+
+@pytest.mark.parametrize("provider", ALL_PROVIDERS)
+async def test_options_auto_tracking_without_a_wallet(
+    hass: HomeAssistant, make_entry: MakeEntry, provider: str
+) -> None:
+    """Providers that list orders only by address need the account's wallet for auto-tracking."""
+    entry = make_entry(provider)
+    await setup_entry(hass, entry)
+    result = await start_options_flow(hass, entry)
+    result = await configure_options(
+        hass, result, {CONF_AUTO_TRACK: True, CONF_RETENTION_DAYS: 7.0}
+    )
+    auto_track = spec(provider).lists_by_account
+    if not auto_track:
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {CONF_AUTO_TRACK: "wallet_required"}
+        assert entry.options == {}
+        result = await configure_options(
+            hass, result, {CONF_AUTO_TRACK: False, CONF_RETENTION_DAYS: 7}
+        )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {CONF_AUTO_TRACK: auto_track, CONF_RETENTION_DAYS: 7}
+    assert entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.parametrize("provider", WALLET_PROVIDERS)
+async def test_options_auto_tracking_with_a_wallet(
+    hass: HomeAssistant, make_entry: MakeEntry, provider: str
+) -> None:
+    """With a wallet every provider that lists by wallet can auto-track."""
+    entry = make_entry(provider, wallet_address=WALLET)
+    await setup_entry(hass, entry)
+    result = await start_options_flow(hass, entry)
+    result = await configure_options(
+        hass, result, {CONF_AUTO_TRACK: True, CONF_RETENTION_DAYS: 7.0}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {CONF_AUTO_TRACK: True, CONF_RETENTION_DAYS: 7}
+    result = await start_options_flow(hass, entry)
+    assert defaults(result) == {CONF_AUTO_TRACK: True, CONF_RETENTION_DAYS: 7}
 
 
 # -- order subentry flow: user ---------------------------------------------------------------
@@ -775,56 +912,34 @@ async def test_track_order(
     provider: str,
     name: str | None,
 ) -> None:
-    """The order is fetched once, becomes a subentry and gets entities without a reload."""
+    """The order is fetched once and becomes a subentry (its entities: test_init)."""
     entry = make_entry(provider)
     await setup_entry(hass, entry)
-    runtime_before = entry.runtime_data
     order = create_order(simulator, provider)
     simulator.clear_requests()
 
     result = await start_order_flow(hass, entry)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
-    assert result["description_placeholders"] == {"provider": PROVIDER_TITLES[provider]}
-    fields = {CONF_ORDER_ID, CONF_NAME} | ({CONF_CHAIN} if provider == "m0" else set())
+    assert result["description_placeholders"] == {"provider": spec(provider).name}
+    fields = {CONF_ORDER_ID, CONF_NAME} | ({CONF_CHAIN} if spec(provider).needs_chain else set())
     assert schema_keys(result) == fields
     result = await configure_order(hass, result, order_input(order, name))
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    title = name.strip() if name else f"{PROVIDER_TITLES[provider]} {order.order_id[:8]}"
+    expected = order_subentry(spec(provider), reference(order), name)
+    title = name.strip() if name else default_order_title(spec(provider), reference(order))
+    assert expected.title == title
     assert result["title"] == title
-    expected_data = {CONF_ORDER_ID: order.order_id}
-    if provider == "m0":
-        expected_data[CONF_CHAIN] = "Ethereum"
-    assert result["data"] == expected_data
-    assert result["unique_id"] == order_key(order)
+    assert result["data"] == dict(expected.data)
+    assert result["unique_id"] == expected.unique_id
     (subentry,) = entry.subentries.values()
     assert subentry.title == title
-    assert subentry.unique_id == order_key(order)
-    assert dict(subentry.data) == expected_data
-
-    # Entities of the new order, with no account reload and no second fetch of the order.
-    assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data is runtime_before
-    assert subentry.subentry_id in entry.runtime_data.orders
+    assert subentry.unique_id == expected.unique_id
+    assert dict(subentry.data) == dict(expected.data)
+    # One request: the flow's own fetch of the order.
     assert len(simulator.requests()) == 1
     assert len(simulator.requests(provider, order_id=order.order_id)) == 1
-    entity_id = status_entity_id(hass, provider, order)
-    assert entity_id is not None
-    if provider == "magma" and name is None:
-        assert entity_id == f"sensor.magma_{order.order_id[:8]}_status"
-    state = hass.states.get(entity_id)
-    assert state is not None
-    assert state.state == "pending"
-    assert state.attributes["order_id"] == order.order_id
-    device = order_device(hass, entry, provider, order)
-    assert device is not None
-    assert device.name == title
-    assert device.config_entry_id == entry.entry_id
-    assert device.config_subentry_id == subentry.subentry_id
-    entity = er.async_get(hass).async_get(entity_id)
-    assert entity is not None
-    assert entity.config_subentry_id == subentry.subentry_id
 
 
 @pytest.mark.parametrize("provider", ALL_PROVIDERS)
@@ -839,7 +954,7 @@ async def test_track_order_invalid_order_id(
 
     result = await start_order_flow(hass, entry)
     for bad in BAD_ORDER_IDS:
-        user_input = {CONF_ORDER_ID: bad} | ({CONF_CHAIN: "Ethereum"} if provider == "m0" else {})
+        user_input = {CONF_ORDER_ID: bad} | any_chain(provider)
         result = await configure_order(hass, result, user_input)
         assert result["type"] is FlowResultType.FORM, bad[:20]
         assert result["step_id"] == "user"
@@ -897,25 +1012,19 @@ async def test_track_order_not_found(
     """An id the provider does not know is refused; once it exists, it can be tracked."""
     entry = make_entry(provider)
     await setup_entry(hass, entry)
-    order_id = {
-        "magma": "0b8f2a6e-1c3d-4e5f-8a9b-0c1d2e3f4a5b",
-        "mach": "1b8f2a6e-1c3d-4e5f-8a9b-0c1d2e3f4a5b",
-        "m0": "0x" + "ab" * 32,
-        "flux": "intent_notYetPlaced01",
-    }[provider]
+    # A well-formed id the provider has not seen yet.
+    order_id = new_order_id(Provider(provider), random.Random(provider))
     result = await start_order_flow(hass, entry)
-    user_input = {CONF_ORDER_ID: order_id} | ({CONF_CHAIN: "Base"} if provider == "m0" else {})
-    result = await configure_order(hass, result, user_input)
+    result = await configure_order(hass, result, {CONF_ORDER_ID: order_id} | any_chain(provider))
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "order_not_found"}
     assert len(simulator.requests(provider, order_id=order_id)) == 1
     assert not entry.subentries
 
-    chain = {"chain": "Base"} if provider == "m0" else {}
-    order = create_order(simulator, provider, order_id=order_id, **chain)
+    order = create_order(simulator, provider, order_id=order_id)
     result = await configure_order(hass, result, order_input(order))
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["unique_id"] == order_key(order)
+    assert result["unique_id"] == reference(order).key
     assert len(simulator.requests(provider, order_id=order_id)) == 2
 
 
@@ -951,11 +1060,9 @@ async def test_track_order_cannot_connect(
 
     result = await configure_order(hass, result, order_input(order))
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    # Two failed fetches and the good one; adding it cost nothing more.
+    # Two failed fetches and the good one (that adding it costs nothing more: test_init).
     assert len(simulator.requests(provider, order_id=order.order_id)) == 3
-    entity_id = status_entity_id(hass, provider, order)
-    assert entity_id is not None
-    assert hass.states.get(entity_id).state == "pending"
+    assert [s.unique_id for s in entry.subentries.values()] == [reference(order).key]
 
 
 @pytest.mark.parametrize("provider", KEYED_PROVIDERS)
@@ -1018,11 +1125,12 @@ async def test_track_order_already_tracked_by_other_account(
     order = create_order(simulator, provider)
     first = make_entry(provider, [{"order_id": order.order_id, "chain": order.chain}])
     await setup_entry(hass, first)
-    if provider == "mach":
-        second = await add_account(hass, provider, sim_urls[Provider.MACH], wallet=WALLETS["mach"])
+    base_url = sim_urls[Provider(provider)]
+    if provider in KEYLESS_PROVIDERS:
+        second = await add_account(hass, provider, base_url, wallet=WALLET)
     else:
         key = simulator.add_key(provider, f"{provider}_second")
-        second = await add_account(hass, provider, sim_urls[Provider(provider)], key=key)
+        second = await add_account(hass, provider, base_url, key=key)
     simulator.clear_requests()
 
     result = await start_order_flow(hass, second)
@@ -1050,21 +1158,24 @@ async def test_track_order_same_id_at_another_provider(
     assert result["unique_id"] == order.order_id
 
 
-async def test_track_m0_order_needs_a_known_chain(
-    hass: HomeAssistant, simulator: Simulator, make_entry: MakeEntry
+@pytest.mark.parametrize("provider", CHAIN_PROVIDERS)
+async def test_track_order_needs_a_known_chain(
+    hass: HomeAssistant, simulator: Simulator, make_entry: MakeEntry, provider: str
 ) -> None:
-    """M0 asks for the chain from a list; a missing or unknown chain is refused."""
-    entry = make_entry("m0")
+    """The chain is asked for from the spec's list; a missing or unknown chain is refused."""
+    entry = make_entry(provider)
     await setup_entry(hass, entry)
-    order = create_order(simulator, "m0", chain="Arbitrum")
+    chains = spec(provider).chains
+    # Not the first chain of the list, and another chain to look for it on by mistake.
+    chain, wrong_chain = chains[-1], chains[-2]
+    order = create_order(simulator, provider, chain=chain)
     simulator.clear_requests()
 
     result = await start_order_flow(hass, entry)
     chain_marker = next(m for m in result["data_schema"].schema if str(m) == CONF_CHAIN)
     assert type(chain_marker).__name__ == "Required"
     selector = result["data_schema"].schema[chain_marker]
-    assert selector.config["options"] == list(CHAINS)
-    assert "Arbitrum" in CHAINS
+    assert selector.config["options"] == list(chains)
 
     for user_input in (
         {CONF_ORDER_ID: order.order_id},
@@ -1077,24 +1188,26 @@ async def test_track_m0_order_needs_a_known_chain(
 
     # On the wrong chain the order does not exist.
     result = await configure_order(
-        hass, result, {CONF_ORDER_ID: order.order_id, CONF_CHAIN: "Base"}
+        hass, result, {CONF_ORDER_ID: order.order_id, CONF_CHAIN: wrong_chain}
     )
     assert result["errors"] == {"base": "order_not_found"}
 
     result = await configure_order(hass, result, order_input(order))
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"] == {CONF_ORDER_ID: order.order_id, CONF_CHAIN: "Arbitrum"}
-    assert result["unique_id"] == f"Arbitrum_{order.order_id}"
-    assert status_entity_id(hass, "m0", order) is not None
+    expected = order_subentry(spec(provider), OrderReference(order.order_id, chain))
+    assert result["data"] == dict(expected.data)
+    assert result["data"][CONF_CHAIN] == chain
+    assert result["unique_id"] == expected.unique_id
 
 
+@pytest.mark.parametrize("provider", CHAINLESS_PROVIDERS)
 async def test_track_order_without_chain_field_for_others(
-    hass: HomeAssistant, simulator: Simulator, make_entry: MakeEntry
+    hass: HomeAssistant, simulator: Simulator, make_entry: MakeEntry, provider: str
 ) -> None:
     """Providers without chains have no chain field: a chain is not accepted."""
-    entry = make_entry("flux")
+    entry = make_entry(provider)
     await setup_entry(hass, entry)
-    order = create_order(simulator, "flux")
+    order = create_order(simulator, provider)
     result = await start_order_flow(hass, entry)
     with pytest.raises(InvalidData):
         await hass.config_entries.subentries.async_configure(
@@ -1125,10 +1238,13 @@ async def test_track_order_entry_not_loaded(
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
-async def test_track_order_entry_failed_setup(hass: HomeAssistant, make_entry: MakeEntry) -> None:
-    """An account whose setup failed aborts too (no client to check the order with)."""
+async def test_track_order_entry_failed_setup(
+    hass: HomeAssistant, make_entry: MakeEntry, mock_setup_entry: AsyncMock
+) -> None:
+    """An account whose setup failed aborts too."""
     entry = make_entry("magma", api_key="bad_key")
     entry.add_to_hass(hass)
+    mock_setup_entry.return_value = False
     assert not await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert entry.state is ConfigEntryState.SETUP_ERROR
@@ -1143,19 +1259,13 @@ async def test_track_order_entry_failed_setup(hass: HomeAssistant, make_entry: M
 async def test_rename_order(
     hass: HomeAssistant, simulator: Simulator, make_entry: MakeEntry, provider: str
 ) -> None:
-    """Renaming changes the title and the device name; an empty name restores the default."""
+    """Renaming changes the title only; an empty name restores the default (device: test_init)."""
     order = create_order(simulator, provider)
     subentry_id = f"sub_{provider}_0"
     entry = make_entry(provider, [{"order_id": order.order_id, "chain": order.chain}])
     await setup_entry(hass, entry)
-    runtime_before = entry.runtime_data
-    default_title = f"{PROVIDER_TITLES[provider]} {order.order_id[:8]}"
-    entity_id = status_entity_id(hass, provider, order)
-    assert entity_id is not None
-    device = order_device(hass, entry, provider, order)
-    assert device is not None
-    assert device.name == default_title
-    assert hass.states.get(entity_id).attributes["friendly_name"] == f"{default_title} Status"
+    default_title = default_order_title(spec(provider), reference(order))
+    assert entry.subentries[subentry_id].title == default_title
     simulator.clear_requests()
 
     result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
@@ -1170,17 +1280,8 @@ async def test_rename_order(
     assert result["reason"] == "reconfigure_successful"
     subentry = entry.subentries[subentry_id]
     assert subentry.title == "Channel to ACINQ"
-    assert subentry.unique_id == order_key(order)  # identity and data untouched
-    assert dict(subentry.data) == order_input(order)
-    assert entry.runtime_data.orders[subentry_id].title == "Channel to ACINQ"
-    renamed = order_device(hass, entry, provider, order)
-    assert renamed is not None
-    assert renamed.id == device.id
-    assert renamed.name == "Channel to ACINQ"
-    assert hass.states.get(entity_id).attributes["friendly_name"] == "Channel to ACINQ Status"
-    # The entity keeps its id; no reload happened and nothing was fetched.
-    assert status_entity_id(hass, provider, order) == entity_id
-    assert entry.runtime_data is runtime_before
+    assert subentry.unique_id == reference(order).key  # identity and data untouched
+    assert dict(subentry.data) == dict(order_subentry(spec(provider), reference(order)).data)
     assert simulator.requests() == []
 
     result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
@@ -1188,9 +1289,6 @@ async def test_rename_order(
     result = await configure_order(hass, result, {CONF_NAME: "   "})
     assert result["reason"] == "reconfigure_successful"
     assert entry.subentries[subentry_id].title == default_title
-    restored = order_device(hass, entry, provider, order)
-    assert restored is not None
-    assert restored.name == default_title
 
     entry_title_before = entry.title
     result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
@@ -1198,4 +1296,4 @@ async def test_rename_order(
     assert result["reason"] == "reconfigure_successful"
     assert entry.subentries[subentry_id].title == default_title
     assert entry.title == entry_title_before
-    assert entry.runtime_data is runtime_before
+    assert simulator.requests() == []

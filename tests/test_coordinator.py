@@ -1,7 +1,8 @@
-"""Polling: intervals per phase, backoff, rate limits, failures and reauth."""
+"""Polling: intervals per phase, the request budget, backoff, rate limits, failures, reauth."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 import itertools
 import logging
@@ -14,21 +15,11 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.order_tracker.api import MagmaClient
 from custom_components.order_tracker.const import DOMAIN
 
 from .common import advance, run_for, setup_entry
 from .simulator import DEFAULT_KEYS, Provider, Simulator
-
-MAGMA_INTERVALS = {
-    "WAITING_FOR_SELLER_APPROVAL": 10,
-    "WAITING_FOR_BUYER_PAYMENT": 10,
-    "WAITING_FOR_CHANNEL_OPEN": 10,
-    "SELLER_SENT_TRANSACTION": 20,
-    "ON_CHAIN_CONFIRMATION": 20,
-    "SELLER_OPENED_CHANNEL": 20,
-    "WAITING_FOR_ON_CHAIN_CONFIRMATION": 45,
-    "VALID_CHANNEL_OPENING": 1800,
-}
 
 
 def status_entity(provider: str, order_id: str) -> str:
@@ -41,13 +32,27 @@ async def test_magma_polls_at_the_phase_interval(
     simulator: Simulator,
     make_entry: Callable[..., MockConfigEntry],
 ) -> None:
-    """The gap after each request matches the phase table (±10 % jitter, deadlines aside)."""
+    """The gap after each request is Magma's cadence for that answer (±10 % jitter).
+
+    The cadence is the one the client declares (``MagmaClient.poll_interval_for``, its table
+    is pinned in tests/api/test_polling.py); deadlines aside.
+    """
     order = simulator.create_order("magma", "happy", lease_blocks=2)
     entry = make_entry("magma", [{"order_id": order.order_id}])
     await setup_entry(hass, entry)
     coordinator = next(iter(entry.runtime_data.orders.values()))
 
-    polls: list[tuple[float, str]] = [(0.0, coordinator.data.status)]  # type: ignore[union-attr]
+    def answer() -> tuple[str, float | None]:
+        """The status just fetched and the cadence Magma asks for after it."""
+        snapshot = coordinator.data
+        assert snapshot is not None
+        assert coordinator.fetched_at is not None
+        interval = MagmaClient.poll_interval_for(
+            snapshot, coordinator.fetched_at, coordinator.status_since
+        )
+        return snapshot.status, interval
+
+    polls: list[tuple[float, str, float | None]] = [(0.0, *answer())]
     seen = 1
     for second in range(1, 2190 + 3000):
         await advance(hass, freezer, 1)
@@ -55,15 +60,19 @@ async def test_magma_polls_at_the_phase_interval(
         if count != seen:
             assert count == seen + 1
             seen = count
-            polls.append((float(second), coordinator.data.status))  # type: ignore[union-attr]
+            polls.append((float(second), *answer()))
 
-    statuses = {status for _, status in polls}
-    assert statuses >= set(MAGMA_INTERVALS), polls
-    for (at, status), (next_at, _) in itertools.pairwise(polls):
-        expected = MAGMA_INTERVALS[status]
+    # Every in-flight phase was seen (the terminal ones end the polling).
+    spec = MagmaClient.spec
+    in_flight = set(spec.statuses) - spec.terminal_statuses
+    statuses = {status for _, status, _ in polls}
+    assert statuses >= in_flight, polls
+    for (at, status, expected), (next_at, _, _) in itertools.pairwise(polls):
+        assert expected is not None, status
         gap = next_at - at
         # ±10 % jitter plus up to 1 s of tick granularity and the coordinator's stagger.
         assert expected * 0.9 - 1 <= gap <= expected * 1.1 + 2, (status, gap)
+    assert polls[-1][2] is None  # nothing more to ask once it is final
     assert coordinator.data.status == "CHANNEL_MONITORING_FINISHED"  # type: ignore[union-attr]
     assert coordinator.update_interval is None
 
@@ -275,3 +284,58 @@ async def test_an_odd_answer_does_not_unsettle_a_completed_order(
     await hass.async_block_till_done()
     assert hass.states.get(provider_status).state == "valid_channel_opening"
     assert completed == []
+
+
+async def test_budget_spreads_fifty_orders(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """50 orders starting together never exceed 1 request/s (bursts of 5)."""
+    orders = [simulator.create_order("flux", "custom") for _ in range(50)]
+    entry = make_entry("flux", [{"order_id": order.order_id} for order in orders])
+    await setup_entry(hass, entry)
+    await run_for(hass, freezer, 120, step=0.5)
+
+    requests = [r for r in simulator.requests(provider="flux") if r.order_id]
+    assert {r.order_id for r in requests} == {o.order_id for o in orders}
+    per_second = Counter(int((r.sim_time - requests[0].sim_time).total_seconds()) for r in requests)
+    assert max(per_second.values()) <= 5
+    # Over any 10 s: at most the burst plus one per second.
+    times = sorted((r.sim_time - requests[0].sim_time).total_seconds() for r in requests)
+    for index, start in enumerate(times):
+        assert len([t for t in times[index:] if t < start + 10]) <= 5 + 10
+    for order in orders:
+        state = hass.states.get(f"sensor.flux_{order.order_id[:8].lower()}_status")
+        assert state is not None
+
+
+@pytest.mark.parametrize("status", [401, 403])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<html>Access denied</html>",
+        {"errors": [{"message": "Something about your session"}]},
+        {"message": "nope"},
+    ],
+    ids=["html", "graphql-error-without-auth-words", "json"],
+)
+async def test_magma_401_with_any_body_starts_reauth(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    status: int,
+    body: object,
+) -> None:
+    """Whatever a 401/403 says, it is the key: re-authentication, not "unexpected answer"."""
+    order = simulator.create_order("magma", "custom")
+    entry = make_entry("magma", [{"order_id": order.order_id}])
+    await setup_entry(hass, entry)
+    simulator.inject_fault(
+        "magma", "unauthorized", order_id=order.order_id, status=status, body=body
+    )
+    await run_for(hass, freezer, 15)
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]

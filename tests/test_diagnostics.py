@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 import json
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -14,9 +16,9 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.order_tracker.const import DOMAIN
+from custom_components.order_tracker.const import CONF_AUTO_TRACK, DOMAIN
 
-from .common import setup_entry
+from .common import run_for, setup_entry
 from .simulator import DEFAULT_KEYS, Provider, Simulator
 
 WALLET = "0xCafe000000000000000000000000000000000042"
@@ -67,3 +69,25 @@ async def test_entry_and_device_diagnostics_are_redacted(
     device_diagnostics = await get_diagnostics_for_device(hass, hass_client, entry, device)
     assert device_diagnostics["order_id"] == order.order_id.lower()
     assert WALLET.lower() not in json.dumps(device_diagnostics).lower()
+
+
+async def test_m0_chains_without_a_name_are_counted_in_diagnostics(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    hass_client: ClientSessionGenerator,
+    make_entry: Callable[..., MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An auto-tracked order on a chain nobody can name is not dropped in silence."""
+    stray = simulator.create_order("m0", "custom", wallet=WALLET)
+    simulator.mutate(stray.order_id, {"originChainId": 777_777}, sticky=True)
+    entry = make_entry("m0", wallet_address=WALLET, options={CONF_AUTO_TRACK: True})
+    await setup_entry(hass, entry)
+    await run_for(hass, freezer, 15)
+    assert not entry.subentries
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["account"]["client"]["unresolved_chain_ids"] == {"777777": 1}
+    assert caplog.text.count("777777") == 1  # said once, in the log
+    assert WALLET.lower() not in caplog.text.lower()
+    assert DEFAULT_KEYS[Provider.M0] not in caplog.text

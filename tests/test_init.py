@@ -1,4 +1,8 @@
-"""Account setup, orders coming and going, restarts."""
+"""Account setup and reloads, orders coming, going and renamed, restarts.
+
+What the running account does after the config and subentry flows is tested here, with the
+real setup; the flows' forms are tested in test_config_flow.py.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +11,37 @@ import socket
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlowResult,
+    SubentryFlowResult,
+)
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
+from custom_components.order_tracker.api import CLIENTS, OrderReference
 from custom_components.order_tracker.const import (
+    CONF_API_KEY,
+    CONF_BASE_URL,
+    CONF_CHAIN,
+    CONF_NAME,
     CONF_ORDER_ID,
     DOMAIN,
     EVENT_ORDER_COMPLETED,
     EVENT_STATUS_CHANGED,
     SUBENTRY_TYPE_ORDER,
 )
+from custom_components.order_tracker.runtime import default_order_title, order_subentry
 
-from .common import advance, run_for, setup_entry
+from .common import providers, run_for, setup_entry, spec
 from .simulator import DEFAULT_KEYS, Provider, Simulator
 
 
@@ -124,8 +144,8 @@ async def test_adding_and_removing_an_order_leaves_the_others_alone(
     )
     assert device is not None
     assert device.config_subentry_id == new_subentry.subentry_id
-    assert device.manufacturer == "Magma"
-    assert device.model == "Channel order"
+    assert device.manufacturer == spec("magma").name
+    assert device.model == spec("magma").model
 
     before = other_requests()
     assert hass.config_entries.async_remove_subentry(entry, new_subentry.subentry_id)
@@ -271,81 +291,299 @@ async def test_removing_the_account_deletes_its_storage(
     assert f"{DOMAIN}.{entry.entry_id}" not in hass_storage
 
 
-async def test_events_on_transitions(
+# -- an order's subentry ---------------------------------------------------------------------
+
+
+def test_order_subentry_shape() -> None:
+    """The subentry every way of tracking an order creates (flow, action, auto-tracking).
+
+    Data: the id (and chain); title: "<provider name> <first 8 characters of the id>" unless
+    named; unique id: the id, or "<chain>_<id>".
+    """
+    uuid = "0b8f2a6e-1c3d-4e5f-8a9b-0c1d2e3f4a5b"
+    magma = order_subentry(spec("magma"), OrderReference(uuid))
+    assert magma.subentry_type == SUBENTRY_TYPE_ORDER
+    assert dict(magma.data) == {CONF_ORDER_ID: uuid}
+    assert magma.title == f"{spec('magma').name} 0b8f2a6e"
+    assert magma.title == default_order_title(spec("magma"), OrderReference(uuid))
+    assert magma.unique_id == uuid
+
+    hex_id = "0x" + "ab" * 32
+    m0 = order_subentry(spec("m0"), OrderReference(hex_id, "Arbitrum"), "  Bridge  ")
+    assert dict(m0.data) == {CONF_ORDER_ID: hex_id, CONF_CHAIN: "Arbitrum"}
+    assert m0.title == "Bridge"
+    assert m0.unique_id == f"Arbitrum_{hex_id}"
+    blank = order_subentry(spec("m0"), OrderReference(hex_id, "Arbitrum"), "   ")
+    assert blank.title == f"{spec('m0').name} 0xababab"
+
+
+# -- after the flows: what the running account does ------------------------------------------
+
+
+async def start_order_flow(hass: HomeAssistant, entry: ConfigEntry) -> ConfigFlowResult:
+    return await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_TYPE_ORDER), context={"source": SOURCE_USER}
+    )
+
+
+async def submit(
+    flows: Any, result: ConfigFlowResult | SubentryFlowResult, user_input: dict[str, Any]
+) -> Any:
+    """Submit a step of a flow (account, options or subentry) and let everything settle."""
+    result = await flows.async_configure(result["flow_id"], user_input)
+    await flows.hass.async_block_till_done(wait_background_tasks=True)
+    return result
+
+
+def account_input(provider: str, base_url: str, key: str | None) -> dict[str, Any]:
+    """The reconfigure form's input: base URL, and the key when the provider needs one."""
+    user_input: dict[str, Any] = {CONF_BASE_URL: base_url}
+    if spec(provider).requires_api_key:
+        user_input[CONF_API_KEY] = key
+    return user_input
+
+
+def status_entity_id(hass: HomeAssistant, provider: str, reference: OrderReference) -> str | None:
+    """The entity id of an order's status sensor, looked up by unique id."""
+    return er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{provider}_{reference.key}_status"
+    )
+
+
+def order_device(
+    hass: HomeAssistant, entry: ConfigEntry, provider: str, reference: OrderReference
+) -> dr.DeviceEntry | None:
+    """The device of a tracked order."""
+    return dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, f"{provider}_{reference.key}"), entry.entry_id
+    )
+
+
+@pytest.mark.parametrize("provider", list(CLIENTS))
+async def test_setup_checks_the_key_once(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     simulator: Simulator,
     make_entry: Callable[..., MockConfigEntry],
-    device_registry: dr.DeviceRegistry,
+    provider: str,
 ) -> None:
-    # Every phase outlasts the 5 s poll, so each transition is seen.
-    order = simulator.create_order("flux", "happy", complete_after=20)
-    entry = make_entry("flux", [{"order_id": order.order_id, "title": "Kalshi BTC"}])
+    """Setting up an account asks the provider once, with the account's key, and nothing else."""
+    entry = make_entry(provider)
     await setup_entry(hass, entry)
-    changed = async_capture_events(hass, EVENT_STATUS_CHANGED)
-    completed = async_capture_events(hass, EVENT_ORDER_COMPLETED)
-    await run_for(hass, freezer, 30)
-    assert [(e.data["old_status"], e.data["new_status"]) for e in changed] == [
-        ("pending", "executing"),
-        ("executing", "validated"),
-        ("validated", "completed"),
+    assert entry.state is ConfigEntryState.LOADED
+    assert [(r.key, r.order_id) for r in simulator.requests()] == [
+        (DEFAULT_KEYS.get(Provider(provider)), None)
     ]
-    assert len(completed) == 1
-    device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, f"flux_{order.order_id}"), entry.entry_id
-    )
-    assert completed[0].data == {
-        "config_entry_id": entry.entry_id,
-        "device_id": device.id if device else None,
-        "provider": "flux",
-        "order_id": order.order_id,
-        "name": "Kalshi BTC",
-        "old_status": "validated",
-        "new_status": "completed",
-        "old_stage": "in_progress",
-        "new_stage": "completed",
-    }
-    await advance(hass, freezer, 3600)
-    assert len(completed) == 1
 
 
-async def test_automation_runs_once_across_a_restart(
+@pytest.mark.parametrize("provider", list(CLIENTS))
+@pytest.mark.parametrize("name", [None, "  My order  "])
+async def test_order_tracked_by_the_flow_starts_at_once(
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
     simulator: Simulator,
     make_entry: Callable[..., MockConfigEntry],
+    provider: str,
+    name: str | None,
 ) -> None:
-    """An automation on order_tracker_order_completed fires once, restart or not."""
-    from homeassistant.setup import async_setup_component
-    from pytest_homeassistant_custom_component.common import async_mock_service
-
-    calls = async_mock_service(hass, "test", "notify")
-    assert await async_setup_component(
-        hass,
-        "automation",
-        {
-            "automation": {
-                "trigger": {"platform": "event", "event_type": EVENT_ORDER_COMPLETED},
-                "action": {
-                    "service": "test.notify",
-                    "data": {"order": "{{ trigger.event.data.order_id }}"},
-                },
-            }
-        },
-    )
-    order = simulator.create_order("mach", "happy", fill_after=40, complete_after=70)
-    entry = make_entry("mach", [{"order_id": order.order_id}])
+    """The flow's fetch is the order's first answer: entities at once, no reload, no refetch."""
+    entry = make_entry(provider)
     await setup_entry(hass, entry)
-    await run_for(hass, freezer, 30)
-    assert hass.states.get(entity("mach", order.order_id)).state == "pending"
+    runtime_before = entry.runtime_data
+    order = simulator.create_order(provider, "happy")
+    reference = OrderReference(order.order_id, order.chain)
+    simulator.clear_requests()
 
-    assert await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    await run_for(hass, freezer, 60)
-    assert hass.states.get(entity("mach", order.order_id)).state == "completed"
-    assert [call.data["order"] for call in calls] == [order.order_id]
+    result = await start_order_flow(hass, entry)
+    user_input = {CONF_ORDER_ID: order.order_id} | (
+        {CONF_CHAIN: order.chain} if order.chain else {}
+    )
+    if name is not None:
+        user_input[CONF_NAME] = name
+    result = await submit(hass.config_entries.subentries, result, user_input)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    (subentry,) = entry.subentries.values()
+    title = order_subentry(spec(provider), reference, name).title
 
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    # No account reload and no second fetch of the order.
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data is runtime_before
+    assert subentry.subentry_id in entry.runtime_data.orders
+    assert len(simulator.requests()) == 1
+    assert len(simulator.requests(provider, order_id=order.order_id)) == 1
+    entity_id = status_entity_id(hass, provider, reference)
+    assert entity_id is not None
+    if provider == "magma" and name is None:
+        assert entity_id == f"sensor.magma_{order.order_id[:8]}_status"
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.state == "pending"
+    assert state.attributes["order_id"] == order.order_id
+    device = order_device(hass, entry, provider, reference)
+    assert device is not None
+    assert device.name == title
+    assert device.config_entry_id == entry.entry_id
+    assert device.config_subentry_id == subentry.subentry_id
+    registered = er.async_get(hass).async_get(entity_id)
+    assert registered is not None
+    assert registered.config_subentry_id == subentry.subentry_id
+
+
+@pytest.mark.parametrize("provider", providers(requires_api_key=True))
+async def test_reauth_reloads_with_the_new_key(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    provider: str,
+) -> None:
+    """A new key from reauth: the account reloads once with it and polls its orders again."""
+    new_key = simulator.add_key(provider, f"{provider}_rotated")
+    order = simulator.create_order(provider, "happy", owner_key=new_key)
+    reference = OrderReference(order.order_id, order.chain)
+    entry = make_entry(provider, [{"order_id": order.order_id, "chain": order.chain}])
+    await setup_entry(hass, entry)
+    runtime_before = entry.runtime_data
+    simulator.revoke_key(provider, DEFAULT_KEYS[Provider(provider)])
+    simulator.clear_requests()
+
+    result = await entry.start_reauth_flow(hass)
+    result = await submit(hass.config_entries.flow, result, {CONF_API_KEY: new_key})
+    assert result["reason"] == "reauth_successful"
+
+    # Reloaded with the new key: a new runtime, the account checked again, the order polled.
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data is not runtime_before
+    assert {r.key for r in simulator.requests(provider)} == {new_key}
+    # The flow's check, the setup's check, then the order (unknown to the revoked key before).
+    assert [r.order_id for r in simulator.requests(provider)] == [None, None, order.order_id]
+    entity_id = status_entity_id(hass, provider, reference)
+    assert entity_id is not None
+    assert hass.states.get(entity_id).state == "pending"
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+@pytest.mark.parametrize("provider", list(CLIENTS))
+async def test_reconfigure_reloads_with_the_new_settings(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    sim_urls: dict[Provider, str],
+    make_entry: Callable[..., MockConfigEntry],
+    provider: str,
+) -> None:
+    """New settings from reconfigure: the account reloads once and uses them."""
+    entry = make_entry(provider)
+    await setup_entry(hass, entry)
+    runtime_before = entry.runtime_data
+    base_url = sim_urls[Provider(provider)]
+    new_key = (
+        simulator.add_key(provider, f"{provider}_new") if spec(provider).requires_api_key else None
+    )
+    simulator.clear_requests()
+
+    result = await entry.start_reconfigure_flow(hass)
+    result = await submit(
+        hass.config_entries.flow, result, account_input(provider, f"{base_url}/", new_key)
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data is not runtime_before
+    assert entry.runtime_data.account.client.base_url == base_url
+    # The flow's check and one setup's check, both with the new settings.
+    assert [(r.key, r.order_id) for r in simulator.requests(provider)] == [
+        (new_key, None),
+        (new_key, None),
+    ]
+
+
+@pytest.mark.parametrize("source", [SOURCE_REAUTH, SOURCE_RECONFIGURE])
+@pytest.mark.parametrize("provider", providers(requires_api_key=True))
+async def test_a_fixed_key_loads_a_failed_account(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    sim_urls: dict[Provider, str],
+    make_entry: Callable[..., MockConfigEntry],
+    provider: str,
+    source: str,
+) -> None:
+    """An account whose setup failed on its key loads once reauth or reconfigure fixes it."""
+    order = simulator.create_order(provider, "happy")
+    reference = OrderReference(order.order_id, order.chain)
+    entry = make_entry(
+        provider, [{"order_id": order.order_id, "chain": order.chain}], api_key="bad_key"
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    await run_for(hass, freezer, 60)
-    assert len(calls) == 1
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    (reauth,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    key = DEFAULT_KEYS[Provider(provider)]
+    simulator.clear_requests()
+
+    if source == SOURCE_REAUTH:
+        result = await submit(hass.config_entries.flow, reauth, {CONF_API_KEY: key})
+    else:
+        result = await entry.start_reconfigure_flow(hass)
+        result = await submit(
+            hass.config_entries.flow,
+            result,
+            account_input(provider, sim_urls[Provider(provider)], key),
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert entry.state is ConfigEntryState.LOADED
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert {r.key for r in simulator.requests(provider)} == {key}
+    entity_id = status_entity_id(hass, provider, reference)
+    assert entity_id is not None
+    assert hass.states.get(entity_id).state == "pending"
+
+
+@pytest.mark.parametrize("provider", list(CLIENTS))
+async def test_rename_by_the_flow_renames_the_device(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    provider: str,
+) -> None:
+    """A rename changes the device and entity names, not the entity id; no reload, no request."""
+    order = simulator.create_order(provider, "happy")
+    reference = OrderReference(order.order_id, order.chain)
+    subentry_id = f"sub_{provider}_0"
+    entry = make_entry(provider, [{"order_id": order.order_id, "chain": order.chain}])
+    await setup_entry(hass, entry)
+    runtime_before = entry.runtime_data
+    default_title = default_order_title(spec(provider), reference)
+    entity_id = status_entity_id(hass, provider, reference)
+    assert entity_id is not None
+    device = order_device(hass, entry, provider, reference)
+    assert device is not None
+    assert device.name == default_title
+    assert hass.states.get(entity_id).attributes["friendly_name"] == f"{default_title} Status"
+    simulator.clear_requests()
+
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    result = await submit(
+        hass.config_entries.subentries, result, {CONF_NAME: "  Channel to ACINQ  "}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.runtime_data.orders[subentry_id].title == "Channel to ACINQ"
+    renamed = order_device(hass, entry, provider, reference)
+    assert renamed is not None
+    assert renamed.id == device.id
+    assert renamed.name == "Channel to ACINQ"
+    assert hass.states.get(entity_id).attributes["friendly_name"] == "Channel to ACINQ Status"
+    # The entity keeps its id; no reload happened and nothing was fetched.
+    assert status_entity_id(hass, provider, reference) == entity_id
+    assert entry.runtime_data is runtime_before
+    assert simulator.requests() == []
+
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    result = await submit(hass.config_entries.subentries, result, {CONF_NAME: "   "})
+    assert result["reason"] == "reconfigure_successful"
+    restored = order_device(hass, entry, provider, reference)
+    assert restored is not None
+    assert restored.name == default_title
+    assert entry.runtime_data.orders[subentry_id].title == default_title
+
+    result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
+    result = await submit(hass.config_entries.subentries, result, {})
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.runtime_data is runtime_before
+    assert simulator.requests() == []

@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from .common import PROVIDER_TITLES, advance, setup_entry
+from .common import advance, setup_entry, spec
 from .simulator import Simulator
 
 
@@ -244,7 +244,7 @@ async def test_lifecycle(
     assert state is not None
     assert state.attributes["provider"] == case.provider
     assert state.attributes["order_id"] == order.order_id
-    assert state.name.startswith(f"{PROVIDER_TITLES[case.provider]} ")
+    assert state.name.startswith(f"{spec(case.provider).name} ")
 
     coordinator = entry.runtime_data.orders[next(iter(entry.subentries))]
     requests = len(simulator.requests(order_id=order.order_id))

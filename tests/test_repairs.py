@@ -1,4 +1,4 @@
-"""Repair issues: orders that disappear, orders long past their deadline; and the logbook."""
+"""Repair issues: orders that disappear, orders long past their deadline."""
 
 from __future__ import annotations
 
@@ -101,39 +101,3 @@ async def test_overdue_order_warns_with_a_link(
     hass.config_entries.async_remove_subentry(entry, "s")
     await hass.async_block_till_done(wait_background_tasks=True)
     assert issue_registry.async_get_issue(DOMAIN, "order_overdue_s") is None
-
-
-async def test_logbook_describes_order_events(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: Simulator,
-    make_entry: Callable[..., MockConfigEntry],
-) -> None:
-    from homeassistant.components.logbook import EVENT_LOGBOOK_ENTRY  # noqa: F401
-
-    from custom_components.order_tracker.logbook import async_describe_events
-
-    described: dict[str, Callable] = {}  # type: ignore[type-arg]
-
-    def describe(domain: str, event_type: str, describer: Callable) -> None:  # type: ignore[type-arg]
-        assert domain == DOMAIN
-        described[event_type] = describer
-
-    async_describe_events(hass, describe)
-    assert set(described) == {
-        "order_tracker_status_changed",
-        "order_tracker_order_completed",
-        "order_tracker_order_failed",
-    }
-
-    class FakeEvent:
-        def __init__(self, event_type: str) -> None:
-            self.event_type = event_type
-            self.data = {"name": "Kalshi BTC", "old_status": "validated", "new_status": "completed"}
-
-    change = described["order_tracker_status_changed"](FakeEvent("order_tracker_status_changed"))
-    assert change == {"name": "Kalshi BTC", "message": "changed from validated to completed"}
-    done = described["order_tracker_order_completed"](FakeEvent("order_tracker_order_completed"))
-    assert done["message"] == "completed (completed)"
-    failed = described["order_tracker_order_failed"](FakeEvent("order_tracker_order_failed"))
-    assert failed["message"].startswith("failed")

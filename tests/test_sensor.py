@@ -1,4 +1,4 @@
-"""Entities of one order of each provider, as registry entries and states (snapshots)."""
+"""Entities: one order of each provider, as registry entries and states (snapshots); the summary."""
 
 from __future__ import annotations
 
@@ -8,14 +8,18 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.order_tracker.api import CLIENTS
+from custom_components.order_tracker.const import CONF_ORDER_ID
+
 from .common import run_for, setup_entry
 from .simulator import Simulator
 
+# The simulator scenario, chain and age of the order shown for each provider.
 ORDERS = {
     "magma": ("happy", None, 1000),
     "mach": ("happy", None, 35),
@@ -26,7 +30,7 @@ ORDERS = {
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR])
-@pytest.mark.parametrize("provider", list(ORDERS))
+@pytest.mark.parametrize("provider", list(CLIENTS))
 async def test_entities(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -46,3 +50,35 @@ async def test_entities(
         await setup_entry(hass, entry)
     await run_for(hass, freezer, 1)
     await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+
+
+async def test_orders_in_progress_summary(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    quick = simulator.create_order("flux", "happy", complete_after=20)
+    slow = simulator.create_order("flux", "custom")
+    entry = make_entry("flux", [{"order_id": quick.order_id}, {"order_id": slow.order_id}])
+    await setup_entry(hass, entry)
+    summary = "sensor.flux_orders_in_progress"
+    assert hass.states.get(summary).state == "2"
+    await run_for(hass, freezer, 30)
+    assert hass.states.get(summary).state == "1"
+    account = device_registry.async_get_device_by_identifier(
+        ("order_tracker", entry.entry_id), entry.entry_id
+    )
+    order_device = device_registry.async_get_device_by_identifier(
+        ("order_tracker", f"flux_{slow.order_id}"), entry.entry_id
+    )
+    assert account is not None
+    assert order_device is not None
+    assert order_device.via_device_id == account.id
+    subentry_id = next(
+        s.subentry_id for s in entry.subentries.values() if s.data[CONF_ORDER_ID] == slow.order_id
+    )
+    hass.config_entries.async_remove_subentry(entry, subentry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(summary).state == "0"

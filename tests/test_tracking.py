@@ -1,11 +1,11 @@
-"""Auto-tracking, retention, the request budget and the account summary."""
+"""Auto-tracking (orders found on the account are added) and retention (finished ones go)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 
 from freezegun.api import FrozenDateTimeFactory
+from graphql import GraphQLInputObjectType
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -13,14 +13,17 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.order_tracker.api import CLIENTS
 from custom_components.order_tracker.const import (
     CONF_AUTO_TRACK,
     CONF_ORDER_ID,
     CONF_RETENTION_DAYS,
+    CONF_WALLET_ADDRESS,
 )
 
-from .common import advance, run_for, setup_entry
+from .common import advance, run_for, setup_entry, spec
 from .simulator import Simulator
+from .simulator.magma import SCHEMA as MAGMA_SCHEMA
 
 WALLET = "0xAbC0000000000000000000000000000000000001"
 
@@ -135,97 +138,73 @@ async def test_retention_removes_finished_orders_after_n_days(
     )
 
 
-async def test_budget_spreads_fifty_orders(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: Simulator,
-    make_entry: Callable[..., MockConfigEntry],
-) -> None:
-    """50 orders starting together never exceed 1 request/s (bursts of 5)."""
-    orders = [simulator.create_order("flux", "custom") for _ in range(50)]
-    entry = make_entry("flux", [{"order_id": order.order_id} for order in orders])
-    await setup_entry(hass, entry)
-    await run_for(hass, freezer, 120, step=0.5)
-
-    requests = [r for r in simulator.requests(provider="flux") if r.order_id]
-    assert {r.order_id for r in requests} == {o.order_id for o in orders}
-    per_second = Counter(int((r.sim_time - requests[0].sim_time).total_seconds()) for r in requests)
-    assert max(per_second.values()) <= 5
-    # Over any 10 s: at most the burst plus one per second.
-    times = sorted((r.sim_time - requests[0].sim_time).total_seconds() for r in requests)
-    for index, start in enumerate(times):
-        assert len([t for t in times[index:] if t < start + 10]) <= 5 + 10
-    for order in orders:
-        state = hass.states.get(f"sensor.flux_{order.order_id[:8].lower()}_status")
-        assert state is not None
-
-
-async def test_orders_in_progress_summary(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    simulator: Simulator,
-    make_entry: Callable[..., MockConfigEntry],
-    device_registry: dr.DeviceRegistry,
-) -> None:
-    quick = simulator.create_order("flux", "happy", complete_after=20)
-    slow = simulator.create_order("flux", "custom")
-    entry = make_entry("flux", [{"order_id": quick.order_id}, {"order_id": slow.order_id}])
-    await setup_entry(hass, entry)
-    summary = "sensor.flux_orders_in_progress"
-    assert hass.states.get(summary).state == "2"
-    await run_for(hass, freezer, 30)
-    assert hass.states.get(summary).state == "1"
-    account = device_registry.async_get_device_by_identifier(
-        ("order_tracker", entry.entry_id), entry.entry_id
-    )
-    order_device = device_registry.async_get_device_by_identifier(
-        ("order_tracker", f"flux_{slow.order_id}"), entry.entry_id
-    )
-    assert account is not None
-    assert order_device is not None
-    assert order_device.via_device_id == account.id
-    subentry_id = next(
-        s.subentry_id for s in entry.subentries.values() if s.data[CONF_ORDER_ID] == slow.order_id
-    )
-    hass.config_entries.async_remove_subentry(entry, subentry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert hass.states.get(summary).state == "0"
-
-
-@pytest.mark.parametrize(
-    ("provider", "data", "auto_track", "error"),
-    [
-        ("mach", {}, True, "wallet_required"),
-        ("m0", {}, True, "wallet_required"),
-        ("mach", {"wallet_address": WALLET}, True, None),
-        ("flux", {}, True, None),
-        ("magma", {}, False, None),
-    ],
-)
-async def test_options_flow(
+@pytest.mark.parametrize("provider", list(CLIENTS))
+async def test_auto_tracking_follows_the_option(
     hass: HomeAssistant,
     simulator: Simulator,
     make_entry: Callable[..., MockConfigEntry],
     provider: str,
-    data: dict[str, str],
-    auto_track: bool,
-    error: str | None,
 ) -> None:
-    entry = make_entry(provider, **data)
+    """Set in the options flow, auto-tracking starts with the reloaded account; unset, it stops."""
+    wallet = {} if spec(provider).lists_by_account else {CONF_WALLET_ADDRESS: WALLET}
+    entry = make_entry(provider, **wallet)
     await setup_entry(hass, entry)
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.FORM
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_AUTO_TRACK: auto_track, CONF_RETENTION_DAYS: 7.0}
-    )
-    if error:
-        assert result["errors"] == {CONF_AUTO_TRACK: error}
+    assert entry.runtime_data.discovery is None
+
+    for auto_track in (True, False):
+        runtime_before = entry.runtime_data
+        result = await hass.config_entries.options.async_init(entry.entry_id)
         result = await hass.config_entries.options.async_configure(
-            result["flow_id"], {CONF_AUTO_TRACK: False, CONF_RETENTION_DAYS: 7}
+            result["flow_id"], {CONF_AUTO_TRACK: auto_track, CONF_RETENTION_DAYS: 7}
         )
-        auto_track = False
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert entry.options == {CONF_AUTO_TRACK: auto_track, CONF_RETENTION_DAYS: 7}
-    assert entry.state is ConfigEntryState.LOADED
-    assert (entry.runtime_data.discovery is not None) is auto_track
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert entry.options == {CONF_AUTO_TRACK: auto_track, CONF_RETENTION_DAYS: 7}
+        assert entry.state is ConfigEntryState.LOADED
+        assert entry.runtime_data is not runtime_before
+        assert (entry.runtime_data.discovery is not None) is auto_track
+
+
+async def test_magma_auto_tracking_against_the_published_page_input(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """Amboss types PageInput's fields Float!: the list query must validate against that and
+    add a new purchase and a new sale in the first discovery cycle."""
+    page_input = MAGMA_SCHEMA.get_type("PageInput")
+    assert isinstance(page_input, GraphQLInputObjectType)
+    assert {name: str(field.type) for name, field in page_input.fields.items()} == {
+        "limit": "Float!",
+        "offset": "Float!",
+    }
+    bought = simulator.create_order("magma", "custom")
+    sold = simulator.create_order("magma", "custom", is_seller=True)
+    entry = make_entry("magma", options={CONF_AUTO_TRACK: True})
+    await setup_entry(hass, entry)
+    await run_for(hass, freezer, 15)
+    assert tracked_ids(entry) == {bought.order_id, sold.order_id}
+    assert entry.runtime_data.discovery is not None
+    assert entry.runtime_data.discovery.runs == 1
+    listing = [r for r in simulator.requests(provider="magma") if r.body and "page" in str(r.body)]
+    assert listing
+    assert all(r.status == 200 for r in listing)
+
+
+@pytest.mark.parametrize("chain", ["Citrea", "Rise"])
+async def test_m0_auto_tracks_orders_from_every_published_chain(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    chain: str,
+) -> None:
+    """Citrea and Rise were unknown chain ids once: their orders were dropped in silence."""
+    order = simulator.create_order("m0", "custom", wallet=WALLET, chain=chain)
+    entry = make_entry("m0", wallet_address=WALLET, options={CONF_AUTO_TRACK: True})
+    await setup_entry(hass, entry)
+    await run_for(hass, freezer, 15)
+    (subentry,) = entry.subentries.values()
+    assert dict(subentry.data) == {CONF_ORDER_ID: order.order_id, "chain": chain}
+    assert entry.runtime_data.account.client.diagnostics()["unresolved_chain_ids"] == {}

@@ -1,0 +1,103 @@
+"""Bus events on status changes, and automations on them (once, restart or not)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.order_tracker.const import (
+    DOMAIN,
+    EVENT_ORDER_COMPLETED,
+    EVENT_STATUS_CHANGED,
+)
+
+from .common import advance, run_for, setup_entry
+from .simulator import Simulator
+
+
+def entity(provider: str, order_id: str, key: str = "status", domain: str = "sensor") -> str:
+    return f"{domain}.{provider}_{order_id[:8].lower()}_{key}"
+
+
+async def test_events_on_transitions(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    # Every phase outlasts the 5 s poll, so each transition is seen.
+    order = simulator.create_order("flux", "happy", complete_after=20)
+    entry = make_entry("flux", [{"order_id": order.order_id, "title": "Kalshi BTC"}])
+    await setup_entry(hass, entry)
+    changed = async_capture_events(hass, EVENT_STATUS_CHANGED)
+    completed = async_capture_events(hass, EVENT_ORDER_COMPLETED)
+    await run_for(hass, freezer, 30)
+    assert [(e.data["old_status"], e.data["new_status"]) for e in changed] == [
+        ("pending", "executing"),
+        ("executing", "validated"),
+        ("validated", "completed"),
+    ]
+    assert len(completed) == 1
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"flux_{order.order_id}"), entry.entry_id
+    )
+    assert completed[0].data == {
+        "config_entry_id": entry.entry_id,
+        "device_id": device.id if device else None,
+        "provider": "flux",
+        "order_id": order.order_id,
+        "name": "Kalshi BTC",
+        "old_status": "validated",
+        "new_status": "completed",
+        "old_stage": "in_progress",
+        "new_stage": "completed",
+    }
+    await advance(hass, freezer, 3600)
+    assert len(completed) == 1
+
+
+async def test_automation_runs_once_across_a_restart(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """An automation on order_tracker_order_completed fires once, restart or not."""
+    from homeassistant.setup import async_setup_component
+    from pytest_homeassistant_custom_component.common import async_mock_service
+
+    calls = async_mock_service(hass, "test", "notify")
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "trigger": {"platform": "event", "event_type": EVENT_ORDER_COMPLETED},
+                "action": {
+                    "service": "test.notify",
+                    "data": {"order": "{{ trigger.event.data.order_id }}"},
+                },
+            }
+        },
+    )
+    order = simulator.create_order("mach", "happy", fill_after=40, complete_after=70)
+    entry = make_entry("mach", [{"order_id": order.order_id}])
+    await setup_entry(hass, entry)
+    await run_for(hass, freezer, 30)
+    assert hass.states.get(entity("mach", order.order_id)).state == "pending"
+
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await run_for(hass, freezer, 60)
+    assert hass.states.get(entity("mach", order.order_id)).state == "completed"
+    assert [call.data["order"] for call in calls] == [order.order_id]
+
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await run_for(hass, freezer, 60)
+    assert len(calls) == 1

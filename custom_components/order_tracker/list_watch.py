@@ -10,7 +10,7 @@ failing list hands every order back to its own polling until the list answers ag
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 import random
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -27,6 +27,7 @@ from .api import (
     OrderTrackerError,
     RateLimitedError,
     error_backoff,
+    next_poll_delay,
 )
 from .const import CONF_WALLET_ADDRESS, DOMAIN, LOGGER
 from .coordinator import OrderCoordinator
@@ -49,6 +50,8 @@ class ListWatch:
         self._ticket = OrderTicket()
         self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
         self._watched: set[int] = set()
+        self._checked: dict[str, tuple[datetime, float | None]] = {}
+        """When the list last showed each order unchanged, and its next look from then."""
         self._unsub_timer: CALLBACK_TYPE | None = None
         self._due: float | None = None
         self._running = False
@@ -85,11 +88,15 @@ class ListWatch:
         self._schedule(min(self._own_delay(coordinator) for coordinator in candidates))
 
     def _own_delay(self, coordinator: OrderCoordinator) -> float:
-        """Seconds until the order would poll by itself (what the list must keep up with)."""
-        if coordinator.own_delay is None or coordinator.fetched_at is None:
+        """Seconds until the order would poll by itself (what the list must keep up with),
+        counted from when it was last seen: fetched, or unchanged on the list."""
+        seen_at, delay = coordinator.fetched_at, coordinator.own_delay
+        checked = self._checked.get(coordinator.subentry_id)
+        if checked is not None and (seen_at is None or checked[0] > seen_at):
+            seen_at, delay = checked
+        if delay is None or seen_at is None:
             return MIN_POLL_INTERVAL
-        elapsed = (dt_util.utcnow() - coordinator.fetched_at).total_seconds()
-        return max(coordinator.own_delay - elapsed, 0.0)
+        return max(delay - (dt_util.utcnow() - seen_at).total_seconds(), 0.0)
 
     @callback
     def _hand_back(self) -> None:
@@ -199,6 +206,12 @@ class ListWatch:
             return
         signature = self._client.list_signature
         if signature(summary.snapshot) == signature(current):
+            # Seen unchanged: its next look is as far off as if it had just been fetched.
+            now = dt_util.utcnow()
+            delay = next_poll_delay(
+                type(self._client), current, now, status_since=coordinator.status_since
+            )
+            self._checked[coordinator.subentry_id] = (now, delay)
             return
         if summary.complete:
             coordinator.async_take_listed(summary.snapshot)

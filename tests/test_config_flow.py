@@ -48,7 +48,7 @@ from custom_components.order_tracker.runtime import default_order_title, order_s
 
 from .common import providers, setup_entry, spec
 from .simulator import DEFAULT_KEYS, Provider, SimOrder, Simulator, base_urls
-from .simulator.providers import new_order_id
+from .simulator.registry import sim_provider
 
 pytestmark = pytest.mark.usefixtures("mock_setup_entry")
 
@@ -1013,7 +1013,7 @@ async def test_track_order_not_found(
     entry = make_entry(provider)
     await setup_entry(hass, entry)
     # A well-formed id the provider has not seen yet.
-    order_id = new_order_id(Provider(provider), random.Random(provider))
+    order_id = sim_provider(Provider(provider)).new_order_id(random.Random(provider))
     result = await start_order_flow(hass, entry)
     result = await configure_order(hass, result, {CONF_ORDER_ID: order_id} | any_chain(provider))
     assert result["type"] is FlowResultType.FORM

@@ -1,25 +1,64 @@
-"""M0 order lists: origin chain ids we know, ids we learn by asking, ids we cannot name."""
+"""M0: the simulator's orchestration endpoints (x-api-key gateway), and M0Client against them.
+
+Generic client behaviour (faults, references, timeouts) is in test_clients.py for every
+provider; this file holds what only M0 does, origin chain ids above all: the ids we know,
+the ids we learn by asking, the ids we cannot name.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 import logging
+from typing import Any
 
 import pytest
 
 from custom_components.order_tracker.api import (
+    InvalidOrderReferenceError,
     M0Client,
-    ProviderClient,
+    NotFoundError,
+    OrderReference,
+    ProtocolError,
     RateLimitedError,
+    Stage,
+    next_poll_delay,
 )
 from custom_components.order_tracker.api.m0 import CHAIN_IDS, CHAINS, UNRESOLVED_RETRY
 
-from ..simulator import M0_CHAIN_IDS, M0_DEFAULT_KEY, Simulator
+from ..simulator import DEFAULT_WALLETS, Provider, Simulator
+from ..simulator.client import SimClient
+from ..simulator.m0 import CHAIN_IDS as M0_CHAIN_IDS
+from ..simulator.providers import M0_DEFAULT_KEY
+from .conftest import (
+    BAD_REFERENCES,
+    NOW,
+    Lifecycle,
+    MakeClient,
+    assert_final_states,
+    assert_lifecycle,
+    lifecycle_id,
+    load,
+    snap,
+)
 
-type MakeClient = Callable[..., ProviderClient]
-
+M0 = Provider.M0
+ORDERS = "/orders"
+CREATED_AT = 1781114400  # 2026-06-10T18:00:00Z
 SENDER = "0xCCCC000000000000000000000000000000000003"
 LOGGER_NAME = "custom_components.order_tracker.api.m0"
+
+
+async def _m0_http(
+    http: SimClient, path: str = "", key: str | None = M0_DEFAULT_KEY, **params: str
+) -> Any:
+    return await http.get(M0, f"{ORDERS}/{path}" if path else ORDERS, key=key, **params)
+
+
+async def _get(http: SimClient, chain: str, order_id: str) -> Any:
+    response = await _m0_http(http, f"{chain}/{order_id}")
+    assert response.status == 200
+    return await response.json()
 
 
 def _m0(make_client: MakeClient) -> M0Client:
@@ -33,6 +72,282 @@ def _order_gets(simulator: Simulator) -> list[str]:
     return [
         r.path.split("/orders/", 1)[1] for r in simulator.requests("m0") if "/orders/" in r.path
     ]
+
+
+# --- the simulator's M0 --------------------------------------------------------------------
+
+
+async def test_happy_path(http: SimClient, simulator: Simulator) -> None:
+    order = simulator.create_order("m0", "happy")
+    assert order.order_id.startswith("0x")
+    assert len(order.order_id) == 66
+
+    created = await _get(http, "Ethereum", order.order_id)
+    assert created["status"] == "CREATED"
+    assert created["originChainId"] == 1
+    assert created["destChainId"] == 8453
+    assert created["createdAt"] == CREATED_AT
+    assert created["fillDeadline"] == CREATED_AT + 600
+    assert (created["amountIn"], created["amountOut"]) == ("1000000", "999500")
+    assert created["amountOutFilled"] == "0"
+    assert created["fills"] == []
+    assert created["resolvedAt"] is None
+
+    simulator.advance(40)
+    filled = await _get(http, "Ethereum", order.order_id)
+    assert filled["status"] == "CREATED"
+    assert filled["amountOutFilled"] == "999500"
+    assert filled["fillCount"] == 1
+    (fill,) = filled["fills"]
+    assert fill["filledAt"] == CREATED_AT + 40
+    assert fill["chainId"] == 8453
+
+    simulator.advance(20)
+    done = await _get(http, "Ethereum", order.order_id)
+    assert done["status"] == "COMPLETED"
+    assert done["resolvedAt"] == CREATED_AT + 60
+    assert done["amountInReleased"] == "1000000"
+    assert done["fillReportCount"] == 1
+
+
+async def test_partial_then_complete(http: SimClient, simulator: Simulator) -> None:
+    order = simulator.create_order("m0", "partial_then_complete", chain="Base")
+    simulator.advance(30)
+    partial = await _get(http, "Base", order.order_id)
+    assert partial["originChainId"] == 8453
+    assert partial["status"] == "CREATED"
+    assert 0 < int(partial["amountOutFilled"]) < int(partial["amountOut"])
+    simulator.advance(80)
+    done = await _get(http, "Base", order.order_id)
+    assert done["status"] == "COMPLETED"
+    assert len(done["fills"]) == 2
+    assert sum(int(f["amountOutFilled"]) for f in done["fills"]) == int(done["amountOut"])
+
+
+async def test_partial_then_cancel_refunds_the_rest(http: SimClient, simulator: Simulator) -> None:
+    order = simulator.create_order("m0", "partial_then_cancel")
+    simulator.advance(600)
+    past_deadline = await _get(http, "Ethereum", order.order_id)
+    assert past_deadline["status"] == "CREATED"
+    simulator.advance(60)
+    cancelled = await _get(http, "Ethereum", order.order_id)
+    assert cancelled["status"] == "CANCELLED"
+    released = int(cancelled["amountInReleased"])
+    refunded = int(cancelled["amountRefunded"])
+    assert released > 0
+    assert refunded > 0
+    assert released + refunded == int(cancelled["amountIn"])
+
+
+async def test_never_filled_and_cancelled(http: SimClient, simulator: Simulator) -> None:
+    never = simulator.create_order("m0", "never_filled")
+    cancelled = simulator.create_order("m0", "cancelled")
+    simulator.advance(3600)
+    assert (await _get(http, "Ethereum", never.order_id))["status"] == "CREATED"
+    document = await _get(http, "Ethereum", cancelled.order_id)
+    assert document["status"] == "CANCELLED"
+    assert document["amountRefunded"] == document["amountIn"]
+    assert document["fills"] == []
+
+
+def test_scenarios_end_where_they_should(simulator: Simulator) -> None:
+    assert_final_states(
+        simulator,
+        "m0",
+        {
+            "happy": ("status", "COMPLETED"),
+            "partial_then_complete": ("status", "COMPLETED"),
+            "partial_then_cancel": ("status", "CANCELLED"),
+            "never_filled": ("status", "CREATED"),
+            "cancelled": ("status", "CANCELLED"),
+        },
+    )
+
+
+@pytest.mark.parametrize("key", [None, "wrong"])
+async def test_bad_key_is_plain_text_401(
+    http: SimClient, simulator: Simulator, key: str | None
+) -> None:
+    order = simulator.create_order("m0")
+    response = await _m0_http(http, f"Ethereum/{order.order_id}", key=key)
+    assert response.status == 401
+    assert response.content_type == "text/plain"
+    assert await response.text() == "Unauthorized"
+
+
+async def test_errors_use_the_envelope(http: SimClient, simulator: Simulator) -> None:
+    order = simulator.create_order("m0")
+    cases = [
+        (f"Narnia/{order.order_id}", 400, "BadOrderRequest"),
+        ("Ethereum/not-hex", 400, "BadOrderRequest"),
+        ("Ethereum/0x" + "ab" * 32, 404, "OrderNotFound"),
+        (f"Base/{order.order_id}", 404, "OrderNotFound"),
+    ]
+    for path, status, code in cases:
+        response = await _m0_http(http, path)
+        assert response.status == status, path
+        body = await response.json()
+        assert body["code"] == code
+        assert body["message"]
+        assert body["requestId"]
+
+
+async def test_order_of_another_key_is_not_found(http: SimClient, simulator: Simulator) -> None:
+    other = simulator.add_key("m0")
+    order = simulator.create_order("m0", owner_key=other)
+    response = await _m0_http(http, f"Ethereum/{order.order_id}")
+    assert response.status == 404
+    assert (await _m0_http(http, f"Ethereum/{order.order_id}", key=other)).status == 200
+
+
+async def test_every_chain_is_addressable(http: SimClient, simulator: Simulator) -> None:
+    for chain, chain_id in M0_CHAIN_IDS.items():
+        order = simulator.create_order("m0", chain=chain)
+        assert (await _get(http, chain, order.order_id))["originChainId"] == chain_id
+
+
+async def test_list_filters_and_pages(http: SimClient, simulator: Simulator) -> None:
+    sender = DEFAULT_WALLETS[M0]
+    orders = [simulator.create_order("m0", created_at_offset=-i * 10) for i in range(3)]
+    done = simulator.create_order("m0", "happy", created_at_offset=-3600)
+    simulator.create_order("m0", wallet="0x00000000000000000000000000000000000000bb")
+
+    response = await _m0_http(
+        http, sender=sender.upper().replace("0X", "0x"), limit="2", offset="1"
+    )
+    body = await response.json()
+    assert (body["total"], body["limit"], body["offset"]) == (4, 2, 1)
+    assert [o["orderId"] for o in body["orders"]] == [orders[1].order_id, orders[2].order_id]
+    summary = body["orders"][0]
+    assert not {"nonce", "recipient", "version", "fills"} & set(summary)
+    assert {"openTx", "fillCount", "fillReportCount"} <= set(summary)
+
+    response = await _m0_http(http, sender=sender, status="COMPLETED")
+    body = await response.json()
+    assert [o["orderId"] for o in body["orders"]] == [done.order_id]
+
+    assert (await _m0_http(http, status="PENDING")).status == 400
+    assert (await _m0_http(http, limit="0")).status == 400
+    assert (await _m0_http(http, key="wrong")).status == 401
+
+
+async def test_revoked_key_stays_revoked(http: SimClient, simulator: Simulator) -> None:
+    order = simulator.create_order("m0")
+    simulator.inject_fault("m0", "revoked_key")
+    assert (await http.fetch(order)).status == 401
+    assert (await http.fetch(order)).status == 401
+    assert simulator.keys.to_json()["m0"]["revoked"] == [M0_DEFAULT_KEY]
+
+
+async def test_huge_amounts_spare_zeros(http: SimClient, simulator: Simulator) -> None:
+    order = simulator.create_order("m0", "happy")
+    simulator.advance(40)
+    simulator.inject_fault("m0", "huge_amounts")
+    document = await http.document(order)
+    assert int(document["amountIn"]) > 2**64
+    assert int(document["fills"][0]["amountOutFilled"]) > 2**64
+    assert document["amountRefunded"] == "0"
+
+
+# --- M0Client against the simulator --------------------------------------------------------
+
+LIFECYCLES: list[Lifecycle] = [
+    (
+        "happy",
+        "Ethereum",
+        {},
+        [
+            ("CREATED", Stage.PENDING, False),
+            ("CREATED", Stage.IN_PROGRESS, False),
+            ("COMPLETED", Stage.COMPLETED, True),
+        ],
+        120,
+    ),
+    (
+        "partial_then_complete",
+        "Base",
+        {},
+        [
+            ("CREATED", Stage.PENDING, False),
+            ("CREATED", Stage.IN_PROGRESS, False),
+            ("COMPLETED", Stage.COMPLETED, True),
+        ],
+        200,
+    ),
+    (
+        "partial_then_cancel",
+        "Arbitrum",
+        {},
+        [
+            ("CREATED", Stage.PENDING, False),
+            ("CREATED", Stage.IN_PROGRESS, False),
+            ("CREATED", Stage.EXPIRED, False),
+            ("CANCELLED", Stage.CANCELLED, True),
+        ],
+        900,
+    ),
+    (
+        "never_filled",
+        "Solana",
+        {},
+        [("CREATED", Stage.PENDING, False), ("CREATED", Stage.EXPIRED, False)],
+        3600,
+    ),
+    (
+        "cancelled",
+        "Base",
+        {},
+        [
+            ("CREATED", Stage.PENDING, False),
+            ("CREATED", Stage.EXPIRED, False),
+            ("CANCELLED", Stage.CANCELLED, True),
+        ],
+        900,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", LIFECYCLES, ids=lifecycle_id)
+async def test_lifecycle(simulator: Simulator, make_client: MakeClient, case: Lifecycle) -> None:
+    await assert_lifecycle(simulator, make_client, "m0", case)
+
+
+async def test_wrong_chain_is_not_found(simulator: Simulator, make_client: MakeClient) -> None:
+    order = simulator.create_order("m0", "happy", chain="Base")
+    client = make_client("m0")
+    with pytest.raises(NotFoundError):
+        await client.fetch_order(client.validate_reference(order.order_id, "Ethereum"))
+
+
+async def test_unknown_chain_is_refused(simulator: Simulator, make_client: MakeClient) -> None:
+    client = make_client("m0")
+    with pytest.raises(InvalidOrderReferenceError):
+        client.validate_reference("0xabc", "Narnia")
+    assert simulator.requests() == []
+
+
+async def test_provider_refusal_of_a_reference(make_client: MakeClient) -> None:
+    """Should a malformed reference slip through, M0's 400 is typed too."""
+    m0 = make_client("m0")
+    with pytest.raises(InvalidOrderReferenceError):
+        await m0.fetch_order(OrderReference("0xabc", "Narnia"))
+
+
+async def test_lists_by_sender(simulator: Simulator, make_client: MakeClient) -> None:
+    sender = "0xCCCC000000000000000000000000000000000003"
+    orders = [
+        simulator.create_order("m0", "happy", chain=chain, wallet=sender)
+        for chain in ("Ethereum", "Base", "Arbitrum", "Mantra")
+    ]
+    simulator.create_order(
+        "m0", "happy", chain="Base", wallet="0xDDDD000000000000000000000000000000000004"
+    )
+    client = make_client("m0")
+    assert await client.list_orders(None) == []
+    summaries = await client.list_orders(sender)
+    refs = {(s.reference.chain, s.reference.order_id) for s in summaries}
+    # Mantra's numeric chain id is not known to us: it is found by asking M0 (below).
+    assert refs == {(o.chain, o.order_id.lower()) for o in orders}
 
 
 def test_chain_ids_name_only_chains_of_the_published_enum() -> None:
@@ -193,3 +508,110 @@ async def test_each_client_learns_for_itself(simulator: Simulator, make_client: 
         "learned_chain_ids": {M0_CHAIN_IDS["Mantra"]: "Mantra"},
     }
     assert make_client("flux").diagnostics() == {}
+
+
+# --- M0Client on its own -------------------------------------------------------------------
+
+
+def test_reference() -> None:
+    assert M0Client.spec.needs_chain
+    assert M0Client.validate_reference("0xABC123", "ethereum") == OrderReference(
+        "0xabc123", "Ethereum"
+    )
+    assert M0Client.validate_reference("0x" + "f" * 64, "Base").key == "Base_0x" + "f" * 64
+    for bad in [*BAD_REFERENCES, "abc123", "0x", "0x" + "f" * 65, "0xzz"]:
+        with pytest.raises(InvalidOrderReferenceError):
+            M0Client.validate_reference(bad, "Ethereum")
+    for chain in [None, "", "Narnia", "../Ethereum"]:
+        with pytest.raises(InvalidOrderReferenceError):
+            M0Client.validate_reference("0xabc", chain)
+
+
+def test_docs_example() -> None:
+    snapshot = M0Client.parse_order(load("m0_order.json"), now=NOW, chain="Ethereum")
+    assert snapshot.order_id == "0xabc123"
+    assert snapshot.chain == "Ethereum"
+    assert snapshot.status == "COMPLETED"
+    assert snapshot.stage is Stage.COMPLETED
+    assert snapshot.terminal is True
+    assert snapshot.created_at == datetime.fromtimestamp(1740000663, UTC)
+    assert snapshot.deadline == datetime.fromtimestamp(1740001263, UTC)
+    assert snapshot.resolved_at == datetime.fromtimestamp(1740000980, UTC)
+    assert snapshot.transaction_id == "0xOpenTxHash"
+    assert snapshot.fill_transaction_id == "0xFillTxHash"
+    assert snapshot.amounts == {
+        "amount_in": 1000000,
+        "amount_out": 999500,
+        "amount_filled": 999500,
+        "amount_refunded": 0,
+    }
+    assert snapshot.details["fill_count"] == 1
+
+
+def test_amounts_above_2_53_stay_exact() -> None:
+    m0 = load("m0_order.json") | {"amountIn": str(2**100), "amountOut": "1.0e0"}
+    snapshot = M0Client.parse_order(m0, now=NOW, chain="Ethereum")
+    assert snapshot.amounts["amount_in"] == 2**100
+    assert snapshot.amounts["amount_out"] == 1
+
+
+def test_missing_optional_fields_become_none() -> None:
+    m0 = load("m0_order.json")
+    for key in ("openTx", "fillCount", "fillReportCount", "resolvedAt", "fills"):
+        m0.pop(key)
+    snapshot = M0Client.parse_order(m0, now=NOW, chain="Base")
+    assert snapshot.transaction_id is None
+    assert snapshot.fill_transaction_id is None
+    assert snapshot.resolved_at is None
+
+
+@pytest.mark.parametrize("changes", [{"fillDeadline": "tomorrow"}, {"fills": [3]}])
+def test_wrong_types_are_protocol_errors(changes: dict[str, Any]) -> None:
+    with pytest.raises(ProtocolError):
+        M0Client.parse_order(load("m0_order.json") | changes, now=NOW, chain="Base")
+
+
+def test_derived_stage() -> None:
+    base = load("m0_order.json") | {
+        "status": "CREATED",
+        "amountOutFilled": "0",
+        "resolvedAt": None,
+    }
+    created = datetime.fromtimestamp(1740000663, UTC)
+    deadline = datetime.fromtimestamp(1740001263, UTC)
+    pending = M0Client.parse_order(base, now=created, chain="Base")
+    assert (pending.stage, pending.terminal) == (Stage.PENDING, False)
+    partial = M0Client.parse_order(base | {"amountOutFilled": "5"}, now=created, chain="Base")
+    assert partial.stage is Stage.IN_PROGRESS
+    expired = M0Client.parse_order(base | {"amountOutFilled": "5"}, now=deadline, chain="Base")
+    assert (expired.stage, expired.terminal, expired.status) == (Stage.EXPIRED, False, "CREATED")
+    cancelled = M0Client.parse_order(base | {"status": "CANCELLED"}, now=deadline, chain="Base")
+    assert (cancelled.stage, cancelled.terminal) == (Stage.CANCELLED, True)
+    odd = M0Client.parse_order(base | {"status": "SETTLING"}, now=created, chain="Base")
+    assert (odd.stage, odd.terminal) == (Stage.IN_PROGRESS, False)
+
+
+def test_phases() -> None:
+    deadline = NOW + timedelta(minutes=10)
+    assert (
+        M0Client.poll_interval_for(snap(M0Client, "CREATED", age=60, deadline=deadline), NOW) == 10
+    )
+    assert (
+        M0Client.poll_interval_for(snap(M0Client, "CREATED", age=200, deadline=deadline), NOW) == 60
+    )
+    expired = snap(M0Client, "CREATED", age=900, deadline=NOW - timedelta(seconds=1))
+    expired = replace(expired, stage=Stage.EXPIRED)
+    assert M0Client.poll_interval_for(expired, NOW) == 900
+    assert M0Client.poll_interval_for(snap(M0Client, "COMPLETED"), NOW) is None
+    cancelled = snap(M0Client, "CANCELLED", resolved_at=NOW - timedelta(minutes=10))
+    assert M0Client.poll_interval_for(cancelled, NOW) == 300
+    assert M0Client.poll_interval_for(cancelled, NOW + timedelta(minutes=21)) is None
+    unresolved = snap(M0Client, "CANCELLED")
+    assert M0Client.poll_interval_for(unresolved, NOW, NOW - timedelta(minutes=29)) == 300
+    assert M0Client.poll_interval_for(unresolved, NOW, NOW - timedelta(minutes=31)) is None
+    assert M0Client.poll_interval_for(unresolved, NOW) == 300
+
+
+def test_polls_right_after_fill_deadline() -> None:
+    snapshot = snap(M0Client, "CREATED", age=300, deadline=NOW + timedelta(seconds=20))
+    assert next_poll_delay(M0Client, snapshot, NOW) == 22

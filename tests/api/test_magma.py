@@ -1,19 +1,522 @@
-"""Magma specifics against the simulator: paging as Amboss publishes it, auth answers."""
+"""Magma: the simulator's GraphQL endpoint, and MagmaClient against it.
+
+Generic client behaviour (faults, references, timeouts) is in test_clients.py for every
+provider; this file holds what only Magma does: GraphQL, paging as Amboss publishes it,
+auth answers inside HTTP 200.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
+import aiohttp
 from graphql import GraphQLInputObjectType, parse, validate
 import pytest
 
-from custom_components.order_tracker.api import AuthError, ProviderClient
+from custom_components.order_tracker.api import (
+    AuthError,
+    InvalidOrderReferenceError,
+    MagmaClient,
+    NotFoundError,
+    OrderReference,
+    ProtocolError,
+    ProviderUnavailableError,
+    Stage,
+)
 from custom_components.order_tracker.api.magma import LIST_QUERY, PAGE_SIZE
 
-from ..simulator import Simulator
-from ..simulator.magma import SCHEMA
+from ..simulator import SCENARIOS, Provider, Simulator, SimulatorError
+from ..simulator.client import SimClient
+from ..simulator.magma import GET_ORDER_QUERY, SCHEMA
+from ..simulator.providers import MAGMA_DEFAULT_KEY
+from ..simulator.scenarios import MAGMA_STATUSES
+from .conftest import (
+    BAD_REFERENCES,
+    NOW,
+    Lifecycle,
+    MakeClient,
+    assert_final_states,
+    assert_lifecycle,
+    lifecycle_id,
+    load,
+    snap,
+)
 
-type MakeClient = Callable[..., ProviderClient]
+MAGMA = Provider.MAGMA
+UUID = "ec562479-a4b8-44f4-95b4-150b310832de"
+LIST_ORDERS_QUERY = (
+    "query ListOrders($page: PageInput) { user { market { orders {"
+    " purchases(page: $page) { total list { id status created_at } }"
+    " sales(page: $page) { total list { id status created_at } }"
+    " } } } }"
+)
+CHECK_CREDENTIALS_QUERY = (
+    "query CheckCredentials { user { market { orders {"
+    " purchases(page: {limit: 1, offset: 0}) { total } } } } }"
+)
+
+
+async def _magma(
+    http: SimClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    key: str | None = MAGMA_DEFAULT_KEY,
+) -> aiohttp.ClientResponse:
+    payload: dict[str, Any] = {"query": query}
+    if variables is not None:
+        payload["variables"] = variables
+    return await http.post(MAGMA, body=payload, key=key)
+
+
+async def _magma_order(http: SimClient, order_id: str, key: str | None = MAGMA_DEFAULT_KEY) -> Any:
+    response = await _magma(http, GET_ORDER_QUERY, {"orderId": order_id}, key)
+    assert response.status == 200
+    body = await response.json()
+    return body["data"]["user"]["market"]["orders"]["get_order"]
+
+
+def magma_order() -> dict[str, Any]:
+    """The docs' example order (the get_order part of the response)."""
+    order: dict[str, Any] = load("magma_get_order.json")["data"]["user"]["market"]["orders"][
+        "get_order"
+    ]
+    return order
+
+
+# --- the simulator's Magma -----------------------------------------------------------------
+
+
+UNAUTHORIZED = {
+    "data": None,
+    "errors": [{"message": "Unauthorized token", "extensions": {"code": "UNAUTHORIZED"}}],
+}
+
+
+async def test_happy_path_walks_every_phase(http: SimClient, simulator: Simulator) -> None:
+    order = simulator.create_order("magma", "happy")
+    seen: list[tuple[str, str | None, int | None]] = []
+
+    async def observe() -> None:
+        document = await _magma_order(http, order.order_id)
+        confirmations = document["confirmations"]
+        count = None if confirmations is None else confirmations["confirmations"]
+        seen.append((document["status"], document["payment_status"], count))
+
+    await observe()
+    first = await _magma_order(http, order.order_id)
+    assert first["id"] == order.order_id
+    assert first["created_at"] == "2026-06-10T18:00:00.000Z"
+    assert first["timeout"] == "2026-06-10T18:30:00Z"
+    assert first["amount"] == {"satoshi": {"sats": "1000000"}}
+    assert first["fees"] == {"buyer": {"sats": "6600", "usd": "2.97"}}
+    for seconds in (60, 120, 60, 30, 600, 600, 600, 60):
+        simulator.advance(seconds)
+        await observe()
+    sent = await _magma_order(http, order.order_id)
+    assert sent["transaction_id"] is not None
+    assert len(sent["transaction_id"]) == 64
+    assert sent["channel_id"] is not None
+    assert sent["channel_id"].count("x") == 2
+    simulator.advance(60)
+    await observe()
+    valid = await _magma_order(http, order.order_id)
+    assert valid["timeout"] is None
+    assert valid["blocks_until_can_be_closed"] == 4320
+    simulator.advance(600 * 10)
+    assert (await _magma_order(http, order.order_id))["blocks_until_can_be_closed"] == 4310
+    simulator.advance(600 * 4310)
+    await observe()
+
+    assert seen == [
+        ("WAITING_FOR_SELLER_APPROVAL", "PENDING_PAYMENT", None),
+        ("WAITING_FOR_BUYER_PAYMENT", "PENDING_PAYMENT", None),
+        ("WAITING_FOR_CHANNEL_OPEN", "SUCCESSFUL_PAYMENT", None),
+        ("SELLER_SENT_TRANSACTION", "SUCCESSFUL_PAYMENT", None),
+        ("WAITING_FOR_ON_CHAIN_CONFIRMATION", "SUCCESSFUL_PAYMENT", 0),
+        ("WAITING_FOR_ON_CHAIN_CONFIRMATION", "SUCCESSFUL_PAYMENT", 1),
+        ("WAITING_FOR_ON_CHAIN_CONFIRMATION", "SUCCESSFUL_PAYMENT", 2),
+        ("ON_CHAIN_CONFIRMATION", "SUCCESSFUL_PAYMENT", 3),
+        ("SELLER_OPENED_CHANNEL", "SUCCESSFUL_PAYMENT", 3),
+        ("VALID_CHANNEL_OPENING", "SUCCESSFUL_PAYMENT", 3),
+        ("CHANNEL_MONITORING_FINISHED", "SUCCESSFUL_PAYMENT", 3),
+    ]
+    final = await _magma_order(http, order.order_id)
+    assert final["blocks_until_can_be_closed"] == 0
+
+
+@pytest.mark.parametrize(
+    ("scenario", "before", "status"),
+    [
+        ("seller_rejected", "WAITING_FOR_SELLER_APPROVAL", "SELLER_REJECTED"),
+        ("seller_failed_to_react", "WAITING_FOR_SELLER_APPROVAL", "SELLER_FAILED_TO_REACT"),
+        ("buyer_rejected", "WAITING_FOR_BUYER_PAYMENT", "BUYER_REJECTED"),
+        ("buyer_failed_to_pay", "WAITING_FOR_BUYER_PAYMENT", "BUYER_FAILED_TO_PAY"),
+        (
+            "seller_failed_to_open_channel",
+            "WAITING_FOR_CHANNEL_OPEN",
+            "SELLER_FAILED_TO_OPEN_CHANNEL",
+        ),
+        ("seller_failed_to_send_swap", "SELLER_SENT_TRANSACTION", "SELLER_FAILED_TO_SEND_SWAP"),
+        ("invalid_channel_opening", "SELLER_OPENED_CHANNEL", "INVALID_CHANNEL_OPENING"),
+        ("admin_closed", "WAITING_FOR_CHANNEL_OPEN", "ADMIN_CLOSED"),
+    ],
+)
+def test_failure_scenarios_fail_from_their_phase(
+    simulator: Simulator, scenario: str, before: str, status: str
+) -> None:
+    order = simulator.create_order("magma", scenario)
+    statuses: list[str] = []
+    for _ in range(200):
+        current = simulator.document(order.order_id)["status"]
+        if not statuses or statuses[-1] != current:
+            statuses.append(current)
+        next_change = order.next_change_at(simulator.now())
+        if next_change is None:
+            break
+        simulator.clock.set_time(next_change)
+    assert statuses[-1] == status
+    assert statuses[-2] == before
+    assert simulator.document(order.order_id)["timeout"] is None
+    assert set(statuses) <= set(MAGMA_STATUSES)
+
+
+def test_buyer_failed_to_pay_shows_the_payment_leg_first(simulator: Simulator) -> None:
+    order = simulator.create_order("magma", "buyer_failed_to_pay", payment_window=600)
+    simulator.advance(60 + 600)
+    document = simulator.document(order.order_id)
+    assert (document["status"], document["payment_status"]) == (
+        "WAITING_FOR_BUYER_PAYMENT",
+        "HODL_INVOICE_TIMEOUT",
+    )
+    simulator.advance(60)
+    assert simulator.document(order.order_id)["status"] == "BUYER_FAILED_TO_PAY"
+
+
+async def test_integration_queries_validate(http: SimClient, simulator: Simulator) -> None:
+    simulator.create_order("magma", "happy")
+    simulator.create_order("magma", "happy", is_seller=True)
+    for query, variables in (
+        (GET_ORDER_QUERY, {"orderId": simulator.orders()[0].order_id}),
+        (LIST_ORDERS_QUERY, {"page": {"limit": 10, "offset": 0}}),
+        (CHECK_CREDENTIALS_QUERY, None),
+    ):
+        response = await _magma(http, query, variables)
+        assert response.status == 200
+        body = await response.json()
+        assert "errors" not in body
+        assert body["data"]["user"]["market"]["orders"]
+
+
+async def test_purchases_and_sales_page(http: SimClient, simulator: Simulator) -> None:
+    bought = [simulator.create_order("magma", created_at_offset=-i * 60) for i in range(5)]
+    sold = simulator.create_order("magma", is_seller=True)
+    simulator.create_order("magma", owner_key=simulator.add_key("magma", "other"))
+
+    response = await _magma(http, LIST_ORDERS_QUERY, {"page": {"limit": 2, "offset": 1}})
+    orders = (await response.json())["data"]["user"]["market"]["orders"]
+
+    assert orders["purchases"]["total"] == 5
+    assert [o["id"] for o in orders["purchases"]["list"]] == [
+        bought[1].order_id,
+        bought[2].order_id,
+    ]
+    assert orders["sales"] == {"total": 1, "list": []}
+
+    response = await _magma(http, LIST_ORDERS_QUERY, {"page": {"limit": 10, "offset": 0}})
+    orders = (await response.json())["data"]["user"]["market"]["orders"]
+    assert len(orders["purchases"]["list"]) == 5
+    assert orders["sales"]["list"] == [
+        {
+            "id": sold.order_id,
+            "status": "WAITING_FOR_SELLER_APPROVAL",
+            "created_at": "2026-06-10T18:00:00.000Z",
+        }
+    ]
+
+
+async def test_unknown_field_fails_validation_with_400(http: SimClient) -> None:
+    response = await _magma(
+        http, '{ user { market { orders { get_order(order_id: "x") { nope } } } } }'
+    )
+    assert response.status == 400
+    body = await response.json()
+    assert "data" not in body
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "nope" in body["errors"][0]["message"]
+
+
+async def test_detail_fields_are_not_on_list_items(http: SimClient) -> None:
+    query = (
+        "{ user { market { orders { purchases(page: {limit: 5, offset: 0}) { total"
+        " list { id confirmations { confirmations } } } } } } }"
+    )
+    response = await _magma(http, query)
+    assert response.status == 400
+    assert "confirmations" in (await response.json())["errors"][0]["message"]
+
+
+async def test_syntax_error_and_bad_body_are_400(http: SimClient) -> None:
+    response = await _magma(http, "{ user {")
+    assert response.status == 400
+    assert (await response.json())["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    response = await http.session.post(http.url(MAGMA), data=b"not json")
+    assert response.status == 400
+    response = await _magma(http, GET_ORDER_QUERY)  # $orderId missing
+    assert response.status == 400
+    assert (await response.json())["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+@pytest.mark.parametrize("key", [None, "wrong"])
+async def test_unauthorized(http: SimClient, simulator: Simulator, key: str | None) -> None:
+    order = simulator.create_order("magma")
+    response = await _magma(http, GET_ORDER_QUERY, {"orderId": order.order_id}, key=key)
+    assert response.status == 200
+    assert await response.json() == UNAUTHORIZED
+
+
+async def test_revoked_key_is_unauthorized(http: SimClient, simulator: Simulator) -> None:
+    key = simulator.add_key("magma", "amboss_second")
+    response = await _magma(http, CHECK_CREDENTIALS_QUERY, key=key)
+    assert "errors" not in await response.json()
+    simulator.revoke_key("magma", key)
+    response = await _magma(http, CHECK_CREDENTIALS_QUERY, key=key)
+    assert await response.json() == UNAUTHORIZED
+
+
+async def test_unknown_order_is_not_found(http: SimClient) -> None:
+    response = await _magma(
+        http, GET_ORDER_QUERY, {"orderId": "ec562479-a4b8-44f4-95b4-150b310832de"}
+    )
+    assert response.status == 200
+    body = await response.json()
+    assert body["data"]["user"]["market"]["orders"]["get_order"] is None
+    (error,) = body["errors"]
+    assert error["message"] == "Order not found"
+    assert error["path"] == ["user", "market", "orders", "get_order"]
+    assert error["extensions"] == {"code": "NOT_FOUND"}
+
+
+async def test_malformed_id_is_invalid(http: SimClient) -> None:
+    response = await _magma(http, GET_ORDER_QUERY, {"orderId": "../etc"})
+    (error,) = (await response.json())["errors"]
+    assert error["message"] == "Invalid ID"
+
+
+async def test_order_of_another_key_is_forbidden(http: SimClient, simulator: Simulator) -> None:
+    other = simulator.add_key("magma", "amboss_other")
+    order = simulator.create_order("magma", owner_key=other)
+    response = await _magma(http, GET_ORDER_QUERY, {"orderId": order.order_id})
+    body = await response.json()
+    assert body["data"]["user"]["market"]["orders"]["get_order"] is None
+    assert body["errors"][0]["message"] == "Forbidden"
+    assert body["errors"][0]["extensions"] == {"code": "FORBIDDEN"}
+    assert (await _magma_order(http, order.order_id, key=other))["id"] == order.order_id
+
+
+async def test_orders_created_in_the_future_do_not_exist_yet(
+    http: SimClient, simulator: Simulator
+) -> None:
+    order = simulator.create_order("magma", created_at_offset=120)
+    response = await _magma(http, GET_ORDER_QUERY, {"orderId": order.order_id})
+    assert (await response.json())["errors"][0]["message"] == "Order not found"
+    simulator.advance(120)
+    assert (await _magma_order(http, order.order_id))["id"] == order.order_id
+
+
+async def test_page_input_is_typed_float_as_published(http: SimClient) -> None:
+    """`PageInput { limit: Float!, offset: Float! }`: an `Int!` variable there fails validation."""
+    int_typed = (
+        "query ListOrders($limit: Int!, $offset: Int!) { user { market { orders {"
+        " purchases(page: {limit: $limit, offset: $offset}) { total } } } } }"
+    )
+    response = await _magma(http, int_typed, {"limit": 10, "offset": 0})
+    assert response.status == 400
+    body = await response.json()
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "Float!" in body["errors"][0]["message"]
+    float_typed = int_typed.replace("Int!", "Float!")
+    response = await _magma(http, float_typed, {"limit": 10, "offset": 0})
+    assert response.status == 200
+    assert "errors" not in await response.json()
+
+
+def test_scenarios_end_where_they_should(simulator: Simulator) -> None:
+    failures = {
+        name: ("status", name.upper())
+        for name in SCENARIOS[MAGMA]
+        if name not in {"happy", "custom"}
+    }
+    assert_final_states(
+        simulator, "magma", {"happy": ("status", "CHANNEL_MONITORING_FINISHED"), **failures}
+    )
+
+
+def test_ids_are_uuids_and_orders_have_no_wallet(simulator: Simulator) -> None:
+    assert len(simulator.create_order("magma", "custom").order_id) == 36
+    with pytest.raises(SimulatorError, match="UUID"):
+        simulator.create_order("magma", order_id="1234")
+    with pytest.raises(SimulatorError, match="no wallet"):
+        simulator.create_order("magma", wallet="0x1")
+
+
+async def test_graphql_error_fault(http: SimClient, simulator: Simulator) -> None:
+    order = simulator.create_order("magma", "happy")
+    simulator.inject_fault("magma", "graphql_error")
+    response = await http.fetch(order)
+    assert response.status == 200
+    assert await response.json() == {
+        "data": None,
+        "errors": [
+            {"message": "Internal server error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+        ],
+    }
+    other = next(provider for provider in Provider if provider is not MAGMA)
+    with pytest.raises(SimulatorError, match="only applies to magma"):
+        simulator.inject_fault(other, "graphql_error")
+
+
+async def test_unauthorized_fault_is_a_plain_text_401(
+    http: SimClient, simulator: Simulator
+) -> None:
+    order = simulator.create_order("magma", "happy")
+    simulator.inject_fault("magma", "unauthorized")
+    response = await http.fetch(order)
+    assert (response.status, await response.text()) == (401, "Unauthorized")
+
+
+async def test_revoked_key_fault_is_unauthorized_inside_200(
+    http: SimClient, simulator: Simulator
+) -> None:
+    order = simulator.create_order("magma", "happy")
+    simulator.inject_fault("magma", "revoked_key")
+    body = await (await http.fetch(order)).json()
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHORIZED"
+
+
+async def test_huge_amounts_fault(http: SimClient, simulator: Simulator) -> None:
+    order = simulator.create_order("magma", "happy")
+    simulator.advance(40)
+    simulator.inject_fault("magma", "huge_amounts")
+    document = await http.document(order)
+    assert int(document["amount"]["satoshi"]["sats"]) > 2**64
+    assert int(document["fees"]["buyer"]["sats"]) > 2**64
+
+
+# --- MagmaClient against the simulator -----------------------------------------------------
+
+_FAILURES = (
+    "SELLER_REJECTED",
+    "SELLER_FAILED_TO_REACT",
+    "BUYER_REJECTED",
+    "BUYER_FAILED_TO_PAY",
+    "SELLER_FAILED_TO_OPEN_CHANNEL",
+    "SELLER_FAILED_TO_SEND_SWAP",
+    "INVALID_CHANNEL_OPENING",
+    "ADMIN_CLOSED",
+)
+LIFECYCLES: list[Lifecycle] = [
+    (
+        "happy",
+        None,
+        {"lease_blocks": 4},
+        [
+            ("WAITING_FOR_SELLER_APPROVAL", Stage.PENDING, False),
+            ("WAITING_FOR_BUYER_PAYMENT", Stage.ACTION_REQUIRED, False),
+            ("WAITING_FOR_CHANNEL_OPEN", Stage.IN_PROGRESS, False),
+            ("SELLER_SENT_TRANSACTION", Stage.IN_PROGRESS, False),
+            ("WAITING_FOR_ON_CHAIN_CONFIRMATION", Stage.CONFIRMING, False),
+            ("ON_CHAIN_CONFIRMATION", Stage.CONFIRMING, False),
+            ("SELLER_OPENED_CHANNEL", Stage.CONFIRMING, False),
+            ("VALID_CHANNEL_OPENING", Stage.COMPLETED, False),
+            ("CHANNEL_MONITORING_FINISHED", Stage.COMPLETED, True),
+        ],
+        2190 + 4 * 600 + 60,
+    ),
+    *[(status.lower(), None, {}, [(status, Stage.FAILED, True)], 4 * 3600) for status in _FAILURES],
+]
+
+
+@pytest.mark.parametrize("case", LIFECYCLES, ids=lifecycle_id)
+async def test_lifecycle(simulator: Simulator, make_client: MakeClient, case: Lifecycle) -> None:
+    await assert_lifecycle(simulator, make_client, "magma", case)
+
+
+async def test_snapshot_fields(simulator: Simulator, make_client: MakeClient) -> None:
+    order = simulator.create_order("magma", "happy", amount_sats=2_000_000)
+    client = make_client("magma")
+    simulator.advance(1000)
+    snapshot = await client.fetch_order(OrderReference(order.order_id))
+    assert snapshot.confirmations == 1
+    assert snapshot.transaction_id
+    assert snapshot.amounts["amount"] == 2_000_000
+    assert isinstance(snapshot.amounts["fee"], int)
+    assert isinstance(snapshot.details["fee_usd"], Decimal)
+    assert snapshot.deadline is not None
+    assert snapshot.created_at == simulator.now() - timedelta(seconds=1000)
+
+
+async def test_unknown_status(simulator: Simulator, make_client: MakeClient) -> None:
+    order = simulator.create_order("magma", "happy")
+    simulator.inject_fault(
+        "magma", "unknown_status", order_id=order.order_id, value="SELLER_HAGGLING"
+    )
+    snapshot = await make_client("magma").fetch_order(OrderReference(order.order_id))
+    assert (snapshot.status, snapshot.stage, snapshot.terminal) == (
+        "SELLER_HAGGLING",
+        Stage.IN_PROGRESS,
+        False,
+    )
+
+
+async def test_graphql_error_inside_http_200(simulator: Simulator, make_client: MakeClient) -> None:
+    """A GraphQL error with HTTP 200 is an error, not an empty order."""
+    order = simulator.create_order("magma", "happy")
+    simulator.inject_fault("magma", "graphql_error")
+    with pytest.raises(ProviderUnavailableError):
+        await make_client("magma").fetch_order(OrderReference(order.order_id))
+
+
+async def test_graphql_schema_mismatch(make_client: MakeClient) -> None:
+    client = make_client("magma")
+    assert isinstance(client, MagmaClient)
+    with pytest.raises(ProtocolError, match="HTTP 400"):
+        await client._graphql("query { user { market { orders { no_such_field } } } }")
+
+
+async def test_a_key_is_required() -> None:
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(AuthError):
+            MagmaClient(session, api_key=None)
+
+
+async def test_order_of_another_account(simulator: Simulator, make_client: MakeClient) -> None:
+    other = simulator.add_key("magma", "amboss_other_key")
+    order = simulator.create_order("magma", "happy", owner_key=other)
+    with pytest.raises(NotFoundError):
+        await make_client("magma").fetch_order(OrderReference(order.order_id))
+
+
+async def test_lists_purchases_and_sales_across_pages(
+    simulator: Simulator, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("custom_components.order_tracker.api.magma.PAGE_SIZE", 3)
+    bought = [simulator.create_order("magma", "happy") for _ in range(7)]
+    sold = [simulator.create_order("magma", "seller_rejected", is_seller=True) for _ in range(2)]
+    other = simulator.add_key("magma", "amboss_other_key")
+    simulator.create_order("magma", "happy", owner_key=other)
+    simulator.advance(200)
+    summaries = await make_client("magma").list_orders()
+    ids = {summary.reference.order_id for summary in summaries}
+    assert ids == {order.order_id for order in [*bought, *sold]}
+    by_id = {summary.reference.order_id: summary for summary in summaries}
+    assert by_id[sold[0].order_id].terminal
+    assert by_id[sold[0].order_id].stage is Stage.FAILED
+    assert not by_id[bought[0].order_id].terminal
+    assert by_id[bought[0].order_id].created_at is not None
+    pages = simulator.requests(provider="magma")
+    assert len(pages) == 3
 
 
 def test_list_query_validates_where_page_input_is_float() -> None:
@@ -65,3 +568,160 @@ async def test_http_401_and_403_are_auth_errors_whatever_the_body(
     simulator.inject_fault("magma", "unauthorized", status=status, body=body)
     with pytest.raises(AuthError):
         await client.list_orders()
+
+
+# --- MagmaClient on its own ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        ({"message": "Unauthorized token", "extensions": {"code": "UNAUTHORIZED"}}, AuthError),
+        ({"message": "Unauthorized token"}, AuthError),
+        ({"message": "Forbidden"}, NotFoundError),
+        (
+            {"message": "Invalid ID", "extensions": {"code": "BAD_USER_INPUT"}},
+            InvalidOrderReferenceError,
+        ),
+        ({"message": "Invalid ID"}, InvalidOrderReferenceError),
+        (
+            {"message": "boom", "extensions": {"code": "INTERNAL_SERVER_ERROR"}},
+            ProviderUnavailableError,
+        ),
+        ({"message": "Cannot query field"}, ProtocolError),
+        ("not an object", ProtocolError),
+    ],
+)
+def test_graphql_error_mapping(error: object, expected: type[Exception]) -> None:
+    assert isinstance(MagmaClient._graphql_error([error]), expected)
+
+
+def test_reference() -> None:
+    assert not MagmaClient.spec.needs_chain
+    assert MagmaClient.validate_reference(UUID) == OrderReference(UUID)
+    assert MagmaClient.validate_reference(f" {UUID.upper()} ") == OrderReference(UUID)
+    for bad in [*BAD_REFERENCES, UUID[:-1], UUID + "0", "intent_abc"]:
+        with pytest.raises(InvalidOrderReferenceError):
+            MagmaClient.validate_reference(bad)
+    with pytest.raises(InvalidOrderReferenceError):
+        MagmaClient.validate_reference(UUID, "Ethereum")
+
+
+def test_docs_example() -> None:
+    payload = load("magma_get_order.json")["data"]["user"]["market"]["orders"]["get_order"]
+    snapshot = MagmaClient.parse_order(payload, now=NOW)
+    assert snapshot.provider == "magma"
+    assert snapshot.order_id == "ec562479-a4b8-44f4-95b4-150b310832de"
+    assert snapshot.status == "WAITING_FOR_ON_CHAIN_CONFIRMATION"
+    assert snapshot.stage is Stage.CONFIRMING
+    assert snapshot.terminal is False
+    assert snapshot.confirmations == 2
+    assert snapshot.deadline == datetime(2026, 6, 10, 18, 42, tzinfo=UTC)
+    assert snapshot.transaction_id == "5e8a3f...c4f1"
+    assert snapshot.channel_id is None
+    assert snapshot.amounts == {"fee": 12500}
+    assert type(snapshot.amounts["fee"]) is int
+    assert snapshot.details["fee_usd"] == Decimal("5.62")
+    assert snapshot.details["payment_status"] == "SUCCESSFUL_PAYMENT"
+    assert snapshot.details["blocks_until_can_be_closed"] == 4320
+    assert snapshot.created_at is None
+    assert snapshot.raw == payload
+
+
+def test_amounts_above_2_53_stay_exact() -> None:
+    huge = 2**64 + 1
+    order = magma_order() | {"fees": {"buyer": {"sats": str(huge), "usd": "123456789.123456789"}}}
+    order["amount"] = {"satoshi": {"sats": str(huge * 3)}}
+    snapshot = MagmaClient.parse_order(order, now=NOW)
+    assert snapshot.amounts == {"amount": huge * 3, "fee": huge}
+    assert snapshot.details["fee_usd"] == Decimal("123456789.123456789")
+
+
+def test_unknown_status_is_in_progress() -> None:
+    snapshot = MagmaClient.parse_order(magma_order() | {"status": "SELLER_NEGOTIATING"}, now=NOW)
+    assert snapshot.status == "SELLER_NEGOTIATING"
+    assert snapshot.stage is Stage.IN_PROGRESS
+    assert snapshot.terminal is False
+
+
+def test_missing_optional_fields_become_none() -> None:
+    minimal = {"id": "ec562479-a4b8-44f4-95b4-150b310832de", "status": "WAITING_FOR_BUYER_PAYMENT"}
+    snapshot = MagmaClient.parse_order(minimal, now=NOW)
+    assert snapshot.confirmations is None
+    assert snapshot.deadline is None
+    assert snapshot.transaction_id is None
+    assert snapshot.amounts == {}
+    nulls = magma_order() | {"confirmations": None, "fees": {"buyer": None}, "timeout": None}
+    snapshot = MagmaClient.parse_order(nulls, now=NOW)
+    assert snapshot.confirmations is None
+    assert snapshot.amounts == {}
+    snapshot = MagmaClient.parse_order(
+        magma_order() | {"confirmations": {"confirmations": None}, "timeout": ""}, now=NOW
+    )
+    assert snapshot.confirmations is None
+    assert snapshot.deadline is None
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        magma_order() | {"status": 7},
+        magma_order() | {"confirmations": 2},
+        magma_order() | {"confirmations": {"confirmations": "two"}},
+        magma_order() | {"timeout": "soon"},
+        magma_order() | {"fees": {"buyer": {"sats": "12.5"}}},
+        {"status": "ADMIN_CLOSED"},
+    ],
+)
+def test_wrong_types_are_protocol_errors(payload: dict[str, Any]) -> None:
+    with pytest.raises(ProtocolError):
+        MagmaClient.parse_order(payload, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("status", "stage", "terminal"),
+    [
+        ("WAITING_FOR_SELLER_APPROVAL", Stage.PENDING, False),
+        ("WAITING_FOR_BUYER_PAYMENT", Stage.ACTION_REQUIRED, False),
+        ("WAITING_FOR_CHANNEL_OPEN", Stage.IN_PROGRESS, False),
+        ("SELLER_SENT_TRANSACTION", Stage.IN_PROGRESS, False),
+        ("WAITING_FOR_ON_CHAIN_CONFIRMATION", Stage.CONFIRMING, False),
+        ("ON_CHAIN_CONFIRMATION", Stage.CONFIRMING, False),
+        ("SELLER_OPENED_CHANNEL", Stage.CONFIRMING, False),
+        ("VALID_CHANNEL_OPENING", Stage.COMPLETED, False),
+        ("CHANNEL_MONITORING_FINISHED", Stage.COMPLETED, True),
+        ("SELLER_REJECTED", Stage.FAILED, True),
+        ("SELLER_FAILED_TO_REACT", Stage.FAILED, True),
+        ("BUYER_REJECTED", Stage.FAILED, True),
+        ("BUYER_FAILED_TO_PAY", Stage.FAILED, True),
+        ("SELLER_FAILED_TO_OPEN_CHANNEL", Stage.FAILED, True),
+        ("SELLER_FAILED_TO_SEND_SWAP", Stage.FAILED, True),
+        ("INVALID_CHANNEL_OPENING", Stage.FAILED, True),
+        ("ADMIN_CLOSED", Stage.FAILED, True),
+    ],
+)
+def test_stage_map(status: str, stage: Stage, terminal: bool) -> None:
+    snapshot = MagmaClient.parse_order(magma_order() | {"status": status}, now=NOW)
+    assert (snapshot.stage, snapshot.terminal) == (stage, terminal)
+    assert MagmaClient.spec.statuses.count(status) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "interval"),
+    [
+        ("WAITING_FOR_SELLER_APPROVAL", 10),
+        ("WAITING_FOR_BUYER_PAYMENT", 10),
+        ("WAITING_FOR_CHANNEL_OPEN", 10),
+        ("SELLER_SENT_TRANSACTION", 20),
+        ("ON_CHAIN_CONFIRMATION", 20),
+        ("SELLER_OPENED_CHANNEL", 20),
+        ("WAITING_FOR_ON_CHAIN_CONFIRMATION", 45),
+        ("VALID_CHANNEL_OPENING", 1800),
+        ("SOMETHING_NEW", 10),
+        ("CHANNEL_MONITORING_FINISHED", None),
+        ("SELLER_REJECTED", None),
+        ("ADMIN_CLOSED", None),
+    ],
+)
+def test_phases(status: str, interval: float | None) -> None:
+    assert MagmaClient.poll_interval_for(snap(MagmaClient, status), NOW) == interval

@@ -12,7 +12,7 @@ import pytest
 from tests.api.conftest import make_client, session, sim_server, simulator
 
 from ..simulator import DEFAULT_KEYS, Provider, base_urls
-from .published import PublishedApi, published
+from .published import PublishedApi, published, published_providers
 
 __all__ = ["AnswerChecker", "make_client", "session", "sim_server", "simulator"]
 
@@ -51,13 +51,12 @@ class AnswerChecker:
 async def checkers(
     sim_server: TestServer, session: aiohttp.ClientSession
 ) -> dict[Provider, AnswerChecker]:
-    """Mach and M0 answer checkers; paths are given as each provider spells them."""
+    """An answer checker per provider with a REST fixture; paths as each provider spells them."""
     root = f"http://127.0.0.1:{sim_server.port}"
-    # The simulator serves every provider's real paths under its own root.
-    assert base_urls(root)[Provider.M0] == f"{root}/v1/orchestration"
-    return {
-        provider: AnswerChecker(
-            session, root, published(provider.value), DEFAULT_KEYS.get(provider)
-        )
-        for provider in (Provider.MACH, Provider.M0)
-    }
+    checkers = {}
+    for name in published_providers():
+        provider, api = Provider(name), published(name)
+        # The simulator serves every provider's real paths under its own root.
+        assert base_urls(root)[provider] == root + api.prefix()
+        checkers[provider] = AnswerChecker(session, root, api, DEFAULT_KEYS.get(provider))
+    return checkers

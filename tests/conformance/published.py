@@ -31,6 +31,8 @@ from openapi_core import OpenAPI
 from openapi_core.exceptions import OpenAPIError
 from openapi_core.testing import MockRequest, MockResponse
 
+from custom_components.order_tracker.api import CLIENTS
+
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "references"
 # The providers' own documents, beside the clone (ORDER_TRACKER_SHARED points elsewhere).
@@ -42,30 +44,39 @@ type Json = Any
 # Documentation text in a schema: left out of our fixtures (we restate facts, not prose).
 PROSE_KEYS = frozenset({"description", "title", "summary", "example", "examples"})
 
-# The published operations Order Tracker uses, by our name: (reference file, operationId).
-REST_SOURCES: dict[str, tuple[str, dict[str, str]]] = {
-    "mach": (
-        "mach-openapi.json",
-        {
-            "get_order": "get_order_from_id_v1_orders__order_id__get",
-            "list_orders": "get_orders_for_wallet_v1_orders_get",
-        },
-    ),
-    "m0": (
-        "m0-orchestration-openapi.json",
-        {"get_order": "order_getOrder", "list_orders": "order_getOrders"},
-    ),
-}
-# Where each provider's API lives, for requests the simulator saw on its own path layout.
-PRODUCTION_ORIGINS = {
-    "mach": "https://mach-prod-536329393577.asia-northeast1.run.app",
-    "m0": "https://gateway.m0.xyz",
-    "flux": "https://swap-api.flux.fun",
-}
+
+def published_providers() -> list[str]:
+    """The providers with a REST fixture (`<provider>.json`), in CLIENTS order."""
+    return [provider for provider in CLIENTS if fixture_path(provider).is_file()]
+
+
+def rest_sources() -> dict[str, tuple[str, dict[str, str]]]:
+    """Fixtures restated from an OpenAPI document: (its file, {our name: operationId}).
+
+    Each such fixture names its source document and keeps each operation's operationId, so
+    the restatement can be redone from ``../shared/references/`` (see `main`).
+    """
+    sources = {}
+    for provider in published_providers():
+        fixture = load_fixture(provider)
+        operations = {
+            name: operation["operation_id"]
+            for name, operation in fixture["operations"].items()
+            if "operation_id" in operation
+        }
+        if operations:
+            sources[provider] = (fixture["source"], operations)
+    return sources
+
+
+def production_origin(provider: str) -> str:
+    """Where the provider's API lives (the client's default base URL, scheme and host)."""
+    parts = urlsplit(CLIENTS[provider].spec.default_base_url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def fixture_path(provider: str) -> Path:
-    """The REST fixture of a provider (mach, m0, flux)."""
+    """The REST fixture of a provider."""
     return FIXTURES / f"{provider}.json"
 
 
@@ -164,7 +175,7 @@ def restate_openapi(document: Json, operations: Mapping[str, str]) -> Json:
 
 def restate_reference(provider: str) -> Json:
     """The provider's REST fixture as it should be, from ``../shared/references/``."""
-    filename, operations = REST_SOURCES[provider]
+    filename, operations = rest_sources()[provider]
     document = json.loads((SHARED_REFERENCES / filename).read_text())
     return {"source": filename, **restate_openapi(document, operations)}
 
@@ -248,13 +259,13 @@ class PublishedApi:
         """The fixture operation whose method and path template match, if any."""
         for operation in self.fixture["operations"].values():
             if operation["method"] == method.upper() and _template_matches(
-                self._prefix() + operation["path"], path
+                self.prefix() + operation["path"], path
             ):
                 return operation
         return None
 
-    def _prefix(self) -> str:
-        # The path part of the server URL that the client's origin serves under.
+    def prefix(self) -> str:
+        """The path part of the server URL that the client's origin serves under."""
         for url in self.fixture.get("servers", []):
             parts = urlsplit(url)
             if f"{parts.scheme}://{parts.netloc}" == self.origin:
@@ -335,19 +346,19 @@ def _template_matches(template: str, path: str) -> bool:
 
 @cache
 def published(provider: str) -> PublishedApi:
-    """The provider's published operations (mach, m0; flux: from our research notes)."""
+    """The provider's published operations, as its REST fixture restates them."""
     fixture = load_fixture(provider)
     return PublishedApi(
         provider=provider,
         fixture=fixture,
         openapi=OpenAPI.from_dict(build_openapi(fixture)),
-        origin=PRODUCTION_ORIGINS[provider],
+        origin=production_origin(provider),
     )
 
 
 def main() -> None:
     """Rewrite the REST fixtures from ../shared/references/ (review the diff afterwards)."""
-    for provider in REST_SOURCES:
+    for provider in rest_sources():
         text = json.dumps(restate_reference(provider), indent=2, ensure_ascii=False) + "\n"
         fixture_path(provider).write_text(text)
         print(f"wrote {fixture_path(provider).relative_to(REPO)}")

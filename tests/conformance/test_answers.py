@@ -1,17 +1,22 @@
-"""Every answer the simulator serves for Mach and M0 fits the published schema.
+"""Every answer the simulator serves fits the published schema, where one is published.
 
-Each scenario is walked through its whole timeline; at every change the single order and
-the list are fetched and checked against the operation's published schema for that status
-(required fields, types, enums, nullability; no undeclared fields in success bodies).
-Error answers are checked where the provider documents their shape.
+Each scenario is walked through its whole timeline; at every change the single order (every
+provider with a REST fixture) and, for Mach and M0, the lists are fetched and checked against
+the operation's published schema for that status (required fields, types, enums,
+nullability; no undeclared fields in success bodies). Error answers are checked where the
+provider documents their shape.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from ..simulator import DEFAULT_WALLETS, M0_CHAIN_IDS, SCENARIOS, Provider, Simulator
+import pytest
+
+from ..simulator import DEFAULT_WALLETS, SCENARIOS, Provider, Simulator, sim_provider
+from ..simulator.m0 import CHAIN_IDS as M0_CHAIN_IDS
 from .conftest import AnswerChecker
+from .published import published_providers
 
 
 def _moments(simulator: Simulator, provider: Provider, tail: float) -> list[float]:
@@ -30,6 +35,26 @@ async def _walk(
     for moment in _moments(simulator, provider, tail):
         simulator.advance(moment - (simulator.now() - start).total_seconds())
         await visit()
+
+
+@pytest.mark.parametrize("provider", published_providers())
+async def test_single_orders_follow_the_published_schema(
+    simulator: Simulator, checkers: dict[Provider, AnswerChecker], provider: str
+) -> None:
+    """Every scenario's order, at every change, as a client asks for it (where documented)."""
+    checker = checkers[Provider(provider)]
+    sim = sim_provider(Provider(provider))
+    orders = [simulator.create_order(provider, scenario) for scenario in SCENARIOS[provider]]
+
+    async def visit() -> None:
+        for order in orders:
+            request = sim.order_request(order)
+            assert request.method == "GET"
+            assert await checker.get(sim.base_path + request.path) == 200
+
+    await _walk(simulator, Provider(provider), 900, visit)
+    assert checker.errors == []
+    assert sum(checker.checked.values()) + len(checker.undocumented) > 0
 
 
 async def test_mach_answers_follow_the_published_schema(

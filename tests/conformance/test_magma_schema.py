@@ -23,8 +23,9 @@ from graphql import (
 )
 import pytest
 
-from ..simulator import MAGMA_DEFAULT_KEY, Simulator
+from ..simulator import Simulator
 from ..simulator.magma import SCHEMA
+from ..simulator.providers import MAGMA_DEFAULT_KEY
 from ..simulator.scenarios import DEFAULT_MAGMA_NODE
 from .published import FIXTURES
 

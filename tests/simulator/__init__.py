@@ -1,12 +1,15 @@
-"""Provider simulator: one aiohttp app that speaks the Magma, Mach, M0 and Flux APIs.
+"""Provider simulator: one aiohttp app that speaks every provider's API, and `/_sim/`.
 
 Typical use in a test::
 
     simulator = Simulator()
     server = await aiohttp_server(create_app(simulator))
-    order = simulator.create_order("magma", "happy")
+    order = simulator.create_order(provider, "happy")
     simulator.advance(60)
-    simulator.inject_fault("magma", "rate_limit", retry_after=5)
+    simulator.inject_fault(provider, "rate_limit", retry_after=5)
+
+Each provider is declared in its own module (`<provider>.py`, see `registry.SimProvider`);
+README.md says how to add one.
 """
 
 from .app import base_urls, create_app
@@ -14,26 +17,20 @@ from .clock import DEFAULT_START, SimClock
 from .faults import Fault, FaultKind
 from .gateway import SIMULATOR_KEY
 from .orders import SimOrder, Step
-from .providers import (
-    DEFAULT_KEYS,
-    FLUX_DEFAULT_KEY,
-    M0_CHAIN_IDS,
-    M0_DEFAULT_KEY,
-    MAGMA_DEFAULT_KEY,
-    Provider,
-)
-from .scenarios import DEFAULT_WALLETS, MAGMA_STATUSES, SCENARIOS
+from .providers import Provider
+from .registry import SimProvider, default_keys, default_wallets, sim_provider, sim_providers
+from .scenarios import SCENARIOS
 from .simulator import RequestRecord, Simulator, SimulatorError, UnknownOrderError
+
+DEFAULT_KEYS = default_keys()
+"""The API key each provider that takes one accepts from the start."""
+DEFAULT_WALLETS = default_wallets()
+"""The wallet orders get unless a test names one, where orders have one."""
 
 __all__ = [
     "DEFAULT_KEYS",
     "DEFAULT_START",
     "DEFAULT_WALLETS",
-    "FLUX_DEFAULT_KEY",
-    "M0_CHAIN_IDS",
-    "M0_DEFAULT_KEY",
-    "MAGMA_DEFAULT_KEY",
-    "MAGMA_STATUSES",
     "SCENARIOS",
     "SIMULATOR_KEY",
     "Fault",
@@ -42,10 +39,13 @@ __all__ = [
     "RequestRecord",
     "SimClock",
     "SimOrder",
+    "SimProvider",
     "Simulator",
     "SimulatorError",
     "Step",
     "UnknownOrderError",
     "base_urls",
     "create_app",
+    "sim_provider",
+    "sim_providers",
 ]

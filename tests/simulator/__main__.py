@@ -11,14 +11,15 @@ from aiohttp import web
 
 from .app import base_urls, create_app
 from .clock import SimClock
-from .providers import DEFAULT_KEYS, Provider
+from .providers import Provider
+from .registry import default_keys
 from .simulator import Simulator
 
 
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tests.simulator",
-        description="Serve the Magma, Mach, M0 and Flux APIs (and /_sim/) until Ctrl-C.",
+        description=f"Serve the {', '.join(Provider)} APIs (and /_sim/) until Ctrl-C.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8900, help="port to bind (8900)")
@@ -41,8 +42,9 @@ async def _serve(args: argparse.Namespace) -> None:
     await site.start()
     root = f"http://{args.host}:{args.port}"
     print(f"Order Tracker provider simulator on {root} (clock x{args.speed:g})")
+    keys = default_keys()
     for provider, url in base_urls(root).items():
-        key = DEFAULT_KEYS.get(provider)
+        key = keys.get(provider)
         auth = f"key {key}" if key else "no key"
         print(f"  {provider.value:<5}  {url}  ({auth})")
     print(f"  control  {root}/_sim/  (orders, faults, clock, keys, requests)")

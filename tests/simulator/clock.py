@@ -6,8 +6,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 import time
 
-# A fixed instant so that tests and snapshots are reproducible. It is the day of the Magma
-# docs' example response (timeout "2026-06-10T18:42:00Z").
+# A fixed instant so that tests and snapshots are reproducible. It is the day of a provider
+# docs' example response (timeout "2026-06-10T18:42:00Z", tests/fixtures/).
 DEFAULT_START = datetime(2026, 6, 10, 18, 0, 0, tzinfo=UTC)
 
 
@@ -81,12 +81,12 @@ def _require_speed(factor: float) -> None:
 
 
 def iso_seconds(when: datetime) -> str:
-    """ISO-8601 with a Z suffix and whole seconds: 2026-06-10T18:42:00Z (Mach, Magma timeout)."""
+    """ISO-8601 with a Z suffix and whole seconds: 2026-06-10T18:42:00Z."""
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def iso_millis(when: datetime) -> str:
-    """ISO-8601 with milliseconds and a Z suffix: 2024-01-12T10:00:00.000Z (Flux, Magma)."""
+    """ISO-8601 with milliseconds and a Z suffix: 2024-01-12T10:00:00.000Z."""
     utc = when.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
@@ -97,5 +97,5 @@ def iso_precise(when: datetime) -> str:
 
 
 def unix_seconds(when: datetime) -> int:
-    """Integer unix seconds (M0)."""
+    """Integer unix seconds."""
     return int(when.timestamp())

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from .documents import JsonObject, matching_fields, set_path, unset_path
 from .providers import Provider
+from .registry import sim_provider, sim_providers
 
 HUGE = 2**64
 
@@ -50,65 +51,12 @@ _PARAMS_BY_KIND: dict[FaultKind, frozenset[str]] = {
     FaultKind.HUGE_AMOUNTS: frozenset({"value"}),
 }
 
-# Provider-shaped targets of the document faults.
-_STATUS_FIELD: dict[Provider, tuple[str, str]] = {
-    Provider.MAGMA: ("status", "SELLER_NEGOTIATING"),
-    # Mach has no status field; its only enum-like field is order_type.
-    Provider.MACH: ("order_type", "rfq"),
-    Provider.M0: ("status", "SETTLING"),
-    Provider.FLUX: ("status", "settling"),
-}
-_OPTIONAL_FIELDS: dict[Provider, tuple[str, ...]] = {
-    Provider.MAGMA: (
-        "payment_status",
-        "channel_id",
-        "transaction_id",
-        "timeout",
-        "blocks_until_can_be_closed",
-        "confirmations",
-        "amount.satoshi",
-        "fees.fixed",
-        "fees.variable",
-        "fees.amboss",
-        "fees.buyer",
-        "fees.seller",
-    ),
-    Provider.MACH: ("maker_address", "filled_at", "expires_at", "fill_tx", "eta", "order_type"),
-    # The indexer-only fields, absent while the indexer lags.
-    Provider.M0: ("openTx", "fillCount", "fillReportCount", "resolvedAt", "fills"),
-    Provider.FLUX: (
-        "clientId",
-        "balanceValidatedAt",
-        "txnFilledAt",
-        "transactionHash",
-        "terminationReason",
-    ),
-}
-# GraphQL cannot omit a selected field, so Magma's "missing" fields come back as null.
-_DEFAULT_MISSING_MODE: dict[Provider, Literal["remove", "null"]] = {
-    Provider.MAGMA: "null",
-    Provider.MACH: "remove",
-    Provider.M0: "remove",
-    Provider.FLUX: "remove",
-}
-_AMOUNT_FIELDS: dict[Provider, tuple[str, ...]] = {
-    Provider.MAGMA: ("amount.satoshi.sats", "fees.*.sats"),
-    Provider.MACH: ("src_amount", "dst_amount"),
-    Provider.M0: (
-        "amountIn",
-        "amountOut",
-        "amountOutFilled",
-        "amountInReleased",
-        "amountRefunded",
-        "fills.*.amountInToRelease",
-        "fills.*.amountOutFilled",
-    ),
-    Provider.FLUX: (
-        "action.order.baseQuantity",
-        "action.order.maxQuoteQuantityIn",
-        "action.order.minQuoteQuantityOut",
-    ),
-}
+# Kinds that only make sense where requests carry an API key.
+KEY_FAULTS = frozenset({FaultKind.REVOKED_KEY, FaultKind.UNAUTHORIZED})
+# Kinds every HTTP provider can suffer; a provider declares which kinds apply to it
+# (`SimProvider.fault_kinds`), usually these, plus protocol-specific ones, minus KEY_FAULTS
+# where there is no key.
+COMMON_FAULTS = frozenset(FaultKind) - {FaultKind.GRAPHQL_ERROR}
 
 
 class FaultError(ValueError):
@@ -203,12 +151,15 @@ def _check_type(
 
 def check_applicable(kind: FaultKind, provider: Provider) -> None:
     """FaultError if `kind` makes no sense for `provider`."""
-    if kind is FaultKind.GRAPHQL_ERROR and provider is not Provider.MAGMA:
-        msg = "graphql_error only applies to magma"
-        raise FaultError(msg)
-    if kind in (FaultKind.REVOKED_KEY, FaultKind.UNAUTHORIZED) and provider is Provider.MACH:
-        msg = "mach order reads take no API key, so there is nothing to refuse"
-        raise FaultError(msg)
+    sim = sim_provider(provider)
+    if kind in sim.fault_kinds:
+        return
+    if kind in KEY_FAULTS and sim.auth is None:
+        msg = f"{provider} order reads take no API key, so there is nothing to refuse"
+    else:
+        applies = [p.value for p, other in sim_providers().items() if kind in other.fault_kinds]
+        msg = f"{kind} only applies to {', '.join(applies)}"
+    raise FaultError(msg)
 
 
 def is_applicable(kind: FaultKind, provider: Provider) -> bool:
@@ -258,18 +209,19 @@ class Fault:
         """Turn a served document into the faulty one (document faults only)."""
         match self.kind:
             case FaultKind.UNKNOWN_STATUS:
-                path, value = _STATUS_FIELD[self.provider]
+                path, value = sim_provider(self.provider).status_field
                 set_path(document, path, value if self.params.value is None else self.params.value)
             case FaultKind.MISSING_FIELDS:
-                mode = self.params.mode or _DEFAULT_MISSING_MODE[self.provider]
-                for path in self.params.fields or _OPTIONAL_FIELDS[self.provider]:
+                sim = sim_provider(self.provider)
+                mode = self.params.mode or sim.missing_mode
+                for path in self.params.fields or sim.optional_fields:
                     if mode == "null":
                         for container, key in list(matching_fields(document, path)):
                             container[key] = None
                     else:
                         unset_path(document, path)
             case FaultKind.HUGE_AMOUNTS:
-                for pattern in _AMOUNT_FIELDS[self.provider]:
+                for pattern in sim_provider(self.provider).amount_fields:
                     for container, key in list(matching_fields(document, pattern)):
                         container[key] = _huge(container[key], self.params.value)
             case _:

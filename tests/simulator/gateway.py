@@ -9,30 +9,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 import time
-from typing import Any
 
 from aiohttp import web
 
 from .documents import JsonObject
 from .faults import DOCUMENT_FAULTS, Fault, FaultKind
 from .orders import SimOrder
-from .providers import Provider, normalize_order_id
+from .providers import Provider
+from .registry import RequestInfo, normalize_order_id, sim_provider
 from .simulator import RequestRecord, Simulator
 
 SIMULATOR_KEY = web.AppKey("simulator", Simulator)
 SHUTDOWN_KEY = web.AppKey("simulator_shutdown", asyncio.Event)
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@dataclass
-class RequestInfo:
-    """What an endpoint knows about a request before handling it."""
-
-    order_id: str | None = None
-    operation: str | None = None
-    # Magma: the decoded JSON request body (query, variables, operationName).
-    body: Any = None
 
 
 @dataclass
@@ -49,7 +39,7 @@ class ProviderCall:
 
     @property
     def authorized(self) -> bool:
-        """Whether the request's API key is valid (always, at Mach)."""
+        """Whether the request's API key is valid (always, where the provider takes none)."""
         return self.simulator.keys.is_valid(self.provider, self.key)
 
     def owns(self, order: SimOrder) -> bool:
@@ -70,16 +60,9 @@ type Describe = Callable[[web.Request], Awaitable[RequestInfo]]
 
 
 def request_key(provider: Provider, request: web.Request) -> str | None:
-    """The API key as the provider reads it (Magma: Bearer token; M0, Flux: x-api-key)."""
-    if provider is Provider.MAGMA:
-        authorization = request.headers.get("Authorization")
-        if authorization is None:
-            return None
-        scheme, _, token = authorization.partition(" ")
-        return token.strip() if scheme.lower() == "bearer" else authorization
-    if provider is Provider.MACH:
-        return None
-    return request.headers.get("x-api-key")
+    """The API key as the provider reads it (None where it takes none)."""
+    auth = sim_provider(provider).auth
+    return None if auth is None else auth.read(request)
 
 
 async def _path_order_id(request: web.Request) -> RequestInfo:
@@ -175,29 +158,12 @@ async def _apply_fault(
 
 _REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 
-# 429 bodies in the shape each provider's stack would plausibly use; clients must not rely
-# on them (M0's gateway and Magma's edge answer in plain text).
-_RATE_LIMIT_BODIES: dict[Provider, Any] = {
-    Provider.MAGMA: "Too Many Requests",
-    Provider.MACH: {"detail": "Too Many Requests"},
-    Provider.M0: "Too Many Requests",
-    Provider.FLUX: {"error": "Too many requests"},
-}
-
-
-# How each provider usually refuses a key (Magma's own refusal comes inside HTTP 200).
-_UNAUTHORIZED_BODIES: dict[Provider, Any] = {
-    Provider.MAGMA: "Unauthorized",
-    Provider.M0: "Unauthorized",
-    Provider.FLUX: {"error": "Invalid API key"},
-}
-
 
 def _unauthorized(call: ProviderCall, fault: Fault) -> web.Response:
     status = fault.params.status or 401
     body = fault.params.body
     if body is None:
-        body = _UNAUTHORIZED_BODIES[call.provider]
+        body = sim_provider(call.provider).unauthorized_body
     if isinstance(body, str):
         return web.Response(status=status, text=body)
     return web.json_response(body, status=status)
@@ -212,7 +178,7 @@ def _rate_limited(call: ProviderCall, fault: Fault) -> web.Response:
             headers["Retry-After"] = format_datetime(at, usegmt=True)
         else:
             headers["Retry-After"] = str(retry_after)
-    body = _RATE_LIMIT_BODIES[call.provider]
+    body = sim_provider(call.provider).rate_limit_body
     if isinstance(body, str):
         return web.Response(status=429, text=body, headers=headers)
     return web.json_response(body, status=429, headers=headers)

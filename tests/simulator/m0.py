@@ -2,20 +2,64 @@
 
 from __future__ import annotations
 
+import re
+from typing import TYPE_CHECKING
 import uuid
 
 from aiohttp import web
 
-from .documents import JsonObject
-from .gateway import ProviderCall
-from .providers import M0_CHAIN_IDS, Provider, is_m0_order_id
+from .faults import COMMON_FAULTS
+from .providers import M0_DEFAULT_KEY, InvalidOrderIdError, Provider, random_hex
+from .registry import HeaderKey, OrderRequest, SimProvider
+
+if TYPE_CHECKING:
+    import random
+
+    from .documents import JsonObject
+    from .gateway import ProviderCall
+    from .orders import SimOrder
+    from .registry import Endpoint
 
 PREFIX = "/v1/orchestration"
+ORDERS_PATH = "/orders"
+DEFAULT_CHAIN = "Ethereum"
+DEFAULT_WALLET = "0x4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a"
+
+# M0 takes the chain *name* in the path but reports numeric chain ids in bodies (EVM chain id;
+# Solana uses M0's own id). No M0 id is published for the chains marked "assumed": the ids
+# here are the simulator's own, and the client has to learn them by asking M0.
+CHAIN_IDS: dict[str, int] = {
+    "Ethereum": 1,
+    "Solana": 1399811149,
+    "Arbitrum": 42161,
+    "Base": 8453,
+    "Linea": 59144,
+    "Sepolia": 11155111,
+    "BaseSepolia": 84532,
+    "ArbitrumSepolia": 421614,
+    "HyperEVM": 999,
+    "BinanceSmartChain": 56,
+    "Mantra": 5888,  # assumed
+    "Plasma": 9745,
+    "SolanaDevnet": 1399811150,
+    "Soneium": 1868,
+    "Citrea": 4114,
+    "Fluent": 25363,  # assumed
+    "Moca": 2288,  # assumed
+    "Rise": 4153,
+}
+
+_ORDER_ID = re.compile(r"0x[0-9a-fA-F]{1,64}")
 STATUSES = ("CREATED", "COMPLETED", "CANCELLED")
 DEFAULT_LIST_LIMIT = 50
 MAX_LIST_LIMIT = 100
 # The published OrderSummary is Order without these (the on-chain-only fields, and the fills).
 _DETAIL_ONLY = ("nonce", "recipient", "version", "fills")
+
+
+def is_order_id(value: str) -> bool:
+    """`0x` followed by 1-64 hex digits (a bytes32, possibly abbreviated as in the docs)."""
+    return _ORDER_ID.fullmatch(value) is not None
 
 
 def _error(status: int, code: str, message: str) -> web.Response:
@@ -34,9 +78,9 @@ async def handle_order(request: web.Request, call: ProviderCall) -> web.StreamRe
         return _unauthorized()
     chain = request.match_info["chain"]
     order_id = request.match_info["order_id"]
-    if chain not in M0_CHAIN_IDS:
+    if chain not in CHAIN_IDS:
         return _error(400, "BadOrderRequest", f"Unsupported chain: {chain}")
-    if not is_m0_order_id(order_id):
+    if not is_order_id(order_id):
         return _error(400, "BadOrderRequest", f"Invalid orderId: {order_id}")
     order = call.simulator.find(Provider.M0, order_id)
     if order is None or order.chain != chain or not call.owns(order):
@@ -98,3 +142,64 @@ async def handle_orders(request: web.Request, call: ProviderCall) -> web.StreamR
             "offset": offset,
         }
     )
+
+
+def add_routes(router: web.UrlDispatcher, endpoint: Endpoint) -> None:
+    """The order list and the single order (by chain name and id)."""
+    orders = f"{PREFIX}{ORDERS_PATH}"
+    router.add_get(orders, endpoint(handle_orders))
+    router.add_get(f"{orders}/{{chain}}/{{order_id}}", endpoint(handle_order))
+
+
+def new_order_id(rng: random.Random) -> str:
+    """0x + 64 hex digits (a bytes32)."""
+    return random_hex(rng, 32)
+
+
+def check_order_id(value: str) -> str:
+    """The id in lower case."""
+    if not is_order_id(value):
+        msg = f"{Provider.M0} order ids are 0x + hex, got {value!r}"
+        raise InvalidOrderIdError(msg)
+    return value.lower()
+
+
+def normalize_order_id(value: str) -> str:
+    """M0 finds an order by its id in any case."""
+    return value.lower() if is_order_id(value) else value
+
+
+def _order_request(order: SimOrder) -> OrderRequest:
+    return OrderRequest("GET", f"{ORDERS_PATH}/{order.chain}/{order.order_id}")
+
+
+SIM = SimProvider(
+    provider=Provider.M0,
+    add_routes=add_routes,
+    base_path=PREFIX,
+    auth=HeaderKey("x-api-key"),
+    default_key=M0_DEFAULT_KEY,
+    # The API gateway answers in plain text, before the service does.
+    rate_limit_body="Too Many Requests",
+    unauthorized_body="Unauthorized",
+    new_order_id=new_order_id,
+    check_order_id=check_order_id,
+    normalize_order_id=normalize_order_id,
+    chains=tuple(CHAIN_IDS),
+    default_chain=DEFAULT_CHAIN,
+    default_wallet=DEFAULT_WALLET,
+    fault_kinds=COMMON_FAULTS,
+    status_field=("status", "SETTLING"),
+    # The indexer-only fields, absent while the indexer lags.
+    optional_fields=("openTx", "fillCount", "fillReportCount", "resolvedAt", "fills"),
+    amount_fields=(
+        "amountIn",
+        "amountOut",
+        "amountOutFilled",
+        "amountInReleased",
+        "amountRefunded",
+        "fills.*.amountInToRelease",
+        "fills.*.amountOutFilled",
+    ),
+    order_request=_order_request,
+)

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
 import uuid
 
 from aiohttp import web
 
-from .gateway import ProviderCall
-from .providers import Provider
+from .faults import COMMON_FAULTS, KEY_FAULTS
+from .providers import InvalidOrderIdError, Provider
+from .registry import Countdown, OrderRequest, SimProvider
+
+if TYPE_CHECKING:
+    import random
+
+    from .documents import JsonObject
+    from .gateway import ProviderCall
+    from .orders import SimOrder
+    from .registry import Endpoint
+
+ORDERS_PATH = "/v1/orders"
+DEFAULT_WALLET = "0xb20094DFede30AbEe3a8d549BbA828b6fd771106"
 
 
 async def handle_order(request: web.Request, call: ProviderCall) -> web.StreamResponse:
@@ -42,3 +55,61 @@ async def handle_orders(request: web.Request, call: ProviderCall) -> web.StreamR
         if str(order.document(call.now).get("taker_address")).lower() == wanted
     ]
     return web.json_response(documents)
+
+
+def add_routes(router: web.UrlDispatcher, endpoint: Endpoint) -> None:
+    """The order list and the single order."""
+    router.add_get(ORDERS_PATH, endpoint(handle_orders))
+    router.add_get(f"{ORDERS_PATH}/{{order_id}}", endpoint(handle_order))
+
+
+def new_order_id(rng: random.Random) -> str:
+    """A UUID4."""
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def check_order_id(value: str) -> str:
+    """The canonical (lower-case, hyphenated) UUID."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        msg = f"{Provider.MACH} order ids are UUIDs, got {value!r}"
+        raise InvalidOrderIdError(msg) from None
+
+
+def normalize_order_id(value: str) -> str:
+    """Mach finds an order by any spelling of its UUID."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return value
+
+
+def _eta(document: JsonObject, seconds_left: float) -> Any:
+    # Mach's own estimate of the seconds to completion; 0 once completed.
+    return 0 if document.get("completed") is True else max(0, round(seconds_left))
+
+
+def _order_request(order: SimOrder) -> OrderRequest:
+    return OrderRequest("GET", f"{ORDERS_PATH}/{order.order_id}")
+
+
+SIM = SimProvider(
+    provider=Provider.MACH,
+    add_routes=add_routes,
+    base_path="",
+    auth=None,
+    default_key=None,
+    rate_limit_body={"detail": "Too Many Requests"},
+    new_order_id=new_order_id,
+    check_order_id=check_order_id,
+    normalize_order_id=normalize_order_id,
+    default_wallet=DEFAULT_WALLET,
+    countdown=Countdown("eta", _eta),
+    fault_kinds=COMMON_FAULTS - KEY_FAULTS,
+    # Mach has no status field; its only enum-like field is order_type.
+    status_field=("order_type", "rfq"),
+    optional_fields=("maker_address", "filled_at", "expires_at", "fill_tx", "eta", "order_type"),
+    amount_fields=("src_amount", "dst_amount"),
+    order_request=_order_request,
+)

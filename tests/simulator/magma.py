@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 import uuid
 
 from aiohttp import web
@@ -28,9 +28,19 @@ from graphql import (
     validate,
 )
 
-from .documents import JsonObject
-from .gateway import ProviderCall, RequestInfo
-from .providers import Provider
+from .faults import COMMON_FAULTS, FaultKind
+from .providers import MAGMA_DEFAULT_KEY, InvalidOrderIdError, Provider
+from .registry import BearerKey, OrderRequest, RequestInfo, SimProvider
+
+if TYPE_CHECKING:
+    import random
+
+    from .documents import JsonObject
+    from .gateway import ProviderCall
+    from .orders import SimOrder
+    from .registry import Endpoint
+
+PATH = "/graphql"
 
 # The subset of the Magma schema that order tracking touches, and that the public client's
 # order reads use (tests/fixtures/references/magma_public_operations.graphql): PageInput as
@@ -398,3 +408,80 @@ async def handle_graphql(request: web.Request, call: ProviderCall) -> web.Stream
     if result.errors:
         body["errors"] = [error.formatted for error in result.errors]
     return web.json_response(body)
+
+
+def add_routes(router: web.UrlDispatcher, endpoint: Endpoint) -> None:
+    """The one GraphQL endpoint."""
+    router.add_post(PATH, endpoint(handle_graphql, describe_magma_request))
+
+
+def new_order_id(rng: random.Random) -> str:
+    """A UUID4."""
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def check_order_id(value: str) -> str:
+    """The id as given, if it is a UUID."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        msg = f"{Provider.MAGMA} order ids are UUIDs, got {value!r}"
+        raise InvalidOrderIdError(msg) from None
+    return value
+
+
+# The single-order read as the integration sends it (the fields order tracking uses).
+GET_ORDER_QUERY = (
+    "query GetOrder($orderId: String!) { user { market { orders { get_order(order_id: $orderId)"
+    " { id status payment_status created_at channel_id transaction_id timeout"
+    " blocks_until_can_be_closed confirmations { confirmations } amount { satoshi { sats } }"
+    " fees { buyer { sats usd } } } } } } }"
+)
+
+
+def _order_request(order: SimOrder) -> OrderRequest:
+    return OrderRequest(
+        "POST", "", {"query": GET_ORDER_QUERY, "variables": {"orderId": order.order_id}}
+    )
+
+
+def _order_document(body: Any) -> JsonObject:
+    document: JsonObject = body["data"]["user"]["market"]["orders"]["get_order"]
+    return document
+
+
+SIM = SimProvider(
+    provider=Provider.MAGMA,
+    add_routes=add_routes,
+    base_path=PATH,
+    auth=BearerKey(),
+    default_key=MAGMA_DEFAULT_KEY,
+    # Magma's edge answers in plain text; its own refusal of a key comes inside HTTP 200
+    # (UNAUTHORIZED_BODY), the `unauthorized` fault stands for a proxy in front of it.
+    rate_limit_body="Too Many Requests",
+    unauthorized_body="Unauthorized",
+    new_order_id=new_order_id,
+    check_order_id=check_order_id,
+    wallet_refusal="magma orders have no wallet; use is_seller to choose purchases or sales",
+    fault_kinds=COMMON_FAULTS | {FaultKind.GRAPHQL_ERROR},
+    status_field=("status", "SELLER_NEGOTIATING"),
+    optional_fields=(
+        "payment_status",
+        "channel_id",
+        "transaction_id",
+        "timeout",
+        "blocks_until_can_be_closed",
+        "confirmations",
+        "amount.satoshi",
+        "fees.fixed",
+        "fees.variable",
+        "fees.amboss",
+        "fees.buyer",
+        "fees.seller",
+    ),
+    # GraphQL cannot omit a selected field, so "missing" fields come back as null.
+    missing_mode="null",
+    amount_fields=("amount.satoshi.sats", "fees.*.sats"),
+    order_request=_order_request,
+    order_document=_order_document,
+)

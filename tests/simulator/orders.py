@@ -12,6 +12,7 @@ from typing import Any
 from .clock import iso_precise
 from .documents import JsonObject, set_path, unset_path
 from .providers import Provider
+from .registry import sim_provider
 
 
 class TimelineError(ValueError):
@@ -88,8 +89,8 @@ class SimOrder:
     """One order at one provider; `document(now)` is what the provider serves at `now`.
 
     The served document is the base document with every step whose `at` <= the order's age
-    applied in order, then the derived fields the provider computes itself (Mach `eta`), then
-    the sticky overrides (mutations that outlive the script).
+    applied in order, then the field the provider computes itself (its `SimProvider.countdown`,
+    if it has one), then the sticky overrides (mutations that outlive the script).
     """
 
     provider: Provider
@@ -101,7 +102,8 @@ class SimOrder:
     owner_key: str | None = None
     wallet: str | None = None
     chain: str | None = None
-    # Mach: seconds after creation at which the order completes (or is expected to).
+    # Seconds after creation at which the order completes (or is expected to), for providers
+    # that serve a countdown to it.
     eta_at: float | None = None
     sticky: list[Step] = field(default_factory=list)
 
@@ -125,9 +127,9 @@ class SimOrder:
             if step.at > age:
                 break
             step.apply(document)
-        if self.eta_at is not None and "eta" in document:
-            done = document.get("completed") is True
-            document["eta"] = 0 if done else max(0, round(self.eta_at - age))
+        countdown = sim_provider(self.provider).countdown
+        if self.eta_at is not None and countdown is not None and countdown.field in document:
+            document[countdown.field] = countdown.value(document, self.eta_at - age)
         for step in self.sticky:
             step.apply(document)
         return document
@@ -147,8 +149,11 @@ class SimOrder:
     ) -> None:
         """Change the current document: from now on (script continues), or for good (sticky)."""
         step = Step(at=self.age(now), changes=dict(changes), unset=tuple(unset))
-        # An explicit eta (e.g. a wrong type for a fault test) wins over the derived one.
-        if "eta" in step.changes or "eta" in step.unset:
+        # An explicit value (e.g. a wrong type for a fault test) wins over the countdown.
+        countdown = sim_provider(self.provider).countdown
+        if countdown is not None and (
+            countdown.field in step.changes or countdown.field in step.unset
+        ):
             self.eta_at = None
         if sticky:
             self.sticky.append(step)

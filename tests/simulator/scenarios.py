@@ -18,8 +18,13 @@ from typing import Any
 
 from .clock import iso_millis, iso_seconds, unix_seconds
 from .documents import JsonObject
+from .m0 import (
+    CHAIN_IDS as M0_CHAIN_IDS,
+    DEFAULT_CHAIN as DEFAULT_M0_CHAIN,
+    DEFAULT_WALLET as M0_DEFAULT_WALLET,
+)
 from .orders import Step
-from .providers import M0_CHAIN_IDS, Provider, random_hex
+from .providers import Provider, random_hex
 
 MAGMA_STATUSES: tuple[str, ...] = (
     "WAITING_FOR_SELLER_APPROVAL",
@@ -40,16 +45,6 @@ MAGMA_STATUSES: tuple[str, ...] = (
     "INVALID_CHANNEL_OPENING",
     "ADMIN_CLOSED",
 )
-
-DEFAULT_MACH_WALLET = "0xb20094DFede30AbEe3a8d549BbA828b6fd771106"
-DEFAULT_M0_WALLET = "0x4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a"
-DEFAULT_FLUX_WALLET = "0x8a1f2e3d4c5b6a79880716253443526170819a2b"
-DEFAULT_WALLETS: dict[Provider, str] = {
-    Provider.MACH: DEFAULT_MACH_WALLET,
-    Provider.M0: DEFAULT_M0_WALLET,
-    Provider.FLUX: DEFAULT_FLUX_WALLET,
-}
-DEFAULT_M0_CHAIN = "Ethereum"
 
 # The Lightning node of the account the simulated Magma key belongs to.
 DEFAULT_MAGMA_NODE = "02" + "5a" * 32
@@ -137,7 +132,7 @@ class ScenarioPlan:
 
     base: JsonObject
     steps: list[Step] = field(default_factory=list)
-    # Mach: when the order completes (or is expected to), for the derived `eta`.
+    # When the order completes (or is expected to), for a provider's countdown field.
     eta_at: float | None = None
 
 
@@ -531,7 +526,7 @@ class _M0Script:
             "version": 1,
             "nonce": str(ctx.rng.randint(1, 10_000)),
             "sender": ctx.wallet,
-            "recipient": ctx.text("recipient", ctx.wallet or DEFAULT_M0_WALLET),
+            "recipient": ctx.text("recipient", ctx.wallet or M0_DEFAULT_WALLET),
             "originChainId": M0_CHAIN_IDS[origin],
             "destChainId": self.dest_chain_id,
             "tokenIn": ctx.text("token_in", _M_TOKEN),

@@ -22,16 +22,9 @@ from .faults import (
     parse_kind,
 )
 from .orders import SimOrder, Step
-from .providers import (
-    DEFAULT_KEYS,
-    M0_CHAIN_IDS,
-    Provider,
-    new_order_id,
-    normalize_order_id,
-    parse_provider,
-    validate_order_id,
-)
-from .scenarios import DEFAULT_M0_CHAIN, DEFAULT_WALLETS, ScenarioContext, build_scenario
+from .providers import Provider, parse_provider
+from .registry import default_keys, normalize_order_id, sim_provider, sim_providers
+from .scenarios import ScenarioContext, build_scenario
 
 
 class SimulatorError(ValueError):
@@ -43,7 +36,7 @@ class UnknownOrderError(KeyError):
 
 
 class KeyRing:
-    """Valid and revoked API keys per provider (Mach takes none)."""
+    """Valid and revoked API keys per provider (of the providers that take keys)."""
 
     def __init__(self) -> None:
         """Only the default keys are valid."""
@@ -53,8 +46,9 @@ class KeyRing:
 
     def reset(self) -> None:
         """Back to the default keys."""
-        self._valid = {provider: {key} for provider, key in DEFAULT_KEYS.items()}
-        self._revoked = {provider: set() for provider in DEFAULT_KEYS}
+        keys = default_keys()
+        self._valid = {provider: {key} for provider, key in keys.items()}
+        self._revoked = {provider: set() for provider in keys}
 
     def add(self, provider: Provider, key: str | None = None) -> str:
         """Make `key` (or a new random one) valid; returns it."""
@@ -78,7 +72,7 @@ class KeyRing:
         return True
 
     def is_valid(self, provider: Provider, key: str | None) -> bool:
-        """Whether `key` authenticates at `provider` (any key does at Mach)."""
+        """Whether `key` authenticates at `provider` (any key does where none is taken)."""
         if provider not in self._valid:
             return True
         return key is not None and key in self._valid[provider]
@@ -95,7 +89,7 @@ class KeyRing:
 
     @staticmethod
     def _require_auth(provider: Provider) -> None:
-        if provider not in DEFAULT_KEYS:
+        if sim_provider(provider).auth is None:
             msg = f"{provider} order reads take no API key"
             raise SimulatorError(msg)
 
@@ -110,13 +104,13 @@ class RequestRecord:
     query: dict[str, str]
     order_id: str | None
     key: str | None
-    # Magma: the GraphQL operationName (or the operation's own name).
+    # The operation's name, where the provider's requests name one (GraphQL operationName).
     operation: str | None
     sim_time: datetime
     wall_time: float
     status: int | None = None
     fault: FaultKind | None = None
-    # Magma: the decoded JSON body (query and variables), for checks against the schema.
+    # The decoded request body, where there is one (e.g. a GraphQL query and its variables).
     body: Any = None
 
     def to_json(self) -> JsonObject:
@@ -181,40 +175,42 @@ class Simulator:
         """Create an order following `scenario`.
 
         `order_id` defaults to a fresh id in the provider's format; `owner_key` to the
-        provider's default key; `wallet` to a demo wallet (Mach taker, M0 sender, Flux wallet);
-        `chain` (M0 only) to Ethereum. `created_at_offset` is relative to now (negative: the
+        provider's default key; `wallet` and `chain` (where orders have them) to the provider's
+        defaults (see its `SimProvider`). `created_at_offset` is relative to now (negative: the
         order is already that old). `base` overrides fields of the initial document (dotted
         paths allowed) and `steps` adds timeline steps; with scenario "custom" they are the
         whole script. Other keyword arguments are the scenario's parameters.
         """
         provider = self._provider(provider)
+        sim = sim_provider(provider)
         if order_id is None:
-            order_id = new_order_id(provider, self._rng)
+            order_id = sim.new_order_id(self._rng)
         try:
-            order_id = validate_order_id(provider, order_id)
+            order_id = sim.check_order_id(order_id)
         except ValueError as err:
             raise SimulatorError(str(err)) from None
         if order_id in self._orders:
             msg = f"an order with id {order_id!r} already exists"
             raise SimulatorError(msg)
-        if chain is not None and provider is not Provider.M0:
-            msg = "only m0 orders have a chain"
+        if chain is not None and not sim.chains:
+            with_chains = ", ".join(p.value for p, other in sim_providers().items() if other.chains)
+            msg = f"only {with_chains} orders have a chain"
             raise SimulatorError(msg)
-        if provider is Provider.M0:
-            chain = chain or DEFAULT_M0_CHAIN
-            if chain not in M0_CHAIN_IDS:
-                msg = f"unknown m0 chain {chain!r} (expected one of: {', '.join(M0_CHAIN_IDS)})"
+        if sim.chains:
+            chain = chain or sim.default_chain
+            if chain not in sim.chains:
+                expected = ", ".join(sim.chains)
+                msg = f"unknown {provider} chain {chain!r} (expected one of: {expected})"
                 raise SimulatorError(msg)
-        if provider is Provider.MAGMA and wallet is not None:
-            msg = "magma orders have no wallet; use is_seller to choose purchases or sales"
-            raise SimulatorError(msg)
+        if sim.wallet_refusal is not None and wallet is not None:
+            raise SimulatorError(sim.wallet_refusal)
         if owner_key is None:
-            owner_key = DEFAULT_KEYS.get(provider)
-        elif provider is Provider.MACH:
-            msg = "mach orders have no owner key"
+            owner_key = sim.default_key
+        elif sim.auth is None:
+            msg = f"{provider} orders have no owner key"
             raise SimulatorError(msg)
         if wallet is None:
-            wallet = DEFAULT_WALLETS.get(provider)
+            wallet = sim.default_wallet
         created_at = self.clock.now() + timedelta(seconds=created_at_offset)
         context = ScenarioContext(
             provider=provider,

@@ -6,21 +6,23 @@ from typing import Any
 
 import pytest
 
-from tests.simulator import MAGMA_DEFAULT_KEY, Simulator
+from tests.simulator import Simulator
+from tests.simulator.client import SimClient
+from tests.simulator.providers import MAGMA_DEFAULT_KEY
 
-from .conftest import Client
 
-
-async def _json(client: Client, method: str, path: str, body: Any = None, status: int = 200) -> Any:
-    response = await client.control(method, path, body)
+async def _json(
+    http: SimClient, method: str, path: str, body: Any = None, status: int = 200
+) -> Any:
+    response = await http.control(method, path, body)
     payload = await response.json()
     assert response.status == status, payload
     return payload
 
 
-async def test_order_round_trip(client: Client, simulator: Simulator) -> None:
+async def test_order_round_trip(http: SimClient, simulator: Simulator) -> None:
     created = await _json(
-        client,
+        http,
         "POST",
         "orders",
         {"provider": "mach", "scenario": "happy", "params": {"fill_after": 10}},
@@ -32,35 +34,35 @@ async def test_order_round_trip(client: Client, simulator: Simulator) -> None:
     assert created["next_change_at"] == "2026-06-10T18:00:10Z"
     assert created["document"]["filled_at"] is None
 
-    clock = await _json(client, "POST", "clock/advance", {"seconds": 10})
+    clock = await _json(http, "POST", "clock/advance", {"seconds": 10})
     assert clock == {"now": "2026-06-10T18:00:10Z", "unix": 1781114410.0, "speed": 0.0}
-    served = await (await client.mach(order_id)).json()
+    served = await (await http.get("mach", f"/v1/orders/{order_id}")).json()
     assert served["filled_at"] == "2026-06-10T18:00:10Z"
 
-    described = await _json(client, "GET", f"orders/{order_id}?steps=1")
+    described = await _json(http, "GET", f"orders/{order_id}?steps=1")
     assert described["document"] == served
     assert [step["at"] for step in described["steps"]] == [10.0, 45.0]
-    listed = await _json(client, "GET", "orders?provider=mach")
+    listed = await _json(http, "GET", "orders?provider=mach")
     assert [o["order_id"] for o in listed["orders"]] == [order_id]
 
     mutated = await _json(
-        client,
+        http,
         "POST",
         f"orders/{order_id}/mutate",
         {"set": {"src_amount": "not a number"}, "unset": ["fill_tx"]},
     )
     assert mutated["document"]["src_amount"] == "not a number"
-    served = await (await client.mach(order_id)).json()
+    served = await (await http.get("mach", f"/v1/orders/{order_id}")).json()
     assert served["src_amount"] == "not a number"
     assert "fill_tx" not in served
 
-    assert await _json(client, "DELETE", f"orders/{order_id}") == {"deleted": order_id}
-    assert (await client.mach(order_id)).status == 404
+    assert await _json(http, "DELETE", f"orders/{order_id}") == {"deleted": order_id}
+    assert (await http.get("mach", f"/v1/orders/{order_id}")).status == 404
 
 
-async def test_custom_scenario_and_sticky_mutation(client: Client, simulator: Simulator) -> None:
+async def test_custom_scenario_and_sticky_mutation(http: SimClient, simulator: Simulator) -> None:
     created = await _json(
-        client,
+        http,
         "POST",
         "orders",
         {
@@ -79,9 +81,7 @@ async def test_custom_scenario_and_sticky_mutation(client: Client, simulator: Si
     assert created["document"]["amountIn"] == "5"
     assert created["document"]["fills"] is None
 
-    await _json(
-        client, "POST", f"orders/{order_id}/mutate", {"set": {"status": "X"}, "sticky": True}
-    )
+    await _json(http, "POST", f"orders/{order_id}/mutate", {"set": {"status": "X"}, "sticky": True})
     simulator.advance(60)
     assert simulator.document(order_id)["status"] == "X"
     assert "fills" not in simulator.document(order_id)
@@ -119,24 +119,24 @@ async def test_python_steps_as_pairs(simulator: Simulator) -> None:
     ],
 )
 async def test_bad_order_requests_are_400(
-    client: Client, body: dict[str, Any], message: str
+    http: SimClient, body: dict[str, Any], message: str
 ) -> None:
-    payload = await _json(client, "POST", "orders", body, status=400)
+    payload = await _json(http, "POST", "orders", body, status=400)
     assert message in payload["error"]
 
 
-async def test_duplicate_and_unknown_orders(client: Client, simulator: Simulator) -> None:
+async def test_duplicate_and_unknown_orders(http: SimClient, simulator: Simulator) -> None:
     order = simulator.create_order("flux", order_id="intent_fixed")
     body = {"provider": "flux", "order_id": order.order_id}
-    assert "already exists" in (await _json(client, "POST", "orders", body, status=400))["error"]
-    await _json(client, "GET", "orders/intent_nope", status=404)
-    await _json(client, "POST", "orders/intent_nope/mutate", {"set": {}}, status=404)
+    assert "already exists" in (await _json(http, "POST", "orders", body, status=400))["error"]
+    await _json(http, "GET", "orders/intent_nope", status=404)
+    await _json(http, "POST", "orders/intent_nope/mutate", {"set": {}}, status=404)
 
 
-async def test_faults_round_trip(client: Client, simulator: Simulator) -> None:
+async def test_faults_round_trip(http: SimClient, simulator: Simulator) -> None:
     order = simulator.create_order("flux")
     state = await _json(
-        client,
+        http,
         "POST",
         "faults",
         {"provider": "flux", "kind": "rate_limit", "count": 2, "retry_after": 3},
@@ -151,11 +151,11 @@ async def test_faults_round_trip(client: Client, simulator: Simulator) -> None:
             "params": {"retry_after": 3},
         }
     ]
-    assert (await client.flux(order.order_id)).status == 429
-    assert (await _json(client, "GET", "faults"))["queued"][0]["remaining"] == 1
+    assert (await http.get("flux", f"/v1/order/{order.order_id}")).status == 429
+    assert (await _json(http, "GET", "faults"))["queued"][0]["remaining"] == 1
 
     state = await _json(
-        client,
+        http,
         "POST",
         "faults",
         {"rate": 0.25, "kinds": ["server_error"], "seed": 3, "providers": ["m0"]},
@@ -168,48 +168,48 @@ async def test_faults_round_trip(client: Client, simulator: Simulator) -> None:
         "providers": ["m0"],
         "params": {},
     }
-    assert await _json(client, "DELETE", "faults") == {"queued": [], "rate": None}
-    assert (await client.flux(order.order_id)).status == 200
+    assert await _json(http, "DELETE", "faults") == {"queued": [], "rate": None}
+    assert (await http.get("flux", f"/v1/order/{order.order_id}")).status == 200
 
-    error = await _json(client, "POST", "faults", {"provider": "x", "kind": "slow"}, status=400)
+    error = await _json(http, "POST", "faults", {"provider": "x", "kind": "slow"}, status=400)
     assert "unknown provider" in error["error"]
 
 
-async def test_clock_speed(client: Client, simulator: Simulator) -> None:
-    clock = await _json(client, "POST", "clock/speed", {"speed": 100})
+async def test_clock_speed(http: SimClient, simulator: Simulator) -> None:
+    clock = await _json(http, "POST", "clock/speed", {"speed": 100})
     assert clock["speed"] == 100
     assert simulator.clock.speed == 100
-    assert (await _json(client, "GET", "clock"))["unix"] >= clock["unix"]
-    await _json(client, "POST", "clock/speed", {"speed": -1}, status=400)
-    await _json(client, "POST", "clock/advance", {}, status=400)
+    assert (await _json(http, "GET", "clock"))["unix"] >= clock["unix"]
+    await _json(http, "POST", "clock/speed", {"speed": -1}, status=400)
+    await _json(http, "POST", "clock/advance", {}, status=400)
 
 
-async def test_keys_round_trip(client: Client, simulator: Simulator) -> None:
-    added = await _json(client, "POST", "keys", {"provider": "flux", "key": "flux_b"}, status=201)
+async def test_keys_round_trip(http: SimClient, simulator: Simulator) -> None:
+    added = await _json(http, "POST", "keys", {"provider": "flux", "key": "flux_b"}, status=201)
     assert added == {"provider": "flux", "key": "flux_b", "valid": True}
     order = simulator.create_order("flux", owner_key="flux_b")
-    assert (await client.flux(order.order_id, key="flux_b")).status == 200
+    assert (await http.get("flux", f"/v1/order/{order.order_id}", key="flux_b")).status == 200
 
-    generated = await _json(client, "POST", "keys", {"provider": "m0"}, status=201)
+    generated = await _json(http, "POST", "keys", {"provider": "m0"}, status=201)
     assert generated["key"].startswith("m0_")
 
-    revoked = await _json(client, "DELETE", "keys/flux/flux_b")
+    revoked = await _json(http, "DELETE", "keys/flux/flux_b")
     assert revoked == {"provider": "flux", "key": "flux_b", "revoked": True}
-    assert (await client.flux(order.order_id, key="flux_b")).status == 401
-    keys = await _json(client, "GET", "keys")
+    assert (await http.get("flux", f"/v1/order/{order.order_id}", key="flux_b")).status == 401
+    keys = await _json(http, "GET", "keys")
     assert keys["flux"] == {"valid": ["flux_sim_key"], "revoked": ["flux_b"]}
     assert "mach" not in keys
-    await _json(client, "POST", "keys", {"provider": "mach"}, status=400)
+    await _json(http, "POST", "keys", {"provider": "mach"}, status=400)
 
 
-async def test_request_log(client: Client, simulator: Simulator) -> None:
+async def test_request_log(http: SimClient, simulator: Simulator) -> None:
     magma = simulator.create_order("magma")
     mach = simulator.create_order("mach")
-    await client.magma_order(magma.order_id)
-    await client.mach(mach.order_id.upper())
+    await http.document(magma)
+    await http.get("mach", f"/v1/orders/{mach.order_id.upper()}")
     simulator.advance(5)
-    await client.mach(wallet="0xabc")
-    await client.control("GET", "clock")
+    await http.get("mach", "/v1/orders", wallet="0xabc")
+    await http.control("GET", "clock")
 
     records = simulator.requests()
     assert [(r.provider, r.method, r.path) for r in records] == [
@@ -230,22 +230,22 @@ async def test_request_log(client: Client, simulator: Simulator) -> None:
     assert records[2].wall_time >= records[1].wall_time
     assert simulator.requests("mach", mach.order_id) == [records[1]]
 
-    logged = await _json(client, "GET", f"requests?provider=magma&order_id={magma.order_id}")
+    logged = await _json(http, "GET", f"requests?provider=magma&order_id={magma.order_id}")
     (entry,) = logged["requests"]
     assert entry["key"] == MAGMA_DEFAULT_KEY
     assert entry["sim_time"] == "2026-06-10T18:00:00Z"
     assert entry["fault"] is None
-    assert await _json(client, "DELETE", "requests") == {"cleared": 3}
+    assert await _json(http, "DELETE", "requests") == {"cleared": 3}
     assert simulator.requests() == []
 
 
-async def test_reset(client: Client, simulator: Simulator) -> None:
+async def test_reset(http: SimClient, simulator: Simulator) -> None:
     simulator.create_order("m0")
     simulator.add_key("m0", "extra")
     simulator.inject_fault("m0", "slow")
     simulator.advance(100)
-    await _json(client, "POST", "reset")
+    await _json(http, "POST", "reset")
     assert simulator.orders() == []
     assert simulator.faults.queued == []
     assert simulator.keys.to_json()["m0"]["valid"] == ["m0_sim_key"]
-    assert (await _json(client, "GET", "clock"))["now"] == "2026-06-10T18:01:40Z"
+    assert (await _json(http, "GET", "clock"))["now"] == "2026-06-10T18:01:40Z"

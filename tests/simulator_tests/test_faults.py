@@ -3,72 +3,52 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from aiohttp import ClientConnectionError, ClientResponse, ClientTimeout
 import pytest
 
-from tests.simulator import M0_DEFAULT_KEY, FaultKind, Simulator, SimulatorError
-
-from .conftest import GET_ORDER_QUERY, Client
-
-PROVIDERS = ["magma", "mach", "m0", "flux"]
+from tests.simulator import FaultKind, Provider, Simulator, SimulatorError, sim_provider
+from tests.simulator.client import SimClient
+from tests.simulator.documents import matching_fields
 
 
-async def _fetch(client: Client, simulator: Simulator, provider: str, **kwargs: Any) -> Any:
+async def _fetch(http: SimClient, simulator: Simulator, provider: str, **kwargs: Any) -> Any:
     """One single-order request the way the integration makes it."""
-    order = simulator.orders(provider)[0]
-    match provider:
-        case "magma":
-            return await client.session.post(
-                client.url("graphql"),
-                json={"query": GET_ORDER_QUERY, "variables": {"orderId": order.order_id}},
-                headers={"Authorization": "Bearer amboss_sim_key"},
-                **kwargs,
-            )
-        case "mach":
-            return await client.session.get(client.url("v1/orders", order.order_id), **kwargs)
-        case "m0":
-            url = client.url("v1/orchestration/orders", f"{order.chain}/{order.order_id}")
-            return await client.session.get(url, headers={"x-api-key": M0_DEFAULT_KEY}, **kwargs)
-        case _:
-            url = client.url("v1/order", order.order_id)
-            return await client.session.get(url, headers={"x-api-key": "flux_sim_key"}, **kwargs)
+    return await http.fetch(simulator.orders(provider)[0], **kwargs)
 
 
 async def _document(response: ClientResponse, provider: str) -> Any:
     assert response.status == 200
-    body = await response.json()
-    if provider == "magma":
-        return body["data"]["user"]["market"]["orders"]["get_order"]
-    return body
+    return sim_provider(Provider(provider)).order_document(await response.json())
 
 
 @pytest.fixture
 def orders(simulator: Simulator) -> None:
     """One happy order per provider, half-way through its lifecycle."""
-    for provider in PROVIDERS:
+    for provider in Provider:
         simulator.create_order(provider, "happy")
     simulator.advance(40)
 
 
 @pytest.mark.usefixtures("orders")
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", list(Provider))
 async def test_rate_limit_with_retry_after_seconds(
-    client: Client, simulator: Simulator, provider: str
+    http: SimClient, simulator: Simulator, provider: str
 ) -> None:
     simulator.inject_fault(provider, "rate_limit", retry_after=17)
-    response = await _fetch(client, simulator, provider)
+    response = await _fetch(http, simulator, provider)
     assert response.status == 429
     assert response.headers["Retry-After"] == "17"
-    assert (await _fetch(client, simulator, provider)).status == 200
+    assert (await _fetch(http, simulator, provider)).status == 200
 
 
 @pytest.mark.usefixtures("orders")
-async def test_rate_limit_with_http_date(client: Client, simulator: Simulator) -> None:
+async def test_rate_limit_with_http_date(http: SimClient, simulator: Simulator) -> None:
     simulator.inject_fault("m0", "rate_limit", retry_after=90, http_date=True)
-    response = await _fetch(client, simulator, "m0")
+    response = await _fetch(http, simulator, "m0")
     assert response.status == 429
     retry_at = parsedate_to_datetime(response.headers["Retry-After"])
     server_now = parsedate_to_datetime(response.headers["Date"])
@@ -77,221 +57,212 @@ async def test_rate_limit_with_http_date(client: Client, simulator: Simulator) -
 
 
 @pytest.mark.usefixtures("orders")
-async def test_rate_limit_without_header(client: Client, simulator: Simulator) -> None:
+async def test_rate_limit_without_header(http: SimClient, simulator: Simulator) -> None:
     simulator.inject_fault("flux", "rate_limit", retry_after=None)
-    response = await _fetch(client, simulator, "flux")
+    response = await _fetch(http, simulator, "flux")
     assert response.status == 429
     assert "Retry-After" not in response.headers
 
 
 @pytest.mark.usefixtures("orders")
 @pytest.mark.parametrize("status", [500, 502, 503])
-async def test_server_error(client: Client, simulator: Simulator, status: int) -> None:
+async def test_server_error(http: SimClient, simulator: Simulator, status: int) -> None:
     simulator.inject_fault("mach", "server_error", count=2, status=status)
-    assert (await _fetch(client, simulator, "mach")).status == status
-    assert (await _fetch(client, simulator, "mach")).status == status
-    assert (await _fetch(client, simulator, "mach")).status == 200
+    assert (await _fetch(http, simulator, "mach")).status == status
+    assert (await _fetch(http, simulator, "mach")).status == status
+    assert (await _fetch(http, simulator, "mach")).status == 200
 
 
 @pytest.mark.usefixtures("orders")
-async def test_slow_answers_late(client: Client, simulator: Simulator) -> None:
+async def test_slow_answers_late(http: SimClient, simulator: Simulator) -> None:
     simulator.inject_fault("flux", "slow", seconds=5)
     with pytest.raises(TimeoutError):
-        await _fetch(client, simulator, "flux", timeout=ClientTimeout(total=0.3))
+        await _fetch(http, simulator, "flux", timeout=ClientTimeout(total=0.3))
     simulator.inject_fault("flux", "slow", seconds=0.2)
-    response = await _fetch(client, simulator, "flux")
+    response = await _fetch(http, simulator, "flux")
     assert response.status == 200
 
 
 @pytest.mark.usefixtures("orders")
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", list(Provider))
 async def test_reset_drops_the_connection(
-    client: Client, simulator: Simulator, provider: str
+    http: SimClient, simulator: Simulator, provider: str
 ) -> None:
     simulator.inject_fault(provider, "reset")
     with pytest.raises(ClientConnectionError):
-        await _fetch(client, simulator, provider)
-    assert (await _fetch(client, simulator, provider)).status == 200
+        await _fetch(http, simulator, provider)
+    assert (await _fetch(http, simulator, provider)).status == 200
     logged = simulator.requests(provider)
     # aiohttp retries an idempotent GET once by itself; the fault covers that retry too.
     resets = [r for r in logged if r.fault is FaultKind.RESET]
-    assert len(resets) == (1 if provider == "magma" else 2)
+    assert len(resets) == (1 if logged[0].method == "POST" else 2)
     assert logged[-1].status == 200
 
 
 @pytest.mark.usefixtures("orders")
-async def test_reset_without_covering_the_retry(client: Client, simulator: Simulator) -> None:
+async def test_reset_without_covering_the_retry(http: SimClient, simulator: Simulator) -> None:
     simulator.inject_fault("mach", "reset", include_retry=False)
-    assert (await _fetch(client, simulator, "mach")).status == 200
+    assert (await _fetch(http, simulator, "mach")).status == 200
     assert [r.fault for r in simulator.requests("mach")] == ["reset", None]
 
 
 @pytest.mark.usefixtures("orders")
-@pytest.mark.parametrize("provider", PROVIDERS)
-async def test_non_json(client: Client, simulator: Simulator, provider: str) -> None:
+@pytest.mark.parametrize("provider", list(Provider))
+async def test_non_json(http: SimClient, simulator: Simulator, provider: str) -> None:
     simulator.inject_fault(provider, "non_json")
-    response = await _fetch(client, simulator, provider)
+    response = await _fetch(http, simulator, provider)
     assert response.status == 200
     assert response.content_type == "text/html"
     assert await response.text() == "<html>upstream error</html>"
 
 
-@pytest.mark.usefixtures("orders")
-async def test_graphql_error(client: Client, simulator: Simulator) -> None:
-    simulator.inject_fault("magma", "graphql_error")
-    response = await _fetch(client, simulator, "magma")
-    assert response.status == 200
-    assert await response.json() == {
-        "data": None,
-        "errors": [
-            {"message": "Internal server error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
-        ],
-    }
-    with pytest.raises(SimulatorError, match="only applies to magma"):
-        simulator.inject_fault("m0", "graphql_error")
+def _applicable(kind: FaultKind) -> list[Provider]:
+    return [p for p in Provider if kind in sim_provider(p).fault_kinds]
 
 
-@pytest.mark.usefixtures("orders")
-async def test_unauthorized(client: Client, simulator: Simulator) -> None:
-    """A 401/403 answer with the provider's usual body or any other; the key stays valid."""
-    simulator.inject_fault("magma", "unauthorized")
-    response = await _fetch(client, simulator, "magma")
-    assert (response.status, await response.text()) == (401, "Unauthorized")
-    simulator.inject_fault("magma", "unauthorized", status=403, body={"errors": [{"message": "x"}]})
-    response = await _fetch(client, simulator, "magma")
-    assert (response.status, await response.json()) == (403, {"errors": [{"message": "x"}]})
-    simulator.inject_fault("flux", "unauthorized")
-    response = await _fetch(client, simulator, "flux")
-    assert (response.status, await response.json()) == (401, {"error": "Invalid API key"})
-    assert (await _fetch(client, simulator, "flux")).status == 200
-    with pytest.raises(SimulatorError, match="nothing to refuse"):
-        simulator.inject_fault("mach", "unauthorized")
-
-
-@pytest.mark.usefixtures("orders")
-async def test_revoked_key(client: Client, simulator: Simulator) -> None:
-    simulator.inject_fault("m0", "revoked_key")
-    assert (await _fetch(client, simulator, "m0")).status == 401
-    assert (await _fetch(client, simulator, "m0")).status == 401
-    assert simulator.keys.to_json()["m0"]["revoked"] == [M0_DEFAULT_KEY]
-
-    simulator.inject_fault("magma", "revoked_key")
-    body = await (await _fetch(client, simulator, "magma")).json()
-    assert body["errors"][0]["extensions"]["code"] == "UNAUTHORIZED"
-
-    simulator.inject_fault("flux", "revoked_key")
-    assert (await _fetch(client, simulator, "flux")).status == 401
-    with pytest.raises(SimulatorError):
-        simulator.inject_fault("mach", "revoked_key")
-
-
-@pytest.mark.usefixtures("orders")
 @pytest.mark.parametrize(
-    ("provider", "field", "value"),
-    [
-        ("magma", "status", "SELLER_NEGOTIATING"),
-        ("mach", "order_type", "rfq"),
-        ("m0", "status", "SETTLING"),
-        ("flux", "status", "settling"),
-    ],
+    ("provider", "kind"),
+    [(p, kind) for p in Provider for kind in FaultKind if kind not in sim_provider(p).fault_kinds],
 )
-async def test_unknown_status_once(
-    client: Client, simulator: Simulator, provider: str, field: str, value: str
+def test_faults_that_do_not_apply_are_refused(
+    simulator: Simulator, provider: Provider, kind: FaultKind
 ) -> None:
-    simulator.inject_fault(provider, "unknown_status")
-    faulty = await _document(await _fetch(client, simulator, provider), provider)
-    assert faulty[field] == value
-    normal = await _document(await _fetch(client, simulator, provider), provider)
-    assert normal[field] != value
+    with pytest.raises(SimulatorError, match=r"only applies to|nothing to refuse"):
+        simulator.inject_fault(provider, kind)
 
 
 @pytest.mark.usefixtures("orders")
-async def test_unknown_status_value_is_configurable(client: Client, simulator: Simulator) -> None:
+@pytest.mark.parametrize("provider", _applicable(FaultKind.UNAUTHORIZED))
+async def test_unauthorized(http: SimClient, simulator: Simulator, provider: Provider) -> None:
+    """A 401/403 answer with the provider's usual body or any other; the key stays valid."""
+    simulator.inject_fault(provider, "unauthorized")
+    response = await _fetch(http, simulator, provider)
+    usual = sim_provider(provider).unauthorized_body
+    body = await response.text() if isinstance(usual, str) else await response.json()
+    assert (response.status, body) == (401, usual)
+    simulator.inject_fault(
+        provider, "unauthorized", status=403, body={"errors": [{"message": "x"}]}
+    )
+    response = await _fetch(http, simulator, provider)
+    assert (response.status, await response.json()) == (403, {"errors": [{"message": "x"}]})
+    assert (await _fetch(http, simulator, provider)).status == 200
+
+
+@pytest.mark.usefixtures("orders")
+@pytest.mark.parametrize("provider", _applicable(FaultKind.REVOKED_KEY))
+async def test_revoked_key(http: SimClient, simulator: Simulator, provider: Provider) -> None:
+    """The request that meets the fault revokes its key; the provider refuses it from then on."""
+    key = sim_provider(provider).default_key
+    valid = await _fetch(http, simulator, provider)
+    simulator.inject_fault(provider, "revoked_key")
+    refused = await _fetch(http, simulator, provider)
+    assert simulator.keys.to_json()[provider.value] == {"valid": [], "revoked": [key]}
+    assert (refused.status, await refused.read()) != (valid.status, await valid.read())
+    again = await _fetch(http, simulator, provider)
+    assert (again.status, await again.read()) == (refused.status, await refused.read())
+
+
+@pytest.mark.usefixtures("orders")
+@pytest.mark.parametrize("provider", list(Provider))
+async def test_unknown_status_once(http: SimClient, simulator: Simulator, provider: str) -> None:
+    path, value = sim_provider(Provider(provider)).status_field
+    simulator.inject_fault(provider, "unknown_status")
+    faulty = await _document(await _fetch(http, simulator, provider), provider)
+    assert [c[k] for c, k in matching_fields(faulty, path)] == [value]
+    normal = await _document(await _fetch(http, simulator, provider), provider)
+    assert [c[k] for c, k in matching_fields(normal, path)] != [value]
+
+
+@pytest.mark.usefixtures("orders")
+async def test_unknown_status_value_is_configurable(http: SimClient, simulator: Simulator) -> None:
     simulator.inject_fault("flux", "unknown_status", value="refunding")
-    assert (await _document(await _fetch(client, simulator, "flux"), "flux"))["status"] == (
+    assert (await _document(await _fetch(http, simulator, "flux"), "flux"))["status"] == (
         "refunding"
     )
 
 
 @pytest.mark.usefixtures("orders")
-@pytest.mark.parametrize(
-    ("provider", "fields"),
-    [
-        ("magma", ("payment_status", "transaction_id", "timeout", "confirmations")),
-        ("mach", ("maker_address", "filled_at", "expires_at", "fill_tx", "eta")),
-        ("m0", ("openTx", "fillCount", "fillReportCount", "resolvedAt", "fills")),
-        ("flux", ("clientId", "balanceValidatedAt", "txnFilledAt", "transactionHash")),
-    ],
-)
-async def test_missing_fields(
-    client: Client, simulator: Simulator, provider: str, fields: tuple[str, ...]
-) -> None:
+@pytest.mark.parametrize("provider", list(Provider))
+async def test_missing_fields(http: SimClient, simulator: Simulator, provider: Provider) -> None:
+    """The provider's optional fields go (or turn null, its default); nothing else changes."""
+    sim = sim_provider(provider)
     simulator.inject_fault(provider, "missing_fields")
-    document = await _document(await _fetch(client, simulator, provider), provider)
-    for field in fields:
-        if provider == "magma":
-            assert document[field] is None  # GraphQL cannot omit a selected field
+    document = await _document(await _fetch(http, simulator, provider), provider)
+    normal = await _document(await _fetch(http, simulator, provider), provider)
+    dropped = 0
+    for path in sim.optional_fields:
+        dropped += len(list(matching_fields(normal, path)))
+        if sim.missing_mode == "null":
+            assert all(c[k] is None for c, k in matching_fields(document, path)), path
         else:
-            assert field not in document
-    assert document["amount" if provider == "magma" else next(iter(document))] is not None
+            assert list(matching_fields(document, path)) == [], path
+    assert dropped
+    touched = {path.split(".")[0] for path in sim.optional_fields}
+    assert {k: v for k, v in document.items() if k not in touched} == {
+        k: v for k, v in normal.items() if k not in touched
+    }
 
 
 @pytest.mark.usefixtures("orders")
-async def test_missing_fields_as_null(client: Client, simulator: Simulator) -> None:
+async def test_missing_fields_as_null(http: SimClient, simulator: Simulator) -> None:
     simulator.inject_fault("mach", "missing_fields", mode="null", fields=["filled_at"])
-    document = await _document(await _fetch(client, simulator, "mach"), "mach")
+    document = await _document(await _fetch(http, simulator, "mach"), "mach")
     assert document["filled_at"] is None
     assert document["fill_tx"] is not None
 
 
 @pytest.mark.usefixtures("orders")
-async def test_huge_amounts(client: Client, simulator: Simulator) -> None:
-    for provider in PROVIDERS:
-        simulator.inject_fault(provider, "huge_amounts")
-    magma = await _document(await _fetch(client, simulator, "magma"), "magma")
-    assert int(magma["amount"]["satoshi"]["sats"]) > 2**64
-    assert int(magma["fees"]["buyer"]["sats"]) > 2**64
-    mach = await _document(await _fetch(client, simulator, "mach"), "mach")
-    assert isinstance(mach["src_amount"], int)
-    assert mach["src_amount"] > 2**64
-    m0 = await _document(await _fetch(client, simulator, "m0"), "m0")
-    assert int(m0["amountIn"]) > 2**64
-    assert int(m0["fills"][0]["amountOutFilled"]) > 2**64
-    assert m0["amountRefunded"] == "0"
-    flux = await _document(await _fetch(client, simulator, "flux"), "flux")
-    assert int(flux["action"]["order"]["baseQuantity"]) > 2**64
-    assert flux["action"]["order"]["maxQuoteQuantityIn"].endswith(".00")
+@pytest.mark.parametrize("provider", list(Provider))
+async def test_huge_amounts(http: SimClient, simulator: Simulator, provider: Provider) -> None:
+    """Every non-zero amount goes above 2**64, in the type it had; zeros stay zero."""
+    simulator.inject_fault(provider, "huge_amounts")
+    document = await _document(await _fetch(http, simulator, provider), provider)
+    normal = await _document(await _fetch(http, simulator, provider), provider)
+    amounts = [
+        (container[key], faulty[fkey])
+        for pattern in sim_provider(provider).amount_fields
+        for (container, key), (faulty, fkey) in zip(
+            matching_fields(normal, pattern), matching_fields(document, pattern), strict=True
+        )
+    ]
+    assert any(int(before) for before, _ in amounts)
+    for before, after in amounts:
+        assert type(after) is type(before)
+        if int(Decimal(before)):
+            assert Decimal(after) > 2**64
+        else:
+            assert after == before
 
 
-async def test_fault_for_one_order_only(client: Client, simulator: Simulator) -> None:
+async def test_fault_for_one_order_only(http: SimClient, simulator: Simulator) -> None:
     first = simulator.create_order("mach")
     second = simulator.create_order("mach")
     simulator.inject_fault("mach", "server_error", order_id=first.order_id.upper(), status=502)
-    assert (await client.mach(second.order_id)).status == 200
-    assert (await client.mach(wallet=first.wallet or "")).status == 200
-    assert (await client.mach(first.order_id)).status == 502
-    assert (await client.mach(first.order_id)).status == 200
+    assert (await http.fetch(second)).status == 200
+    assert (await http.get("mach", "/v1/orders", wallet=first.wallet or "")).status == 200
+    assert (await http.get("mach", f"/v1/orders/{first.order_id}")).status == 502
+    assert (await http.fetch(first)).status == 200
 
 
-async def test_clear_faults(client: Client, simulator: Simulator) -> None:
+async def test_clear_faults(http: SimClient, simulator: Simulator) -> None:
     order = simulator.create_order("flux")
     simulator.inject_fault("flux", "server_error", count=10)
     simulator.clear_faults()
-    assert (await client.flux(order.order_id)).status == 200
+    assert (await http.fetch(order)).status == 200
 
 
-async def _statuses_at_rate(client: Client, simulator: Simulator, seed: int) -> list[int]:
+async def _statuses_at_rate(http: SimClient, simulator: Simulator, seed: int) -> list[int]:
     order = simulator.orders("flux")[0]
     simulator.set_fault_rate(0.5, ["server_error", "rate_limit"], seed=seed)
-    statuses = [(await client.flux(order.order_id)).status for _ in range(30)]
+    statuses = [(await http.fetch(order)).status for _ in range(30)]
     simulator.clear_faults()
     return statuses
 
 
-async def test_random_rate_is_seeded(client: Client, simulator: Simulator) -> None:
+async def test_random_rate_is_seeded(http: SimClient, simulator: Simulator) -> None:
     simulator.create_order("flux")
-    first = await _statuses_at_rate(client, simulator, seed=7)
-    second = await _statuses_at_rate(client, simulator, seed=7)
+    first = await _statuses_at_rate(http, simulator, seed=7)
+    second = await _statuses_at_rate(http, simulator, seed=7)
     assert first == second
     assert set(first) <= {200, 429, 500, 502, 503}
     assert 200 in first
@@ -299,13 +270,13 @@ async def test_random_rate_is_seeded(client: Client, simulator: Simulator) -> No
 
 
 async def test_random_rate_skips_kinds_that_do_not_apply(
-    client: Client, simulator: Simulator
+    http: SimClient, simulator: Simulator
 ) -> None:
     order = simulator.create_order("mach")
     simulator.set_fault_rate(1.0, ["graphql_error", "revoked_key"], seed=1)
-    assert (await client.mach(order.order_id)).status == 200
+    assert (await http.fetch(order)).status == 200
     simulator.set_fault_rate(1.0, ["non_json"], seed=1, providers=["magma"])
-    assert (await client.mach(order.order_id)).status == 200
+    assert (await http.fetch(order)).status == 200
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 import gc
 import math
 import random
@@ -44,14 +44,19 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.order_tracker.api import CLIENTS, RequestBudget
-from custom_components.order_tracker.const import BUDGET_BURST, BUDGET_RATE
+from custom_components.order_tracker.const import (
+    BUDGET_BURST,
+    BUDGET_RATE,
+    CONF_WALLET_ADDRESS,
+)
 from custom_components.order_tracker.coordinator import OrderCoordinator
 from tests.simulator import Provider, RequestRecord, SimOrder, Simulator
 
 from .conftest import SimulatorCpu
-from .polling import SCENARIO_MIX, allocate
+from .polling import CLIENTS as POLLING_CLIENTS, SCENARIO_MIX, Lifecycle, allocate, trace
 
 ORDERS_PER_ACCOUNT = 125
+WALLET = "0xAbC0000000000000000000000000000000000001"
 SEED = 2026
 CREATED_WITHIN = {
     # How long before the start each provider's orders may have been created: about their
@@ -72,6 +77,11 @@ def wall() -> float:
     return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
+def _wallet(provider: Provider) -> str | None:
+    """Accounts listed by wallet (Mach, M0) have one, so the account-wide refresh can work."""
+    return None if CLIENTS[provider.value].spec.lists_by_account else WALLET
+
+
 def create_orders(
     simulator: Simulator, per_account: int = ORDERS_PER_ACCOUNT
 ) -> dict[Provider, list[SimOrder]]:
@@ -80,13 +90,14 @@ def create_orders(
     orders: dict[Provider, list[SimOrder]] = {}
     for provider in Provider:
         orders[provider] = []
+        wallet = {"wallet": w} if (w := _wallet(provider)) else {}
         for scenario, count in allocate(per_account, SCENARIO_MIX[provider]):
             for _ in range(count):
                 params = scenario.params(rng)
                 offset = -rng.uniform(0, CREATED_WITHIN[provider])
                 orders[provider].append(
                     simulator.create_order(
-                        provider, scenario.name, created_at_offset=offset, **params
+                        provider, scenario.name, created_at_offset=offset, **wallet, **params
                     )
                 )
     return orders
@@ -104,8 +115,69 @@ def make_entries(
             if order.chain:
                 ref["chain"] = order.chain
             refs.append(ref)
-        entries.append(make_entry(provider.value, refs))
+        data = {CONF_WALLET_ADDRESS: w} if (w := _wallet(provider)) else {}
+        entries.append(make_entry(provider.value, refs, **data))
     return entries
+
+
+class Detection:
+    """When each order's changes at the provider were first shown, against its script."""
+
+    def __init__(self, orders: Iterable[SimOrder], origin: datetime, horizon: float) -> None:
+        self.origin = origin
+        self.lifecycles: dict[str, Lifecycle] = {}
+        for order in orders:
+            lifecycle = Lifecycle(
+                order.provider, order.scenario, order, POLLING_CLIENTS[order.provider]
+            )
+            age_at_origin = (origin - order.created_at).total_seconds()
+            trace(lifecycle, horizon=age_at_origin + horizon)
+            self.lifecycles[order.order_id] = lifecycle
+        self.seen: dict[str, list[tuple[float, tuple[str, str]]]] = {}
+
+    def watch(self, coordinator: OrderCoordinator) -> None:
+        """Record every answer the coordinator takes, at the age of its order."""
+        lifecycle = self.lifecycles.get(coordinator.reference.order_id)
+        if lifecycle is None:
+            return
+        taken: list[datetime | None] = [None]
+
+        def refreshed() -> None:
+            snapshot, fetched_at = coordinator.data, coordinator.fetched_at
+            if snapshot is None or fetched_at is None or fetched_at == taken[0]:
+                return
+            taken[0] = fetched_at
+            age = (fetched_at - lifecycle.order.created_at).total_seconds()
+            self.seen.setdefault(lifecycle.order.order_id, []).append(
+                (age, (snapshot.status, snapshot.stage.value))
+            )
+
+        refreshed()
+        coordinator.async_add_refresh_listener(refreshed)
+
+    def latencies(self, provider: Provider, until: float) -> list[float]:
+        """For every change after the start and before ``until`` (seconds after it): the
+        time to the first answer that showed it or a later state."""
+        found: list[float] = []
+        for order_id, lifecycle in self.lifecycles.items():
+            if lifecycle.provider is not provider:
+                continue
+            start = (self.origin - lifecycle.order.created_at).total_seconds()
+            shown: list[tuple[float, int]] = []
+            index = 0
+            for age, key in self.seen.get(order_id, []):
+                while index < len(lifecycle.states) and lifecycle.states[index] != key:
+                    index += 1
+                if index == len(lifecycle.states):
+                    break
+                shown.append((age, index))
+            for change, at in enumerate(lifecycle.changes):
+                if change == 0 or at <= start or at > start + until:
+                    continue
+                first = next((age for age, i in shown if i >= change), None)
+                if first is not None:
+                    found.append(first - at)
+        return found
 
 
 def finished_now(simulator: Simulator, orders: Iterable[SimOrder]) -> int:
@@ -222,7 +294,10 @@ async def test_scale(
     # -- first setup: nothing stored, every order is fetched --------------------------------
     cpu_started = time.process_time()
     sim_cpu_started = simulator_cpu.seconds
+    detection = Detection(every_order, origin, HOUR)
     setup_wall = await setup_all(hass, entries)
+    for coordinator in coordinators(entries):
+        detection.watch(coordinator)
     fetched_during_setup = sum(c.data is not None for c in coordinators(entries))
     wall_started = wall()
     all_fetched_after = await clock.advance(
@@ -239,6 +314,7 @@ async def test_scale(
 
     per_account: dict[Provider, dict[str, Any]] = {}
     budgets = {entry.data["provider"]: id(entry.runtime_data.account.budget) for entry in entries}
+    entry_of = {entry.data["provider"]: entry for entry in entries}
     for provider in Provider:
         budget_waits = waits.get(budgets[provider.value], [])
         records = [r for r in first_hour if r.provider is provider]
@@ -254,6 +330,8 @@ async def test_scale(
             "waited": sum(1 for w in budget_waits if w > 0) / max(1, len(budget_waits)),
             "wait_median": percentile([w for w in budget_waits if w > 0], 0.5),
             "wait_max": max(budget_waits, default=0.0),
+            "latency": detection.latencies(provider, HOUR),
+            "list": entry_of[provider.value].runtime_data.list_watch,
             "in_flight_after_hour": sum(
                 1
                 for c in coordinators(entries)
@@ -325,16 +403,21 @@ async def test_scale(
         f"| Restart: by cancelled M0 orders still watched ({len(watched_before_restart)}) | "
         f"{len(by_watched)} |",
         "",
-        "| Account | Requests, first hour (orders + account) | Peak order requests in 1 s / "
-        "10 s | Peak in 1 s incl. account check | Polls that waited for the budget | their "
-        "median / max wait | In flight after 1 h | Peak in 1 s after restart |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| Account | Requests, first hour (orders + account) | of which list requests | "
+        "Peak order requests in 1 s / 10 s | Peak in 1 s incl. account check | Polls that "
+        "waited for the budget | their median / max wait | Median detection latency (changes) "
+        "| In flight after 1 h | Peak in 1 s after restart |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for provider, data in per_account.items():
+        latency = data["latency"]
+        listed = data["list"]
         lines.append(
             f"| {provider.value} | {data['order_requests']} + {data['account_requests']} "
+            f"| {listed.requests if listed else 0} "
             f"| {data['peak_1s']} / {data['peak_10s']} | {data['peak_1s_all']} "
             f"| {data['waited']:.0%} | {data['wait_median']:.1f} s / {data['wait_max']:.1f} s "
+            f"| {percentile(latency, 0.5):.1f} s ({len(latency)}) "
             f"| {data['in_flight_after_hour']} | {restart_peak[provider]} |"
         )
     lines.append(

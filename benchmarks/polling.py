@@ -3,7 +3,7 @@
 Every order is one of the simulator's scripted lifecycles (``tests/simulator/scenarios.py``)
 with seeded random, realistic phase durations. Nothing goes over HTTP: the provider document
 is evaluated at each poll time on a virtual clock, exactly as the simulator would serve it,
-and parsed with the integration's own ``parse_order``. Three policies poll it:
+and parsed with the integration's own ``parse_order``. Four policies poll it:
 
 * ``ours``: the integration's scheduling code itself, ``api.polling.next_poll_delay`` (phase
   interval, ±10 % jitter, deadline awareness, Mach's eta, the 5 s floor), driven the way
@@ -12,7 +12,13 @@ and parsed with the integration's own ``parse_order``. Three policies poll it:
   gate (``api.RequestGate``: the 5 s floor, the account's budget and 429 pause);
 * ``reference``: Magma's reference ``trackOrder`` loop (seed document): 7.5 s in the fast
   phases, 45 s in the slow phases, 10 s otherwise, stopping on the SUCCESS/FAILURE sets;
-* ``fixed 5 s``: one request every 5 s (the fastest any provider allows) until the same stop.
+* ``fixed 5 s``: one request every 5 s (the fastest any provider allows) until the same stop;
+* ``oracle``: the physical limit, one request exactly at each change (it knows the script):
+  its latency is the round trip alone.
+
+Mach runs twice: with the simulator's exact eta, and with the eta off by up to ±30 %. Apart
+from the tables per provider it prints the lease watch after VALID_CHANNEL_OPENING (including
+30-day leases) and what stuck Mach orders cost in their first 2 hours and the day after.
 
 Detection latency is the time from a status change at the provider (native status or
 canonical stage, i.e. what the entities show) to the first poll that sees it or a later one.
@@ -29,7 +35,7 @@ import argparse
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 import copy
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import heapq
 import math
@@ -50,8 +56,6 @@ from custom_components.order_tracker.api import (
     RequestGate,
     next_poll_delay,
 )
-from custom_components.order_tracker.api.base import age as order_age
-from custom_components.order_tracker.api.mach import FAST_PHASE as MACH_FAST_PHASE
 from custom_components.order_tracker.const import BUDGET_BURST, BUDGET_RATE
 from tests.simulator import Provider, SimClock, SimOrder, Simulator
 
@@ -257,6 +261,10 @@ SCENARIO_MIX: dict[Provider, tuple[Scenario, ...]] = {
         Scenario("failed", 0.20, _flux_failed),
     ),
 }
+
+
+ETA_ERROR_LABEL = "mach, eta ±30 %"
+"""The Mach orders again, with Mach's eta an estimate off by up to ±30 %."""
 
 
 def _eta_error(order: SimOrder, rng: random.Random) -> None:
@@ -560,134 +568,31 @@ class Fixed(ReferenceLoop):
         return MIN_POLL_INTERVAL
 
 
-# -- proposals (prototypes measured here, not in the integration) ------------------------------
+class Oracle(Policy):
+    """The physical limit: one request exactly at each change, and no other after the first.
 
-MAGMA_WAITING = frozenset(
-    {"WAITING_FOR_SELLER_APPROVAL", "WAITING_FOR_BUYER_PAYMENT", "WAITING_FOR_CHANNEL_OPEN"}
-)
-MAGMA_CHECKS = frozenset(
-    {"SELLER_SENT_TRANSACTION", "ON_CHAIN_CONFIRMATION", "SELLER_OPENED_CHANNEL"}
-)
-
-
-def _waited(now: datetime, status_since: datetime | None) -> float:
-    return 0.0 if status_since is None else (now - status_since).total_seconds()
-
-
-class ProposedMagma(MagmaClient):
-    """Prototype: poll by how long the order has waited, and by confirmations.
-
-    * waiting for the seller, the payment or the channel: 7.5 s (the reference loop's
-      cadence), growing to 1/20 of the time already waited, at most 60 s (a late action is
-      shown within 5 % of the wait; a failure at the deadline is still caught at once);
-    * SELLER_SENT_TRANSACTION, ON_CHAIN_CONFIRMATION, SELLER_OPENED_CHANNEL: 20 s for two
-      minutes (they usually last seconds), then 45 s;
-    * WAITING_FOR_ON_CHAIN_CONFIRMATION with fewer than 2 confirmations: 120 s (every order
-      needs at least 3, so the status cannot change before two more ~10 min blocks).
+    It knows the script, so it sends the tracking start's request and then one request the
+    instant each shown status changes (up to the end of the lifecycle): its latency is the
+    request's round trip alone, and it sends nothing while nothing changes.
     """
 
-    @classmethod
+    name = "oracle"
+
     @override
-    def poll_interval_for(
-        cls, snapshot: OrderSnapshot, now: datetime, status_since: datetime | None = None
-    ) -> float | None:
-        interval = super().poll_interval_for(snapshot, now, status_since)
-        waited = _waited(now, status_since)
-        if snapshot.status in MAGMA_WAITING:
-            return min(60.0, max(7.5, waited / 20))
-        if snapshot.status in MAGMA_CHECKS and waited > 120:
-            return 45.0
-        if (
-            snapshot.status == "WAITING_FOR_ON_CHAIN_CONFIRMATION"
-            and (snapshot.confirmations or 0) < 2
-        ):
-            return 120.0
-        return interval
-
-
-class ProposedMagmaLease(MagmaClient):
-    """Prototype: during the lease, poll at half the time its remaining blocks need at 10 min.
-
-    ``blocks_until_can_be_closed`` says how far the end is; halving the remaining time each
-    poll is safe for blocks as fast as 5 min, and the last half hour keeps the 30 min cadence.
-    """
-
-    @classmethod
-    @override
-    def poll_interval_for(
-        cls, snapshot: OrderSnapshot, now: datetime, status_since: datetime | None = None
-    ) -> float | None:
-        interval = super().poll_interval_for(snapshot, now, status_since)
-        blocks = snapshot.details.get("blocks_until_can_be_closed")
-        if snapshot.status == "VALID_CHANNEL_OPENING" and isinstance(blocks, int):
-            return max(interval or 0.0, blocks * 300.0)
-        return interval
-
-
-MACH_PROPOSAL = "proposed: first poll at eta/2, 5 s for 2 min, stuck backoff"
-
-
-class ProposedM0(M0Client):
-    """Prototype: 7.5 s instead of 10 s in the first two minutes (when solvers fill)."""
-
-    @classmethod
-    @override
-    def poll_interval_for(
-        cls, snapshot: OrderSnapshot, now: datetime, status_since: datetime | None = None
-    ) -> float | None:
-        interval = super().poll_interval_for(snapshot, now, status_since)
-        return 7.5 if interval == 10.0 else interval
-
-
-class ReferenceLikeFlux(FluxClient):
-    """Alternative: the reference loop's cadence (7.5 s pending, 10 s executing/validated)."""
-
-    @classmethod
-    @override
-    def poll_interval_for(
-        cls, snapshot: OrderSnapshot, now: datetime, status_since: datetime | None = None
-    ) -> float | None:
-        interval = super().poll_interval_for(snapshot, now, status_since)
-        if interval == 5.0:
-            return FAST if snapshot.status == "pending" else OTHERWISE
-        return interval
-
-
-class ProposedMach(MachClient):
-    """Prototype: 5 s for the first two minutes whether placed or filled (most swaps finish in
-    10-15 s once filled), then 15 s; a filled order that has not completed after 5 minutes is
-    probably stuck: 60 s, and after 30 minutes 15 min."""
-
-    @classmethod
-    @override
-    def poll_interval_for(
-        cls, snapshot: OrderSnapshot, now: datetime, status_since: datetime | None = None
-    ) -> float | None:
-        interval = super().poll_interval_for(snapshot, now, status_since)
-        if interval is None:
-            return None
-        if order_age(snapshot, now) < MACH_FAST_PHASE:
-            return MIN_POLL_INTERVAL
-        waited = _waited(now, status_since)
-        if snapshot.status == "filled" and waited > 30 * 60:
-            return 15 * 60.0
-        if snapshot.status == "filled" and waited > 5 * 60:
-            return 60.0
-        return interval
-
-
-def half_eta(
-    client: type[ProviderClient],
-    snapshot: OrderSnapshot,
-    now: datetime,
-    *,
-    status_since: datetime | None = None,
-    rng: random.Random | None = None,
-) -> float | None:
-    """Prototype: Mach's eta as an estimate: first poll at half of it, not after it."""
-    if snapshot.eta is not None and snapshot.eta > now:
-        snapshot = replace(snapshot, eta=now + (snapshot.eta - now) / 2)
-    return next_poll_delay(client, snapshot, now, status_since=status_since, rng=rng)
+    def run(self, lifecycle: Lifecycle, rng: random.Random, stop_at_end: bool = True) -> Run:
+        replay = Replay(lifecycle.order)
+        run = Run()
+        snapshot, _ = _poll(lifecycle, replay, lifecycle.start, run, rng)
+        for at in lifecycle.changes[1:]:
+            if stop_at_end and _lifecycle_over(lifecycle, snapshot):
+                break
+            if at <= lifecycle.start:
+                continue
+            if at > lifecycle.window_end:
+                break
+            # On the microsecond grid, at or just after the change.
+            snapshot, _ = _poll(lifecycle, replay, math.ceil(at * 1e6) / 1e6, run, rng)
+        return run
 
 
 # -- measuring -----------------------------------------------------------------------------------
@@ -802,7 +707,11 @@ def evaluate(
 
 
 def lease_watch(lifecycles: Sequence[Lifecycle], policy: Policy, seed: int, count: int) -> Tally:
-    """A policy after VALID_CHANNEL_OPENING, until CHANNEL_MONITORING_FINISHED (the lease end)."""
+    """A policy after VALID_CHANNEL_OPENING, until CHANNEL_MONITORING_FINISHED (the lease end).
+
+    Requests are counted after the one that first showed VALID_CHANNEL_OPENING, up to and
+    including the one that shows the end; the latency is the end's.
+    """
     tally = Tally()
     happy = [lc for lc in lifecycles if lc.scenario == "happy"][:count]
     for number, original in enumerate(happy):
@@ -822,6 +731,44 @@ def lease_watch(lifecycles: Sequence[Lifecycle], policy: Policy, seed: int, coun
     return tally
 
 
+THIRTY_DAY_LEASE = {"block_interval": 600.0, "lease_blocks": 4_320}
+"""4320 blocks of exactly 10 minutes: the 30-day lease of the issue's target."""
+
+
+def thirty_day_leases(seed: int, count: int) -> list[Lifecycle]:
+    """Happy Magma orders whose lease is 4320 blocks of 10 minutes (30 days)."""
+    simulator = Simulator(SimClock(), seed=seed)
+    rng = random.Random(f"{seed}-30-day-lease")
+    lifecycles = []
+    for _ in range(count):
+        params = {**_magma_common(rng), **THIRTY_DAY_LEASE}
+        order = simulator.create_order(Provider.MAGMA, "happy", **params)
+        lifecycle = Lifecycle(Provider.MAGMA, "happy", order, MagmaClient)
+        lifecycle.start = _usec(rng.random())
+        lifecycles.append(lifecycle)
+    return lifecycles
+
+
+STUCK_FIRST = 2 * 3600.0
+STUCK_DAY = 24 * 3600.0
+
+
+def stuck_watch(lifecycles: Sequence[Lifecycle], policy: Policy, seed: int) -> tuple[Tally, Tally]:
+    """Requests to stuck Mach orders (filled, never completed): in their first 2 hours from
+    creation, and in the 24 hours after that."""
+    first, day = Tally(), Tally()
+    stuck = [lc for lc in lifecycles if lc.scenario == "stuck"]
+    for number, original in enumerate(stuck):
+        lifecycle = Lifecycle(original.provider, "stuck", original.order, original.client)
+        lifecycle.start = original.start
+        lifecycle.changes, lifecycle.states = original.changes, original.states
+        lifecycle.window_end = STUCK_FIRST + STUCK_DAY
+        run = policy.run(lifecycle, random.Random(f"{seed}-stuck-{number}"))
+        first.requests.append(sum(1 for p in run.polls if p <= STUCK_FIRST))
+        day.requests.append(sum(1 for p in run.polls if p > STUCK_FIRST))
+    return first, day
+
+
 # -- output ----------------------------------------------------------------------------------------
 
 
@@ -829,19 +776,21 @@ def _fmt(value: float) -> str:
     return "-" if math.isnan(value) else f"{value:.1f}"
 
 
-def provider_table(provider: Provider, tallies: dict[str, dict[str, Tally]]) -> list[str]:
+def provider_table(label: str, tallies: dict[str, dict[str, Tally]]) -> list[str]:
     reference = tallies["reference"]["all"].mean_requests
+    oracle = tallies["oracle"]["all"].mean_requests
     lines = [
-        f"#### {provider.value}",
+        f"#### {label}",
         "",
-        "| Policy | Requests / order | vs reference | Median latency (s) | p95 latency (s) "
-        "| Changes | Never shown | Missed |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| Policy | Requests / order | vs reference | vs oracle | Median latency (s) "
+        "| p95 latency (s) | Changes | Never shown | Missed |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, by_scenario in tallies.items():
         tally = by_scenario["all"]
         lines.append(
             f"| {name} | {tally.mean_requests:.1f} | {tally.mean_requests / reference:.2f}x "
+            f"| {tally.mean_requests / oracle:.2f}x "
             f"| {_fmt(percentile(tally.latencies, 0.5))} "
             f"| {_fmt(percentile(tally.latencies, 0.95))} "
             f"| {tally.changes} | {tally.never_shown} | {tally.missed} |"
@@ -849,11 +798,11 @@ def provider_table(provider: Provider, tallies: dict[str, dict[str, Tally]]) -> 
     return lines
 
 
-def scenario_table(provider: Provider, tallies: dict[str, dict[str, Tally]]) -> list[str]:
+def scenario_table(label: str, tallies: dict[str, dict[str, Tally]]) -> list[str]:
     names = list(tallies)
     header = " | ".join(f"{n}: req, median / p95 s" for n in names)
     lines = [
-        f"| {provider.value} scenario | Orders | {header} |",
+        f"| {label} scenario | Orders | {header} |",
         "|---|---:|" + "---:|" * len(names),
     ]
     scenarios = [s for s in tallies[names[0]] if s != "all"]
@@ -870,85 +819,99 @@ def scenario_table(provider: Provider, tallies: dict[str, dict[str, Tally]]) -> 
     return lines
 
 
+def summary_table(results: dict[str, dict[str, dict[str, Tally]]]) -> list[str]:
+    """Ours against the reference loop and the oracle, one line per provider."""
+    lines = [
+        "| Provider | Requests: ours / reference / oracle | ours vs reference "
+        "| Median latency: ours / reference / oracle (s) |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, tallies in results.items():
+        ours, ref, oracle = (tallies[n]["all"] for n in ("ours", "reference", "oracle"))
+        medians = " / ".join(_fmt(percentile(t.latencies, 0.5)) for t in (ours, ref, oracle))
+        lines.append(
+            f"| {label} | {ours.mean_requests:.1f} / {ref.mean_requests:.1f} / "
+            f"{oracle.mean_requests:.1f} | {ours.mean_requests / ref.mean_requests:.2f}x "
+            f"| {medians} |"
+        )
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=200, help="orders per provider")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--lease-orders", type=int, default=20)
-    parser.add_argument("--no-proposals", action="store_true")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
     print(f"Polling benchmark: {args.orders} orders per provider, seed {args.seed}\n")
-    results: dict[Provider, dict[str, dict[str, Tally]]] = {}
-    lifecycles_by_provider: dict[Provider, list[Lifecycle]] = {}
-    for provider in Provider:
-        lifecycles = build(provider, args.orders, args.seed)
+    results: dict[str, dict[str, dict[str, Tally]]] = {}
+    lifecycles_by_label: dict[str, list[Lifecycle]] = {}
+    runs = [(p, p.value, False) for p in Provider]
+    runs.insert(2, (Provider.MACH, ETA_ERROR_LABEL, True))
+    for provider, label, eta_error in runs:
+        lifecycles = build(provider, args.orders, args.seed, eta_error=eta_error)
         for lifecycle in lifecycles[:: max(1, len(lifecycles) // 10)]:
             check_replay(lifecycle, lifecycle.changes)
-        lifecycles_by_provider[provider] = lifecycles
-        policies: list[Policy] = [Ours(), ReferenceLoop(), Fixed()]
-        results[provider] = evaluate(lifecycles, policies, args.seed)
+        lifecycles_by_label[label] = lifecycles
+        policies: list[Policy] = [Ours(), ReferenceLoop(), Fixed(), Oracle()]
+        results[label] = evaluate(lifecycles, policies, args.seed)
+
+    print("### Summary: ours against the reference loop and the oracle\n")
+    print("\n".join(summary_table(results)))
+    print()
 
     print("### Per provider (scenario mix)\n")
-    for provider in Provider:
-        print("\n".join(provider_table(provider, results[provider])))
-        ours = results[provider]["ours"]["all"]
+    for label, tallies in results.items():
+        print("\n".join(provider_table(label, tallies)))
+        ours = tallies["ours"]["all"]
         print(
             f"\nours: {ours.deferred / len(ours.requests):.1f} refreshes per order fired less "
             "than 5 s after the previous request and were moved past the floor\n"
         )
 
     print("### Per scenario\n")
-    for provider in Provider:
-        print("\n".join(scenario_table(provider, results[provider])))
+    for label, tallies in results.items():
+        print("\n".join(scenario_table(label, tallies)))
         print()
 
-    magma = lifecycles_by_provider[Provider.MAGMA]
     print("### Magma after VALID_CHANNEL_OPENING (the reference loop stops there)\n")
     print(
-        "| Policy | Orders | Requests / order until CHANNEL_MONITORING_FINISHED "
-        "| Median latency (s) | p95 latency (s) |"
+        "| Lease | Policy | Orders | Requests / order until CHANNEL_MONITORING_FINISHED "
+        "| Most requests | Median latency (s) | Worst latency (s) |"
     )
-    print("|---|---:|---:|---:|---:|")
-    for policy in (Ours(), Ours("proposed: lease-aware", ProposedMagmaLease)):
-        lease = lease_watch(magma, policy, args.seed, args.lease_orders)
-        print(
-            f"| {policy.name} | {len(lease.requests)} | {lease.mean_requests:.0f} "
-            f"| {percentile(lease.latencies, 0.5):.0f} | {percentile(lease.latencies, 0.95):.0f} |"
-        )
+    print("|---|---|---:|---:|---:|---:|---:|")
+    leases = [
+        ("4320 blocks of 5-15 min (15-45 days)", lifecycles_by_label[Provider.MAGMA.value]),
+        ("30 days: 4320 blocks of 10 min", thirty_day_leases(args.seed, args.lease_orders)),
+    ]
+    for lease_label, lifecycles in leases:
+        for policy in (Ours(), Oracle()):
+            lease = lease_watch(lifecycles, policy, args.seed, args.lease_orders)
+            print(
+                f"| {lease_label} | {policy.name} | {len(lease.requests)} "
+                f"| {lease.mean_requests:.1f} | {max(lease.requests)} "
+                f"| {percentile(lease.latencies, 0.5):.1f} | {max(lease.latencies):.1f} |"
+            )
     print()
 
-    if not args.no_proposals:
-        print("### Proposals (prototypes, not in the integration)\n")
-        variants: list[tuple[Provider, list[Policy], bool]] = [
-            (Provider.MAGMA, [Ours("proposed: wait-aware Magma", ProposedMagma)], False),
-            (Provider.M0, [Ours("proposed: M0 7.5 s first 2 min", ProposedM0)], False),
-            (Provider.FLUX, [Ours("alternative: reference cadence", ReferenceLikeFlux)], False),
-            (
-                Provider.MACH,
-                [Ours(MACH_PROPOSAL, ProposedMach, half_eta)],
-                False,
-            ),
-            (
-                Provider.MACH,
-                [Ours(), Ours(MACH_PROPOSAL, ProposedMach, half_eta)],
-                True,
-            ),
-        ]
-        for provider, extra, eta_error in variants:
-            lifecycles = (
-                build(provider, args.orders, args.seed, eta_error=True)
-                if eta_error
-                else lifecycles_by_provider[provider]
+    print("### Stuck Mach orders (filled, never completed)\n")
+    print(
+        "| Eta | Policy | Orders | Requests in the first 2 h: mean / most "
+        "| Requests in the 24 h after: mean / most |"
+    )
+    print("|---|---|---:|---:|---:|")
+    for label in (Provider.MACH.value, ETA_ERROR_LABEL):
+        for policy in (Ours(), ReferenceLoop()):
+            first, day = stuck_watch(lifecycles_by_label[label], policy, args.seed)
+            print(
+                f"| {label} | {policy.name} | {len(first.requests)} "
+                f"| {first.mean_requests:.1f} / {max(first.requests)} "
+                f"| {day.mean_requests:.1f} / {max(day.requests)} |"
             )
-            policies = [] if eta_error else [Ours()]
-            tallies = evaluate(lifecycles, [*policies, *extra, ReferenceLoop()], args.seed)
-            if eta_error:
-                print("Mach when its eta is an estimate, off by up to ±30 %:\n")
-            print("\n".join(provider_table(provider, tallies)))
-            print()
+    print()
 
     print(f"Took {time.perf_counter() - started:.1f} s")
 

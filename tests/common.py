@@ -9,7 +9,8 @@ from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.order_tracker.api import CLIENTS, OrderReference, ProviderSpec
+from custom_components.order_tracker.api import CLIENTS, OrderReference, ProviderSpec, flux
+from custom_components.order_tracker.api.polling import JITTER
 from custom_components.order_tracker.runtime import order_subentry
 
 
@@ -60,6 +61,12 @@ def order_subentry_data(
         title=subentry.title,
         unique_id=subentry.unique_id,
     )
+
+
+FLUX_LONGEST_GAP = flux.MEDIUM_INTERVAL * (1 + JITTER) + 2
+"""The longest gap between two polls of a Flux order younger than 30 minutes (its cadence
+grows with the time in status, up to MEDIUM_INTERVAL), jitter and a 1 s tick included: a
+Flux phase longer than this is always seen, and an order is seen finished this long after."""
 
 
 async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:

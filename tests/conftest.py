@@ -110,6 +110,7 @@ def make_entry(sim_urls: dict[Provider, str]) -> Callable[..., MockConfigEntry]:
         orders: list[dict[str, Any]] | None = None,
         *,
         entry_id: str | None = None,
+        unique_id: str | None = None,
         options: dict[str, Any] | None = None,
         **data: Any,
     ) -> MockConfigEntry:
@@ -136,7 +137,7 @@ def make_entry(sim_urls: dict[Provider, str]) -> Callable[..., MockConfigEntry]:
             data=entry_data,
             options=options or {},
             entry_id=entry_id or f"entry_{provider}",
-            unique_id=f"{provider}_test",
+            unique_id=unique_id or f"{provider}_test",
             subentries_data=subentries,
         )
 

@@ -4,22 +4,55 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime, timedelta
 import itertools
 import logging
+import random
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.order_tracker.api import MagmaClient
+from custom_components.order_tracker.api import (
+    MIN_POLL_INTERVAL,
+    MachClient,
+    MagmaClient,
+    OrderSnapshot,
+    magma,
+    next_poll_delay,
+)
 from custom_components.order_tracker.const import DOMAIN
 
 from .common import advance, run_for, setup_entry
 from .simulator import DEFAULT_KEYS, Provider, Simulator
+
+MAGMA_HAPPY_PATH = [
+    "WAITING_FOR_SELLER_APPROVAL",
+    "WAITING_FOR_BUYER_PAYMENT",
+    "WAITING_FOR_CHANNEL_OPEN",
+    "SELLER_SENT_TRANSACTION",
+    "WAITING_FOR_ON_CHAIN_CONFIRMATION",
+    "ON_CHAIN_CONFIRMATION",
+    "SELLER_OPENED_CHANNEL",
+    "VALID_CHANNEL_OPENING",
+    "CHANNEL_MONITORING_FINISHED",
+]
+
+
+class Extreme(random.Random):
+    """A jitter source that always draws one end of the range (-1: shortest, +1: longest)."""
+
+    def __init__(self, sign: int) -> None:
+        super().__init__(0)
+        self.sign = sign
+
+    def uniform(self, a: float, b: float) -> float:
+        return b if self.sign > 0 else a
 
 
 def status_entity(provider: str, order_id: str) -> str:
@@ -32,49 +65,57 @@ async def test_magma_polls_at_the_phase_interval(
     simulator: Simulator,
     make_entry: Callable[..., MockConfigEntry],
 ) -> None:
-    """The gap after each request is Magma's cadence for that answer (±10 % jitter).
+    """The gap after each request is the product's next_poll_delay for that answer.
 
-    The cadence is the one the client declares (``MagmaClient.poll_interval_for``, its table
-    is pinned in tests/api/test_polling.py); deadlines aside.
+    Measured in Home Assistant, the whole happy path including a short lease. The phases are
+    long enough for the waiting stretch (payment after 400 s), the check slowdown (checks of
+    240 s) and the lease rule (8 blocks) to show.
     """
-    order = simulator.create_order("magma", "happy", lease_blocks=2)
+    order = simulator.create_order("magma", "happy", pay_after=400, check_after=240, lease_blocks=8)
     entry = make_entry("magma", [{"order_id": order.order_id}])
     await setup_entry(hass, entry)
     coordinator = next(iter(entry.runtime_data.orders.values()))
 
-    def answer() -> tuple[str, float | None]:
-        """The status just fetched and the cadence Magma asks for after it."""
-        snapshot = coordinator.data
-        assert snapshot is not None
-        assert coordinator.fetched_at is not None
-        interval = MagmaClient.poll_interval_for(
-            snapshot, coordinator.fetched_at, coordinator.status_since
-        )
-        return snapshot.status, interval
+    def answer(at: int) -> tuple[float, OrderSnapshot, datetime]:
+        assert coordinator.data is not None
+        assert coordinator.status_since is not None
+        return float(at), coordinator.data, coordinator.status_since
 
-    polls: list[tuple[float, str, float | None]] = [(0.0, *answer())]
+    polls = [answer(0)]
     seen = 1
-    for second in range(1, 2190 + 3000):
+    second = 0
+    while second < 2830 + 4800 + 2000 and coordinator.update_interval is not None:
+        second += 1
         await advance(hass, freezer, 1)
         count = len(simulator.requests(order_id=order.order_id))
         if count != seen:
             assert count == seen + 1
             seen = count
-            polls.append((float(second), *answer()))
+            polls.append(answer(second))
 
-    # Every in-flight phase was seen (the terminal ones end the polling).
-    spec = MagmaClient.spec
-    in_flight = set(spec.statuses) - spec.terminal_statuses
-    statuses = {status for _, status, _ in polls}
-    assert statuses >= in_flight, polls
-    for (at, status, expected), (next_at, _, _) in itertools.pairwise(polls):
-        assert expected is not None, status
+    assert list(dict.fromkeys(p[1].status for p in polls)) == MAGMA_HAPPY_PATH
+    start = dt_util.utcnow() - timedelta(seconds=second)
+    for (at, snapshot, status_since), (next_at, _, _) in itertools.pairwise(polls):
+        now = start + timedelta(seconds=at)
+        shortest, longest = (
+            next_poll_delay(MagmaClient, snapshot, now, status_since=status_since, rng=Extreme(s))
+            for s in (-1, +1)
+        )
+        assert shortest is not None
+        assert longest is not None
         gap = next_at - at
-        # ±10 % jitter plus up to 1 s of tick granularity and the coordinator's stagger.
-        assert expected * 0.9 - 1 <= gap <= expected * 1.1 + 2, (status, gap)
-    assert polls[-1][2] is None  # nothing more to ask once it is final
+        # Up to 1 s of tick granularity and the coordinator's stagger.
+        assert shortest - 1 <= gap <= longest + 2, (snapshot.status, gap, shortest, longest)
     assert coordinator.data.status == "CHANNEL_MONITORING_FINISHED"  # type: ignore[union-attr]
     assert coordinator.update_interval is None
+    # The rules that shaped this run, read from the product: they did apply.
+    gaps = [(a[1].status, round(b[0] - a[0])) for a, b in itertools.pairwise(polls)]
+    waited = [g for s, g in gaps if s == "WAITING_FOR_BUYER_PAYMENT"]
+    assert max(waited) > 1.1 * magma.WAITING_INTERVAL  # stretched with the wait
+    checks = [g for s, g in gaps if s in magma.CHECK_PHASES]
+    assert max(checks) > 1.1 * magma.CHECK_INTERVAL  # slower after 2 minutes
+    lease = [g for s, g in gaps if s == "VALID_CHANNEL_OPENING"]
+    assert max(lease) > 1.1 * magma.LEASE_END_INTERVAL  # by the lease's remaining blocks
 
 
 async def test_deadline_pulls_the_next_poll_in(
@@ -157,9 +198,11 @@ async def test_failures_make_only_that_order_unavailable(
     await run_for(hass, freezer, 12)
     assert hass.states.get(status_entity("magma", broken.order_id)).state == STATE_UNAVAILABLE
     assert hass.states.get(status_entity("magma", healthy.order_id)).state == "pending"
-    failed_at = len(simulator.requests(order_id=broken.order_id))
-    # Backoff: 30 s, then 60 s: no request in between.
-    await run_for(hass, freezer, 25, step=5)
+    failed = simulator.requests(order_id=broken.order_id)
+    failed_at = len(failed)
+    # Backoff: 30 s after the failed request, then 60 s: no request in between.
+    since_failure = (simulator.now() - failed[-1].sim_time).total_seconds()
+    await run_for(hass, freezer, 25 - since_failure, step=5)
     assert len(simulator.requests(order_id=broken.order_id)) == failed_at
     await run_for(hass, freezer, 30 + 60 + 120 + 10, step=5)
     assert hass.states.get(status_entity("magma", broken.order_id)).state == "pending"
@@ -247,9 +290,15 @@ async def test_five_second_phases_really_poll_every_five_seconds(
     make_entry: Callable[..., MockConfigEntry],
 ) -> None:
     """A poll that fires a little early is moved past the floor, not skipped for a whole cycle."""
-    order = simulator.create_order("flux", "custom")
-    entry = make_entry("flux", [{"order_id": order.order_id}])
+    # A Mach order placed without an eta is in a 5 s phase for its first two minutes.
+    order = simulator.create_order("mach", "custom", eta=0)
+    entry = make_entry("mach", [{"order_id": order.order_id}])
     await setup_entry(hass, entry)
+    coordinator = next(iter(entry.runtime_data.orders.values()))
+    assert coordinator.data is not None
+    assert coordinator.data.eta is None
+    phase = MachClient.poll_interval_for(coordinator.data, dt_util.utcnow())
+    assert phase == MIN_POLL_INTERVAL
     await run_for(hass, freezer, 60, step=0.25)
     times = [r.sim_time for r in simulator.requests(order_id=order.order_id)]
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]

@@ -15,7 +15,7 @@ from custom_components.order_tracker.const import (
     EVENT_STATUS_CHANGED,
 )
 
-from .common import advance, run_for, setup_entry
+from .common import FLUX_LONGEST_GAP, advance, run_for, setup_entry
 from .simulator import Simulator
 
 
@@ -30,13 +30,21 @@ async def test_events_on_transitions(
     make_entry: Callable[..., MockConfigEntry],
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    # Every phase outlasts the 5 s poll, so each transition is seen.
-    order = simulator.create_order("flux", "happy", complete_after=20)
+    # Every phase outlasts the longest gap Flux's cadence reaches in the first 30 minutes (it
+    # grows with the time in status), so each transition is seen.
+    longest = FLUX_LONGEST_GAP
+    order = simulator.create_order(
+        "flux",
+        "happy",
+        execute_after=2,
+        validate_after=2 + longest,
+        complete_after=2 + 2 * longest,
+    )
     entry = make_entry("flux", [{"order_id": order.order_id, "title": "Kalshi BTC"}])
     await setup_entry(hass, entry)
     changed = async_capture_events(hass, EVENT_STATUS_CHANGED)
     completed = async_capture_events(hass, EVENT_ORDER_COMPLETED)
-    await run_for(hass, freezer, 30)
+    await run_for(hass, freezer, 2 + 3 * longest)
     assert [(e.data["old_status"], e.data["new_status"]) for e in changed] == [
         ("pending", "executing"),
         ("executing", "validated"),

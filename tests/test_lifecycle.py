@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from .common import advance, setup_entry, spec
+from .common import FLUX_LONGEST_GAP, advance, setup_entry, spec
 from .simulator import Simulator
 
 
@@ -66,7 +66,8 @@ CASES = [
     Case(
         "magma",
         "happy",
-        # The lease ends 3 blocks after VALID_CHANNEL_OPENING, which is polled every 30 min.
+        # The lease ends 3 blocks after VALID_CHANNEL_OPENING; so near its end the lease is
+        # polled at least every 30 min (magma.LEASE_END_INTERVAL, jitter included).
         run=2190 + 3 * 600 + 2 * 1800,
         step=10,
         params={"lease_blocks": 3},
@@ -134,8 +135,10 @@ CASES = [
         "happy",
         run=120,
         step=1,
-        stages=["pending", "completed"],
-        provider_statuses=["placed", "completed"],
+        # Filled at 30 s, completed at 45 s, the eta says 45 s: polls at half of what the eta
+        # leaves (~25 s, ~37 s, ~43 s) show the fill before the completion.
+        stages=["pending", "in_progress", "completed"],
+        provider_statuses=["placed", "filled", "completed"],
         completed=["off", "on"],
         failed=["off"],
     ),
@@ -186,10 +189,14 @@ CASES = [
     Case(
         "flux",
         "happy",
-        run=60,
+        run=2 + 3 * FLUX_LONGEST_GAP,
         step=1,
-        # Each phase outlasts the 5 s floor (±10 % jitter), so none can slip between polls.
-        params={"complete_after": 20},
+        # Each phase outlasts the longest gap between polls, so none can slip between them.
+        params={
+            "execute_after": 2,
+            "validate_after": 2 + FLUX_LONGEST_GAP,
+            "complete_after": 2 + 2 * FLUX_LONGEST_GAP,
+        },
         stages=["pending", "in_progress", "completed"],
         provider_statuses=["pending", "executing", "validated", "completed"],
         completed=["off", "on"],

@@ -16,7 +16,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.order_tracker.api import CLIENTS
 from custom_components.order_tracker.const import CONF_ORDER_ID
 
-from .common import run_for, setup_entry
+from .common import FLUX_LONGEST_GAP, run_for, setup_entry
 from .simulator import Simulator
 
 # The simulator scenario, chain and age of the order shown for each provider.
@@ -65,7 +65,7 @@ async def test_orders_in_progress_summary(
     await setup_entry(hass, entry)
     summary = "sensor.flux_orders_in_progress"
     assert hass.states.get(summary).state == "2"
-    await run_for(hass, freezer, 30)
+    await run_for(hass, freezer, 20 + FLUX_LONGEST_GAP)  # completed at 20 s, then seen
     assert hass.states.get(summary).state == "1"
     account = device_registry.async_get_device_by_identifier(
         ("order_tracker", entry.entry_id), entry.entry_id

@@ -21,7 +21,7 @@ from custom_components.order_tracker.const import (
     CONF_WALLET_ADDRESS,
 )
 
-from .common import advance, run_for, setup_entry, spec
+from .common import FLUX_LONGEST_GAP, advance, run_for, setup_entry, spec
 from .simulator import Simulator
 from .simulator.magma import SCHEMA as MAGMA_SCHEMA
 
@@ -124,7 +124,7 @@ async def test_retention_removes_finished_orders_after_n_days(
         options={CONF_RETENTION_DAYS: 2},
     )
     await setup_entry(hass, entry)
-    await run_for(hass, freezer, 30)
+    await run_for(hass, freezer, 20 + FLUX_LONGEST_GAP)  # completed at 20 s, then seen
     assert hass.states.get(f"sensor.flux_{done.order_id[:8].lower()}_status").state == "completed"
     await advance(hass, freezer, 24 * 3600)
     assert tracked_ids(entry) == {done.order_id, running.order_id}

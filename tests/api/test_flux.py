@@ -30,7 +30,6 @@ from .conftest import (
     assert_lifecycle,
     lifecycle_id,
     load,
-    snap,
 )
 
 FLUX = Provider.FLUX
@@ -272,13 +271,3 @@ def test_stage(
     }
     snapshot = FluxClient.parse_order(payload, now=NOW)
     assert (snapshot.stage, snapshot.terminal) == (stage, terminal)
-
-
-def test_phases() -> None:
-    assert FluxClient.poll_interval_for(snap(FluxClient, "pending", age=10), NOW) == 5
-    assert FluxClient.poll_interval_for(snap(FluxClient, "executing", age=119), NOW) == 5
-    assert FluxClient.poll_interval_for(snap(FluxClient, "validated", age=121), NOW) == 30
-    assert FluxClient.poll_interval_for(snap(FluxClient, "executing", age=1799), NOW) == 30
-    assert FluxClient.poll_interval_for(snap(FluxClient, "executing", age=1801), NOW) == 300
-    assert FluxClient.poll_interval_for(snap(FluxClient, "completed"), NOW) is None
-    assert FluxClient.poll_interval_for(snap(FluxClient, "failed"), NOW) is None

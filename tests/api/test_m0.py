@@ -7,7 +7,6 @@ the ids we learn by asking, the ids we cannot name.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 import logging
 from typing import Any
@@ -589,27 +588,6 @@ def test_derived_stage() -> None:
     assert (cancelled.stage, cancelled.terminal) == (Stage.CANCELLED, True)
     odd = M0Client.parse_order(base | {"status": "SETTLING"}, now=created, chain="Base")
     assert (odd.stage, odd.terminal) == (Stage.IN_PROGRESS, False)
-
-
-def test_phases() -> None:
-    deadline = NOW + timedelta(minutes=10)
-    assert (
-        M0Client.poll_interval_for(snap(M0Client, "CREATED", age=60, deadline=deadline), NOW) == 10
-    )
-    assert (
-        M0Client.poll_interval_for(snap(M0Client, "CREATED", age=200, deadline=deadline), NOW) == 60
-    )
-    expired = snap(M0Client, "CREATED", age=900, deadline=NOW - timedelta(seconds=1))
-    expired = replace(expired, stage=Stage.EXPIRED)
-    assert M0Client.poll_interval_for(expired, NOW) == 900
-    assert M0Client.poll_interval_for(snap(M0Client, "COMPLETED"), NOW) is None
-    cancelled = snap(M0Client, "CANCELLED", resolved_at=NOW - timedelta(minutes=10))
-    assert M0Client.poll_interval_for(cancelled, NOW) == 300
-    assert M0Client.poll_interval_for(cancelled, NOW + timedelta(minutes=21)) is None
-    unresolved = snap(M0Client, "CANCELLED")
-    assert M0Client.poll_interval_for(unresolved, NOW, NOW - timedelta(minutes=29)) == 300
-    assert M0Client.poll_interval_for(unresolved, NOW, NOW - timedelta(minutes=31)) is None
-    assert M0Client.poll_interval_for(unresolved, NOW) == 300
 
 
 def test_polls_right_after_fill_deadline() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-import random
 from typing import Any
 
 import pytest
@@ -336,21 +335,6 @@ def test_derived_status() -> None:
         base | {"filled_at": "2023-05-01T12:35:30Z"}, now=created + timedelta(hours=1)
     )
     assert (filled.status, filled.stage, filled.terminal) == ("filled", Stage.IN_PROGRESS, False)
-
-
-def test_phases() -> None:
-    assert MachClient.poll_interval_for(snap(MachClient, "placed", age=30), NOW) == 5
-    assert MachClient.poll_interval_for(snap(MachClient, "placed", age=121), NOW) == 15
-    assert MachClient.poll_interval_for(snap(MachClient, "filled", age=30), NOW) == 15
-    assert MachClient.poll_interval_for(snap(MachClient, "completed"), NOW) is None
-    assert MachClient.poll_interval_for(snap(MachClient, "expired"), NOW) is None
-    # The first poll waits for the eta Mach announced, jitter or not.
-    with_eta = snap(MachClient, "placed", eta=NOW + timedelta(seconds=40))
-    assert next_poll_delay(MachClient, with_eta, NOW) == 42
-    rng = random.Random(3)
-    assert all(next_poll_delay(MachClient, with_eta, NOW, rng=rng) == 42 for _ in range(50))
-    passed_eta = snap(MachClient, "placed", eta=NOW - timedelta(seconds=4))
-    assert next_poll_delay(MachClient, passed_eta, NOW) == 5
 
 
 def test_expiry_is_a_minute_after_expires_at() -> None:

@@ -41,7 +41,6 @@ from .conftest import (
     assert_lifecycle,
     lifecycle_id,
     load,
-    snap,
 )
 
 MAGMA = Provider.MAGMA
@@ -704,24 +703,3 @@ def test_stage_map(status: str, stage: Stage, terminal: bool) -> None:
     snapshot = MagmaClient.parse_order(magma_order() | {"status": status}, now=NOW)
     assert (snapshot.stage, snapshot.terminal) == (stage, terminal)
     assert MagmaClient.spec.statuses.count(status) == 1
-
-
-@pytest.mark.parametrize(
-    ("status", "interval"),
-    [
-        ("WAITING_FOR_SELLER_APPROVAL", 10),
-        ("WAITING_FOR_BUYER_PAYMENT", 10),
-        ("WAITING_FOR_CHANNEL_OPEN", 10),
-        ("SELLER_SENT_TRANSACTION", 20),
-        ("ON_CHAIN_CONFIRMATION", 20),
-        ("SELLER_OPENED_CHANNEL", 20),
-        ("WAITING_FOR_ON_CHAIN_CONFIRMATION", 45),
-        ("VALID_CHANNEL_OPENING", 1800),
-        ("SOMETHING_NEW", 10),
-        ("CHANNEL_MONITORING_FINISHED", None),
-        ("SELLER_REJECTED", None),
-        ("ADMIN_CLOSED", None),
-    ],
-)
-def test_phases(status: str, interval: float | None) -> None:
-    assert MagmaClient.poll_interval_for(snap(MagmaClient, status), NOW) == interval

@@ -269,3 +269,10 @@ def age(snapshot: OrderSnapshot, now: datetime) -> timedelta:
     if snapshot.created_at is None:
         return timedelta(0)
     return max(timedelta(0), now - snapshot.created_at)
+
+
+def time_in_status(now: datetime, status_since: datetime | None) -> float:
+    """Seconds the order has shown its current status (zero when unknown)."""
+    if status_since is None:
+        return 0.0
+    return max(0.0, (now - status_since).total_seconds())

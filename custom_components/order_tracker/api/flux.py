@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import re
 from typing import Any, override
 
-from .base import ProviderClient, age
+from .base import ProviderClient, age, time_in_status
 from .errors import InvalidOrderReferenceError
 from .http import quote_segment
 from .models import (
@@ -40,10 +40,15 @@ STAGE_MAP = {
 TERMINAL = frozenset({"completed", "failed"})
 
 _INTENT_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
-# Market orders against Kalshi usually settle within seconds: poll at the floor at first,
-# then back off as the order ages.
-FAST_PHASE = timedelta(minutes=2)
+# Market orders against Kalshi usually settle within seconds, but each status lasts anywhere
+# from a second to minutes, and the longer it has lasted, the longer it is likely to last. So
+# the cadence follows the time in the current status (BENCHMARKS.md §1): the floor for the
+# first seconds, then 5 s plus 1.2 times the time in status (the status began before we saw
+# it), at most 30 s; an order older than 30 minutes every 5 minutes.
+FAST_WAIT = 5.0
 FAST_INTERVAL = 5.0
+STATUS_OFFSET = 5.0
+STATUS_SHARE = 1.2
 MEDIUM_PHASE = timedelta(minutes=30)
 MEDIUM_INTERVAL = 30.0
 SLOW_INTERVAL = 5 * 60.0
@@ -166,12 +171,12 @@ class FluxClient(ProviderClient):
     ) -> float | None:
         if snapshot.terminal:
             return None
-        elapsed = age(snapshot, now)
-        if elapsed < FAST_PHASE:
+        if age(snapshot, now) >= MEDIUM_PHASE:
+            return SLOW_INTERVAL
+        waited = time_in_status(now, status_since)
+        if waited < FAST_WAIT:
             return FAST_INTERVAL
-        if elapsed < MEDIUM_PHASE:
-            return MEDIUM_INTERVAL
-        return SLOW_INTERVAL
+        return min(MEDIUM_INTERVAL, STATUS_OFFSET + STATUS_SHARE * waited)
 
     @classmethod
     @override

@@ -84,9 +84,10 @@ EXPLORERS = {
 }
 
 _ORDER_ID = re.compile(r"0x[0-9a-fA-F]{1,64}")
-# Observed fills come 18-60 s after opening: look closely for the first two minutes.
+# Observed fills come 18-60 s after opening: look closely for the first two minutes, at the
+# reference loop's fast cadence (BENCHMARKS.md §1).
 FAST_PHASE = timedelta(minutes=2)
-FAST_INTERVAL = 10.0
+FAST_INTERVAL = 7.5
 # Partial fills can trickle in until the deadline.
 OPEN_INTERVAL = 60.0
 # Past the deadline nothing fills; only a cancel (by anyone) changes it.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, override
 
-from .base import ProviderClient, age, validate_uuid
+from .base import ProviderClient, age, time_in_status, validate_uuid
 from .http import quote_segment
 from .models import (
     AmountField,
@@ -41,9 +41,16 @@ TERMINAL = frozenset({COMPLETED, EXPIRED})
 EXPIRY_GRACE = timedelta(seconds=60)
 """An unfilled order counts as expired only a minute past ``expires_at`` (clock skew)."""
 FAST_PHASE = timedelta(minutes=2)
-# Most swaps finish in 10-15 s (Mach FAQ): poll at the floor while a match is likely.
+# Most swaps finish in 10-15 s (Mach FAQ): poll at the floor while a match or a completion is
+# likely, placed or filled. Mach's eta moves the first poll to half of it (next_poll_delay).
 FAST_INTERVAL = 5.0
 SLOW_INTERVAL = 15.0
+STUCK_AFTER = 5 * 60.0
+"""A filled order that has not completed after 5 minutes is probably stuck..."""
+STUCK_INTERVAL = 60.0
+LONG_STUCK_AFTER = 30 * 60.0
+LONG_STUCK_INTERVAL = 15 * 60.0
+"""...and after 30 minutes it is polled every 15 min (96 requests a day)."""
 
 SPEC = ProviderSpec(
     key="mach",
@@ -158,9 +165,14 @@ class MachClient(ProviderClient):
     ) -> float | None:
         if snapshot.terminal:
             return None
-        # A first poll at Mach's own eta is added by next_poll_delay.
-        if snapshot.status == PLACED and age(snapshot, now) < FAST_PHASE:
+        if age(snapshot, now) < FAST_PHASE:
             return FAST_INTERVAL
+        if snapshot.status == FILLED:
+            waited = time_in_status(now, status_since)
+            if waited >= LONG_STUCK_AFTER:
+                return LONG_STUCK_INTERVAL
+            if waited >= STUCK_AFTER:
+                return STUCK_INTERVAL
         return SLOW_INTERVAL
 
     @classmethod

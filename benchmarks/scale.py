@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+import copy
 from datetime import datetime, timedelta
 import gc
 import math
@@ -53,7 +54,7 @@ from custom_components.order_tracker.coordinator import OrderCoordinator
 from tests.simulator import Provider, RequestRecord, SimOrder, Simulator
 
 from .conftest import SimulatorCpu
-from .polling import CLIENTS as POLLING_CLIENTS, SCENARIO_MIX, Lifecycle, allocate, trace
+from .polling import CLIENTS as POLLING_CLIENTS, SCENARIO_MIX, Lifecycle, Ours, allocate, trace
 
 ORDERS_PER_ACCOUNT = 125
 WALLET = "0xAbC0000000000000000000000000000000000001"
@@ -155,28 +156,56 @@ class Detection:
         refreshed()
         coordinator.async_add_refresh_listener(refreshed)
 
-    def latencies(self, provider: Provider, until: float) -> list[float]:
-        """For every change after the start and before ``until`` (seconds after it): the
-        time to the first answer that showed it or a later state."""
+    def latencies(self, provider: Provider, since: float, until: float) -> list[float]:
+        """For every change between ``since`` and ``until`` seconds after the start: the time
+        to the first answer that showed it or a later state."""
         found: list[float] = []
         for order_id, lifecycle in self.lifecycles.items():
             if lifecycle.provider is not provider:
                 continue
             start = (self.origin - lifecycle.order.created_at).total_seconds()
-            shown: list[tuple[float, int]] = []
-            index = 0
-            for age, key in self.seen.get(order_id, []):
-                while index < len(lifecycle.states) and lifecycle.states[index] != key:
-                    index += 1
-                if index == len(lifecycle.states):
-                    break
-                shown.append((age, index))
-            for change, at in enumerate(lifecycle.changes):
-                if change == 0 or at <= start or at > start + until:
-                    continue
-                first = next((age for age, i in shown if i >= change), None)
-                if first is not None:
-                    found.append(first - at)
+            seen = self.seen.get(order_id, [])
+            found.extend(self._latencies(lifecycle, seen, start + since, start + until))
+        return found
+
+    def lone_latencies(self, provider: Provider, since: float, until: float) -> list[float]:
+        """The same changes, each order polled alone (the polling benchmark's emulation of the
+        integration, ``Ours``: no account budget, no list), from the same start."""
+        found: list[float] = []
+        for order_id, tracked in self.lifecycles.items():
+            if tracked.provider is not provider:
+                continue
+            start = (self.origin - tracked.order.created_at).total_seconds()
+            lifecycle = copy.copy(tracked)
+            lifecycle.start, lifecycle.window_end = start, start + until
+            run = Ours().run(lifecycle, random.Random(order_id))
+            seen = [
+                (back, lifecycle.states[index])
+                for back, index in zip(run.answered, run.observed, strict=True)
+            ]
+            found.extend(self._latencies(lifecycle, seen, start + since, start + until))
+        return found
+
+    @staticmethod
+    def _latencies(
+        lifecycle: Lifecycle, seen: list[tuple[float, tuple[str, str]]], after: float, until: float
+    ) -> list[float]:
+        """Each change in (after, until]: time to the first answer showing it or a later state."""
+        shown: list[tuple[float, int]] = []
+        index = 0
+        for age, key in seen:
+            while index < len(lifecycle.states) and lifecycle.states[index] != key:
+                index += 1
+            if index == len(lifecycle.states):
+                break
+            shown.append((age, index))
+        found = []
+        for change, at in enumerate(lifecycle.changes):
+            if change == 0 or at <= after or at > until:
+                continue
+            first = next((age for age, i in shown if i >= change), None)
+            if first is not None:
+                found.append(first - at)
         return found
 
 
@@ -276,11 +305,16 @@ async def test_scale(
     """Setup time, CPU per simulated hour, request peaks per account, restart."""
     # How long polls wait for a slot in their account's budget (0: sent at once).
     waits: dict[int, list[float]] = {}
+    steady_waits: dict[int, list[float]] = {}
+    """Waits once every order has been fetched (the cold start's first wave is over)."""
+    steady = [False]
     reserve = RequestBudget.reserve
 
     def recording_reserve(budget: RequestBudget) -> float:
         delay = reserve(budget)
         waits.setdefault(id(budget), []).append(delay)
+        if steady[0]:
+            steady_waits.setdefault(id(budget), []).append(delay)
         return delay
 
     monkeypatch.setattr(RequestBudget, "reserve", recording_reserve)
@@ -304,6 +338,7 @@ async def test_scale(
         HOUR, until=lambda: all(c.data is not None for c in coordinators(entries))
     )
     all_fetched_wall = wall() - wall_started
+    steady[0] = True
     # The rest of the first simulated hour.
     await clock.advance(HOUR - all_fetched_after)
     hour_wall = wall() - wall_started + setup_wall
@@ -330,7 +365,11 @@ async def test_scale(
             "waited": sum(1 for w in budget_waits if w > 0) / max(1, len(budget_waits)),
             "wait_median": percentile([w for w in budget_waits if w > 0], 0.5),
             "wait_max": max(budget_waits, default=0.0),
-            "latency": detection.latencies(provider, HOUR),
+            "latency": detection.latencies(provider, 0, HOUR),
+            "steady_latency": detection.latencies(provider, all_fetched_after, HOUR),
+            "lone_latency": detection.lone_latencies(provider, all_fetched_after, HOUR),
+            "steady_waited": sum(1 for w in steady_waits.get(budgets[provider.value], []) if w > 0)
+            / max(1, len(steady_waits.get(budgets[provider.value], []))),
             "list": entry_of[provider.value].runtime_data.list_watch,
             "in_flight_after_hour": sum(
                 1
@@ -405,8 +444,9 @@ async def test_scale(
         "",
         "| Account | Requests, first hour (orders + account) | of which list requests | "
         "Peak order requests in 1 s / 10 s | Peak in 1 s incl. account check | Polls that "
-        "waited for the budget | their median / max wait | Median detection latency (changes) "
-        "| In flight after 1 h | Peak in 1 s after restart |",
+        "waited for the budget (all / once every order was fetched) | their median / max wait "
+        "| Median detection latency (all changes / once every order was fetched / the same "
+        "changes, each order alone) | In flight after 1 h | Peak in 1 s after restart |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for provider, data in per_account.items():
@@ -416,8 +456,11 @@ async def test_scale(
             f"| {provider.value} | {data['order_requests']} + {data['account_requests']} "
             f"| {listed.requests if listed else 0} "
             f"| {data['peak_1s']} / {data['peak_10s']} | {data['peak_1s_all']} "
-            f"| {data['waited']:.0%} | {data['wait_median']:.1f} s / {data['wait_max']:.1f} s "
-            f"| {percentile(latency, 0.5):.1f} s ({len(latency)}) "
+            f"| {data['waited']:.0%} / {data['steady_waited']:.1%} "
+            f"| {data['wait_median']:.1f} s / {data['wait_max']:.1f} s "
+            f"| {percentile(latency, 0.5):.1f} s ({len(latency)}) / "
+            f"{percentile(data['steady_latency'], 0.5):.1f} s ({len(data['steady_latency'])}) / "
+            f"{percentile(data['lone_latency'], 0.5):.1f} s "
             f"| {data['in_flight_after_hour']} | {restart_peak[provider]} |"
         )
     lines.append(

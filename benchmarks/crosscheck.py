@@ -9,6 +9,9 @@ when many orders share an account, is the scale benchmark's subject. Home Assist
 moves in 1 s ticks here (latencies come out up to ~1 s later) and its jitter is not seeded;
 the emulation has neither.
 
+Alone in its account, an order never meets the account-wide refresh (it starts at two orders
+in flight); ``benchmarks/accounts.py`` measures that.
+
 Run from the repository root (not part of ``scripts/test``)::
 
     .venv/bin/python -m pytest benchmarks/crosscheck.py -s

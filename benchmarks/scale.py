@@ -29,7 +29,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from datetime import timedelta
+import copy
+from datetime import datetime, timedelta
 import gc
 import math
 import random
@@ -44,14 +45,19 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.order_tracker.api import CLIENTS, RequestBudget
-from custom_components.order_tracker.const import BUDGET_BURST, BUDGET_RATE
+from custom_components.order_tracker.const import (
+    BUDGET_BURST,
+    BUDGET_RATE,
+    CONF_WALLET_ADDRESS,
+)
 from custom_components.order_tracker.coordinator import OrderCoordinator
 from tests.simulator import Provider, RequestRecord, SimOrder, Simulator
 
 from .conftest import SimulatorCpu
-from .polling import SCENARIO_MIX, allocate
+from .polling import CLIENTS as POLLING_CLIENTS, SCENARIO_MIX, Lifecycle, Ours, allocate, trace
 
 ORDERS_PER_ACCOUNT = 125
+WALLET = "0xAbC0000000000000000000000000000000000001"
 SEED = 2026
 CREATED_WITHIN = {
     # How long before the start each provider's orders may have been created: about their
@@ -72,6 +78,11 @@ def wall() -> float:
     return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
+def _wallet(provider: Provider) -> str | None:
+    """Accounts listed by wallet (Mach, M0) have one, so the account-wide refresh can work."""
+    return None if CLIENTS[provider.value].spec.lists_by_account else WALLET
+
+
 def create_orders(
     simulator: Simulator, per_account: int = ORDERS_PER_ACCOUNT
 ) -> dict[Provider, list[SimOrder]]:
@@ -80,13 +91,14 @@ def create_orders(
     orders: dict[Provider, list[SimOrder]] = {}
     for provider in Provider:
         orders[provider] = []
+        wallet = {"wallet": w} if (w := _wallet(provider)) else {}
         for scenario, count in allocate(per_account, SCENARIO_MIX[provider]):
             for _ in range(count):
                 params = scenario.params(rng)
                 offset = -rng.uniform(0, CREATED_WITHIN[provider])
                 orders[provider].append(
                     simulator.create_order(
-                        provider, scenario.name, created_at_offset=offset, **params
+                        provider, scenario.name, created_at_offset=offset, **wallet, **params
                     )
                 )
     return orders
@@ -104,8 +116,97 @@ def make_entries(
             if order.chain:
                 ref["chain"] = order.chain
             refs.append(ref)
-        entries.append(make_entry(provider.value, refs))
+        data = {CONF_WALLET_ADDRESS: w} if (w := _wallet(provider)) else {}
+        entries.append(make_entry(provider.value, refs, **data))
     return entries
+
+
+class Detection:
+    """When each order's changes at the provider were first shown, against its script."""
+
+    def __init__(self, orders: Iterable[SimOrder], origin: datetime, horizon: float) -> None:
+        self.origin = origin
+        self.lifecycles: dict[str, Lifecycle] = {}
+        for order in orders:
+            lifecycle = Lifecycle(
+                order.provider, order.scenario, order, POLLING_CLIENTS[order.provider]
+            )
+            age_at_origin = (origin - order.created_at).total_seconds()
+            trace(lifecycle, horizon=age_at_origin + horizon)
+            self.lifecycles[order.order_id] = lifecycle
+        self.seen: dict[str, list[tuple[float, tuple[str, str]]]] = {}
+
+    def watch(self, coordinator: OrderCoordinator) -> None:
+        """Record every answer the coordinator takes, at the age of its order."""
+        lifecycle = self.lifecycles.get(coordinator.reference.order_id)
+        if lifecycle is None:
+            return
+        taken: list[datetime | None] = [None]
+
+        def refreshed() -> None:
+            snapshot, fetched_at = coordinator.data, coordinator.fetched_at
+            if snapshot is None or fetched_at is None or fetched_at == taken[0]:
+                return
+            taken[0] = fetched_at
+            age = (fetched_at - lifecycle.order.created_at).total_seconds()
+            self.seen.setdefault(lifecycle.order.order_id, []).append(
+                (age, (snapshot.status, snapshot.stage.value))
+            )
+
+        refreshed()
+        coordinator.async_add_refresh_listener(refreshed)
+
+    def latencies(self, provider: Provider, since: float, until: float) -> list[float]:
+        """For every change between ``since`` and ``until`` seconds after the start: the time
+        to the first answer that showed it or a later state."""
+        found: list[float] = []
+        for order_id, lifecycle in self.lifecycles.items():
+            if lifecycle.provider is not provider:
+                continue
+            start = (self.origin - lifecycle.order.created_at).total_seconds()
+            seen = self.seen.get(order_id, [])
+            found.extend(self._latencies(lifecycle, seen, start + since, start + until))
+        return found
+
+    def lone_latencies(self, provider: Provider, since: float, until: float) -> list[float]:
+        """The same changes, each order polled alone (the polling benchmark's emulation of the
+        integration, ``Ours``: no account budget, no list), from the same start."""
+        found: list[float] = []
+        for order_id, tracked in self.lifecycles.items():
+            if tracked.provider is not provider:
+                continue
+            start = (self.origin - tracked.order.created_at).total_seconds()
+            lifecycle = copy.copy(tracked)
+            lifecycle.start, lifecycle.window_end = start, start + until
+            run = Ours().run(lifecycle, random.Random(order_id))
+            seen = [
+                (back, lifecycle.states[index])
+                for back, index in zip(run.answered, run.observed, strict=True)
+            ]
+            found.extend(self._latencies(lifecycle, seen, start + since, start + until))
+        return found
+
+    @staticmethod
+    def _latencies(
+        lifecycle: Lifecycle, seen: list[tuple[float, tuple[str, str]]], after: float, until: float
+    ) -> list[float]:
+        """Each change in (after, until]: time to the first answer showing it or a later state."""
+        shown: list[tuple[float, int]] = []
+        index = 0
+        for age, key in seen:
+            while index < len(lifecycle.states) and lifecycle.states[index] != key:
+                index += 1
+            if index == len(lifecycle.states):
+                break
+            shown.append((age, index))
+        found = []
+        for change, at in enumerate(lifecycle.changes):
+            if change == 0 or at <= after or at > until:
+                continue
+            first = next((age for age, i in shown if i >= change), None)
+            if first is not None:
+                found.append(first - at)
+        return found
 
 
 def finished_now(simulator: Simulator, orders: Iterable[SimOrder]) -> int:
@@ -204,11 +305,16 @@ async def test_scale(
     """Setup time, CPU per simulated hour, request peaks per account, restart."""
     # How long polls wait for a slot in their account's budget (0: sent at once).
     waits: dict[int, list[float]] = {}
+    steady_waits: dict[int, list[float]] = {}
+    """Waits once every order has been fetched (the cold start's first wave is over)."""
+    steady = [False]
     reserve = RequestBudget.reserve
 
     def recording_reserve(budget: RequestBudget) -> float:
         delay = reserve(budget)
         waits.setdefault(id(budget), []).append(delay)
+        if steady[0]:
+            steady_waits.setdefault(id(budget), []).append(delay)
         return delay
 
     monkeypatch.setattr(RequestBudget, "reserve", recording_reserve)
@@ -222,13 +328,17 @@ async def test_scale(
     # -- first setup: nothing stored, every order is fetched --------------------------------
     cpu_started = time.process_time()
     sim_cpu_started = simulator_cpu.seconds
+    detection = Detection(every_order, origin, HOUR)
     setup_wall = await setup_all(hass, entries)
+    for coordinator in coordinators(entries):
+        detection.watch(coordinator)
     fetched_during_setup = sum(c.data is not None for c in coordinators(entries))
     wall_started = wall()
     all_fetched_after = await clock.advance(
         HOUR, until=lambda: all(c.data is not None for c in coordinators(entries))
     )
     all_fetched_wall = wall() - wall_started
+    steady[0] = True
     # The rest of the first simulated hour.
     await clock.advance(HOUR - all_fetched_after)
     hour_wall = wall() - wall_started + setup_wall
@@ -239,6 +349,7 @@ async def test_scale(
 
     per_account: dict[Provider, dict[str, Any]] = {}
     budgets = {entry.data["provider"]: id(entry.runtime_data.account.budget) for entry in entries}
+    entry_of = {entry.data["provider"]: entry for entry in entries}
     for provider in Provider:
         budget_waits = waits.get(budgets[provider.value], [])
         records = [r for r in first_hour if r.provider is provider]
@@ -254,6 +365,12 @@ async def test_scale(
             "waited": sum(1 for w in budget_waits if w > 0) / max(1, len(budget_waits)),
             "wait_median": percentile([w for w in budget_waits if w > 0], 0.5),
             "wait_max": max(budget_waits, default=0.0),
+            "latency": detection.latencies(provider, 0, HOUR),
+            "steady_latency": detection.latencies(provider, all_fetched_after, HOUR),
+            "lone_latency": detection.lone_latencies(provider, all_fetched_after, HOUR),
+            "steady_waited": sum(1 for w in steady_waits.get(budgets[provider.value], []) if w > 0)
+            / max(1, len(steady_waits.get(budgets[provider.value], []))),
+            "list": entry_of[provider.value].runtime_data.list_watch,
             "in_flight_after_hour": sum(
                 1
                 for c in coordinators(entries)
@@ -325,16 +442,25 @@ async def test_scale(
         f"| Restart: by cancelled M0 orders still watched ({len(watched_before_restart)}) | "
         f"{len(by_watched)} |",
         "",
-        "| Account | Requests, first hour (orders + account) | Peak order requests in 1 s / "
-        "10 s | Peak in 1 s incl. account check | Polls that waited for the budget | their "
-        "median / max wait | In flight after 1 h | Peak in 1 s after restart |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| Account | Requests, first hour (orders + account) | of which list requests | "
+        "Peak order requests in 1 s / 10 s | Peak in 1 s incl. account check | Polls that "
+        "waited for the budget (all / once every order was fetched) | their median / max wait "
+        "| Median detection latency (all changes / once every order was fetched / the same "
+        "changes, each order alone) | In flight after 1 h | Peak in 1 s after restart |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for provider, data in per_account.items():
+        latency = data["latency"]
+        listed = data["list"]
         lines.append(
             f"| {provider.value} | {data['order_requests']} + {data['account_requests']} "
+            f"| {listed.requests if listed else 0} "
             f"| {data['peak_1s']} / {data['peak_10s']} | {data['peak_1s_all']} "
-            f"| {data['waited']:.0%} | {data['wait_median']:.1f} s / {data['wait_max']:.1f} s "
+            f"| {data['waited']:.0%} / {data['steady_waited']:.1%} "
+            f"| {data['wait_median']:.1f} s / {data['wait_max']:.1f} s "
+            f"| {percentile(latency, 0.5):.1f} s ({len(latency)}) / "
+            f"{percentile(data['steady_latency'], 0.5):.1f} s ({len(data['steady_latency'])}) / "
+            f"{percentile(data['lone_latency'], 0.5):.1f} s "
             f"| {data['in_flight_after_hour']} | {restart_peak[provider]} |"
         )
     lines.append(

@@ -142,3 +142,10 @@ def make_entry(sim_urls: dict[Provider, str]) -> Callable[..., MockConfigEntry]:
         )
 
     return make
+
+
+@pytest.fixture
+def per_order_polling() -> Iterator[None]:
+    """Every order polls on its own: no account-wide list watch (for tests of per-order rules)."""
+    with patch("custom_components.order_tracker.list_watch.MIN_LISTED_ORDERS", 10**6):
+        yield

@@ -139,6 +139,7 @@ async def test_deadline_pulls_the_next_poll_in(
     assert 13 * 60 <= coordinator.update_interval.total_seconds() <= 17 * 60
 
 
+@pytest.mark.usefixtures("per_order_polling")
 async def test_rate_limit_pauses_the_whole_account(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -167,6 +168,7 @@ async def test_rate_limit_pauses_the_whole_account(
     assert hass.states.get(status_entity("flux", first.order_id)).state == "pending"
 
 
+@pytest.mark.usefixtures("per_order_polling")
 @pytest.mark.parametrize(
     ("kind", "params"),
     [

@@ -99,6 +99,7 @@ async def test_one_broken_order_does_not_fail_the_account(
     assert hass.states.get(entity("mach", missing)).state == STATE_UNAVAILABLE
 
 
+@pytest.mark.usefixtures("per_order_polling")
 async def test_adding_and_removing_an_order_leaves_the_others_alone(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -203,6 +204,7 @@ async def test_rename_updates_the_device(
     assert state.name == "Bridge to Arbitrum Status"
 
 
+@pytest.mark.usefixtures("per_order_polling")
 async def test_restart_is_quiet(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

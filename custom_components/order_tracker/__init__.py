@@ -13,6 +13,7 @@ from .api import CLIENTS, OrderTrackerError
 from .const import CONF_API_KEY, CONF_BASE_URL, CONF_PROVIDER, DOMAIN, SUBENTRY_TYPE_ORDER
 from .discovery import async_start_discovery
 from .errors import Where, setup_error
+from .list_watch import async_start_list_watch
 from .retention import async_start_retention
 from .runtime import OrderTrackerConfigEntry, OrderTrackerData
 from .services import async_setup_services
@@ -66,6 +67,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry)
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
+    async_start_list_watch(hass, entry)
     async_start_discovery(hass, entry)
     async_start_retention(hass, entry)
     return True

@@ -72,6 +72,10 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         self.consecutive_failures = 0
         self.error_count = 0
         self.request_count = 0
+        self.listed = False
+        """The account's list watches this order: it polls only when the list says so."""
+        self.own_delay: float | None = None
+        """Seconds to its next poll of its own, as its phase asks (listed or not)."""
         self._refresh_listeners: list[CALLBACK_TYPE] = []
 
     @property
@@ -200,9 +204,27 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         delay = next_poll_delay(
             type(self.client), snapshot, now, status_since=self.status_since, rng=self._rng
         )
-        self.update_interval = None if delay is None else timedelta(seconds=delay)
+        self.own_delay = delay
+        self.listed = self.listed and self.client.list_covers(snapshot)
+        self.update_interval = None if delay is None or self.listed else timedelta(seconds=delay)
         self.data = snapshot
         return snapshot
+
+    # -- the account's list watch ------------------------------------------------------------
+
+    @callback
+    def async_take_listed(self, snapshot: OrderSnapshot) -> None:
+        """Take a whole order the account's list showed, as if it had been fetched."""
+        self._accept(snapshot, dt_util.utcnow())
+        self._notify_refreshed()
+        self.async_set_updated_data(snapshot)
+
+    @callback
+    def async_poll_in(self, seconds: float | None) -> None:
+        """Poll on its own again in ``seconds`` (None: wait for the list)."""
+        self.update_interval = None if seconds is None else timedelta(seconds=seconds)
+        self._async_unsub_refresh()
+        self._schedule_refresh()
 
     # -- who hears about refreshes -----------------------------------------------------------
 

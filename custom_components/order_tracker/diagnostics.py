@@ -65,6 +65,14 @@ async def async_get_config_entry_diagnostics(
             "undocumented_statuses": sorted(account.reported_statuses),
             # What the client itself knows, e.g. M0 chains it could not name yet.
             "client": jsonable(account.client.diagnostics()),
+            "list_watch": None
+            if data.list_watch is None
+            else {
+                "active": data.list_watch.active,
+                "requests": data.list_watch.requests,
+                "failures": data.list_watch.failures,
+                "orders_not_listed": len(data.list_watch.dropped),
+            },
         },
         "orders": {
             subentry_id: _order_diagnostics(coordinator)

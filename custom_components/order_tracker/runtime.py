@@ -88,6 +88,18 @@ class DiscoveryStats:
 
 
 @dataclass
+class ListWatchStats:
+    """What the account-wide refresh is doing (diagnostics and tests read it)."""
+
+    active: bool = False
+    requests: int = 0
+    failures: int = 0
+    """List failures in a row (0 while it answers)."""
+    dropped: set[str] = field(default_factory=set)
+    """Orders the list did not show: they poll on their own."""
+
+
+@dataclass
 class OrderTrackerData:
     """Runtime data of one account entry: its account state, store and tracked orders."""
 
@@ -100,6 +112,8 @@ class OrderTrackerData:
     """Entry data and options at setup: a change there reloads, a subentry change does not."""
     discovery: DiscoveryStats | None = None
     """Auto-tracking's counters, when the account's option is on."""
+    list_watch: ListWatchStats | None = None
+    """The account-wide refresh's state, when the provider can list this account."""
 
     # -- setup -----------------------------------------------------------------------------
 

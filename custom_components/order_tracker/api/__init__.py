@@ -33,7 +33,7 @@ from .models import (
     ProviderSpec,
     Stage,
 )
-from .polling import MIN_POLL_INTERVAL, RequestBudget, error_backoff, next_poll_delay
+from .polling import JITTER, MIN_POLL_INTERVAL, RequestBudget, error_backoff, next_poll_delay
 
 CLIENTS: dict[str, type[ProviderClient]] = {
     client.spec.key: client for client in (MagmaClient, MachClient, M0Client, FluxClient)
@@ -42,6 +42,7 @@ CLIENTS: dict[str, type[ProviderClient]] = {
 
 __all__ = [
     "CLIENTS",
+    "JITTER",
     "MIN_POLL_INTERVAL",
     "AmountField",
     "AuthError",

@@ -122,6 +122,36 @@ class ProviderClient(ABC):
     async def check_credentials(self) -> None:
         """Make one cheap authenticated call; raise AuthError if the key is refused."""
 
+    async def watch_list(self, wallet_address: str | None = None) -> dict[str, OrderSummary] | None:
+        """The account's orders as its list shows them now, in one request, by order id.
+
+        For the account-wide refresh: one request watches every order it lists. None when
+        this provider (or this account, without a wallet) has no such list.
+        """
+        return None
+
+    @classmethod
+    def list_covers(cls, snapshot: OrderSnapshot) -> bool:
+        """Whether the watch list shows this order and every change it can make now.
+
+        An order it does not cover polls on its own (e.g. Magma confirmations, which only
+        the order itself reports).
+        """
+        return not snapshot.terminal
+
+    @classmethod
+    def list_signature(cls, snapshot: OrderSnapshot) -> tuple[Any, ...]:
+        """What the watch list can tell of an order; a difference means the order moved."""
+        return (
+            snapshot.status,
+            snapshot.stage,
+            snapshot.transaction_id,
+            snapshot.fill_transaction_id,
+            snapshot.channel_id,
+            snapshot.confirmations,
+            tuple(sorted(snapshot.amounts.items())),
+        )
+
     def diagnostics(self) -> dict[str, Any]:
         """What this client has noticed that a person debugging it should see (JSON-able).
 

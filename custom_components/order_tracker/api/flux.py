@@ -94,15 +94,21 @@ class FluxClient(ProviderClient):
     @override
     async def list_orders(self, wallet_address: str | None = None) -> list[OrderSummary]:
         """The key's 100 most recent orders, or a wallet's."""
+        return list((await self.watch_list(wallet_address) or {}).values())
+
+    @override
+    async def watch_list(self, wallet_address: str | None = None) -> dict[str, OrderSummary] | None:
+        """The key's (or a wallet's) 100 most recent orders, whole, in one request."""
         params = {"walletAddress": wallet_address} if wallet_address else None
         payload = as_object(
             await self._request("GET", "/v1/order", params=params), "Flux order list"
         )
         now = self._clock()
-        return [
+        summaries = (
             OrderSummary.from_snapshot(self.parse_order(item, now=now))
             for item in as_list(payload.get("orders"), "Flux order list.orders")
-        ]
+        )
+        return {summary.reference.order_id: summary for summary in summaries}
 
     @override
     async def check_credentials(self) -> None:

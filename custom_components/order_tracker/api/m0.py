@@ -218,7 +218,9 @@ class M0Client(ProviderClient):
                     unnamed.setdefault(chain_id, []).append(obj)
                     continue
                 summaries.append(
-                    OrderSummary.from_snapshot(self.parse_order(obj, now=now, chain=chain))
+                    OrderSummary.from_snapshot(
+                        self.parse_order(obj, now=now, chain=chain), complete=False
+                    )
                 )
             offset += len(items)
             if not items or total is None or offset >= total:
@@ -231,11 +233,53 @@ class M0Client(ProviderClient):
                 self._warn_unresolved(chain_id, orders)
                 continue
             summaries.extend(
-                OrderSummary.from_snapshot(self.parse_order(obj, now=now, chain=chain))
+                OrderSummary.from_snapshot(
+                    self.parse_order(obj, now=now, chain=chain), complete=False
+                )
                 for obj in orders
             )
         self._unresolved = unresolved
         return summaries
+
+    @override
+    async def watch_list(self, wallet_address: str | None = None) -> dict[str, OrderSummary] | None:
+        """A sender's open orders (status CREATED), first page, in one request.
+
+        List entries lack the fills, so they are compared, never shown; an order that left
+        the list has moved on (completed or cancelled).
+        """
+        if not wallet_address:
+            return None
+        params = {"sender": wallet_address, "status": CREATED, "limit": "100", "offset": "0"}
+        payload = as_object(await self._request("GET", "/orders", params=params), "M0 order list")
+        now = self._clock()
+        found: dict[str, OrderSummary] = {}
+        for item in as_list(payload.get("orders"), "M0 order list.orders"):
+            obj = as_object(item, "M0 order summary")
+            chain = self._chain_name(require_int(obj, "originChainId", "M0 order summary"))
+            summary = OrderSummary.from_snapshot(
+                self.parse_order(obj, now=now, chain=chain), complete=False
+            )
+            found[summary.reference.order_id] = summary
+        return found
+
+    @classmethod
+    @override
+    def list_covers(cls, snapshot: OrderSnapshot) -> bool:
+        # The watch list holds open orders only; a cancelled one keeps its own late checks.
+        return snapshot.status == CREATED
+
+    @classmethod
+    @override
+    def list_signature(cls, snapshot: OrderSnapshot) -> tuple[Any, ...]:
+        # What list entries carry: no fills, so no fill transaction.
+        return (
+            snapshot.status,
+            snapshot.stage,
+            tuple(sorted(snapshot.amounts.items())),
+            snapshot.details.get("fill_count"),
+            snapshot.details.get("fill_report_count"),
+        )
 
     def _chain_name(self, chain_id: int) -> str | None:
         return CHAIN_IDS.get(chain_id) or self._learned_chains.get(chain_id)

@@ -88,14 +88,20 @@ class MachClient(ProviderClient):
     @override
     async def list_orders(self, wallet_address: str | None = None) -> list[OrderSummary]:
         """Orders placed by a wallet (Mach can only list by wallet)."""
+        return list((await self.watch_list(wallet_address) or {}).values())
+
+    @override
+    async def watch_list(self, wallet_address: str | None = None) -> dict[str, OrderSummary] | None:
+        """A wallet's orders, whole, in one request (None without a wallet)."""
         if not wallet_address:
-            return []
+            return None
         payload = await self._request("GET", "/v1/orders", params={"wallet": wallet_address})
         now = self._clock()
-        return [
+        summaries = (
             OrderSummary.from_snapshot(self.parse_order(item, now=now))
             for item in as_list(payload, "Mach order list")
-        ]
+        )
+        return {summary.reference.order_id: summary for summary in summaries}
 
     @override
     async def check_credentials(self) -> None:

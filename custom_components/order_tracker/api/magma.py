@@ -116,6 +116,22 @@ LIST_QUERY = (
     f"sales(page: $page) {{ {_LIST_FIELDS} }} "
     "} } } }"
 )
+_WATCH_FIELDS = "list { id status payment_status channel_id created_at }"
+WATCH_QUERY = (
+    "query WatchOrders($page: PageInput) { user { market { orders { "
+    f"purchases(page: $page) {{ {_WATCH_FIELDS} }} "
+    f"sales(page: $page) {{ {_WATCH_FIELDS} }} "
+    "} } } }"
+)
+# Phases whose changes the list does not carry: confirmations, and the lease countdown.
+_OWN_POLL_STATUSES = frozenset(
+    {
+        "WAITING_FOR_ON_CHAIN_CONFIRMATION",
+        "ON_CHAIN_CONFIRMATION",
+        "SELLER_OPENED_CHANNEL",
+        "VALID_CHANNEL_OPENING",
+    }
+)
 CHECK_QUERY = (
     "query CheckCredentials { user { market { orders { "
     "purchases(page: {limit: 1, offset: 0}) { total } } } } }"
@@ -242,6 +258,39 @@ class MagmaClient(ProviderClient):
             if not pending_sides:
                 break
         return list(found.values())
+
+    @override
+    async def watch_list(self, wallet_address: str | None = None) -> dict[str, OrderSummary] | None:
+        """The first page of the key's purchases and sales, in one request (no confirmations:
+        entries are compared, never shown)."""
+        page = {"limit": PAGE_SIZE, "offset": 0}
+        data = await self._graphql(WATCH_QUERY, {"page": page})
+        orders = as_object(_dig(data, ("user", "market"), "orders"), "orders")
+        found: dict[str, OrderSummary] = {}
+        now = self._clock()
+        for side in ("purchases", "sales"):
+            listing = as_object(orders.get(side), f"orders.{side}")
+            for item in as_list(listing.get("list"), f"orders.{side}.list"):
+                summary = OrderSummary.from_snapshot(
+                    self.parse_order(item, now=now), complete=False
+                )
+                found.setdefault(summary.reference.order_id, summary)
+        return found
+
+    @classmethod
+    @override
+    def list_covers(cls, snapshot: OrderSnapshot) -> bool:
+        return not snapshot.terminal and snapshot.status not in _OWN_POLL_STATUSES
+
+    @classmethod
+    @override
+    def list_signature(cls, snapshot: OrderSnapshot) -> tuple[Any, ...]:
+        return (
+            snapshot.status,
+            snapshot.stage,
+            snapshot.details.get("payment_status"),
+            snapshot.channel_id,
+        )
 
     def _parse_summary(self, item: Any) -> OrderSummary:
         obj = as_object(item, "order list item")

@@ -98,23 +98,30 @@ class OrderSnapshot:
 
 @dataclass(frozen=True, slots=True)
 class OrderSummary:
-    """One entry of a provider's order list (auto-tracking discovery)."""
+    """One entry of a provider's order list (auto-tracking, the account-wide refresh)."""
 
     reference: OrderReference
     status: str
     stage: Stage
     terminal: bool
     created_at: datetime | None = None
+    snapshot: OrderSnapshot | None = field(default=None, compare=False, repr=False)
+    """The entry parsed as an order: whole when ``complete``, else only the fields the list
+    carries (enough for ``ProviderClient.list_signature``)."""
+    complete: bool = False
+    """The list carries the whole order (Mach, Flux): it can be shown without a fetch."""
 
     @classmethod
-    def from_snapshot(cls, snapshot: OrderSnapshot) -> OrderSummary:
-        """The list entry of a fully parsed order (providers whose lists carry whole orders)."""
+    def from_snapshot(cls, snapshot: OrderSnapshot, *, complete: bool = True) -> OrderSummary:
+        """The list entry of a parsed order; ``complete`` when the list carries all of it."""
         return cls(
             reference=snapshot.reference,
             status=snapshot.status,
             stage=snapshot.stage,
             terminal=snapshot.terminal,
             created_at=snapshot.created_at,
+            snapshot=snapshot,
+            complete=complete,
         )
 
 

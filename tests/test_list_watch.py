@@ -237,3 +237,33 @@ async def test_no_list_for_one_order_or_without_a_wallet(
     await run_for(hass, freezer, 60)
     assert list_requests(simulator, provider) == 0
     assert all(order_requests(simulator, [order]) >= 2 for order in orders)
+
+
+async def test_an_order_restored_then_handed_back_keeps_polling(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """Found by the full soak: an order restored from storage and never fetched since was
+    handed back by the list with no poll of its own, and never showed its next change."""
+    first, second = (create(simulator, "m0") for _ in range(2))
+    entry = account(make_entry, "m0", [first, second])
+    await setup_entry(hass, entry)
+    await run_for(hass, freezer, 20)
+    assert await hass.config_entries.async_reload(entry.entry_id)  # restored from storage
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await run_for(hass, freezer, 20)
+    assert all(c.listed for c in entry.runtime_data.orders.values())
+
+    # The second completes and leaves the list: one order in flight, the list hands back.
+    simulator.mutate(second.order_id, {"status": "COMPLETED"}, sticky=True)
+    await run_for(hass, freezer, 90)
+    watch = entry.runtime_data.list_watch
+    assert watch is not None
+    assert not watch.active
+    assert status(hass, "m0", second) == "completed"
+    # The first, unchanged so far, polls on its own and sees its fill.
+    simulator.mutate(first.order_id, {"amountOutFilled": "500000", "fillCount": 1}, sticky=True)
+    await run_for(hass, freezer, 120)
+    assert status(hass, "m0", first) == "in_progress"

@@ -133,6 +133,7 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         delay = next_poll_delay(
             type(self.client), self.data, now, status_since=self.status_since, rng=self._rng
         )
+        self.own_delay = delay
         if delay is None:
             self.update_interval = None
             return

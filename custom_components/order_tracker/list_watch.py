@@ -105,8 +105,10 @@ class ListWatch:
         for coordinator in self._orders.values():
             if coordinator.listed:
                 coordinator.listed = False
-                delay = self._own_delay(coordinator) if coordinator.own_delay is not None else None
-                coordinator.async_poll_in(None if delay is None else max(delay, 1.0))
+                if coordinator.update_interval is None:
+                    # Not in an error backoff of its own: its next poll as its phase asks
+                    # (soon, when that is unknown), never "wait for the list" any more.
+                    coordinator.async_poll_in(max(self._own_delay(coordinator), 1.0))
         if not self.stats.failures:
             self._cancel_timer()
 
@@ -170,6 +172,13 @@ class ListWatch:
         except OrderTrackerError as err:
             self._running = False
             self._failed(err)
+            return
+        except Exception as err:  # noqa: BLE001 - a bug must not leave orders on a dead list
+            self._running = False
+            LOGGER.exception(
+                "Unexpected error while reading the %s order list", self._client.spec.name
+            )
+            self._failed(OrderTrackerError(type(err).__name__))
             return
         self._running = False
         if listing is None:  # this account cannot be listed: each order polls alone

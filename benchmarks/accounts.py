@@ -20,7 +20,6 @@ Run from the repository root (not part of ``scripts/test``)::
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 import random
 import statistics
 from typing import Any
@@ -32,10 +31,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.order_tracker.const import CONF_WALLET_ADDRESS
-from custom_components.order_tracker.coordinator import OrderCoordinator
 from tests.common import setup_entry
 from tests.simulator import Provider, Simulator
 
+from .answers import timeline_watcher
 from .crosscheck import _latencies, _window_end
 from .polling import CLIENTS, LIFECYCLE_END, SCENARIO_MIX, Lifecycle, ReferenceLoop, trace
 from .scale import Clock
@@ -76,20 +75,7 @@ async def test_orders_on_one_account(
     accepted: dict[str, list[tuple[float, tuple[str, str]]]] = {}
     origin = simulator.now()
 
-    def watch(coordinator: OrderCoordinator) -> None:
-        taken: list[datetime | None] = [None]
-
-        def refreshed() -> None:
-            snapshot, fetched_at = coordinator.data, coordinator.fetched_at
-            if snapshot is None or fetched_at is None or fetched_at == taken[0]:
-                return
-            taken[0] = fetched_at
-            accepted.setdefault(coordinator.reference.order_id, []).append(
-                ((fetched_at - origin).total_seconds(), (snapshot.status, snapshot.stage.value))
-            )
-
-        refreshed()
-        coordinator.async_add_refresh_listener(refreshed)
+    watch = timeline_watcher(accepted, origin)
 
     lifecycles: dict[Provider, list[Lifecycle]] = {}
     listed = 2 if mode == "list" else 10**6

@@ -20,7 +20,6 @@ Run from the repository root (not part of ``scripts/test``)::
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 import random
 import statistics
 from typing import Any
@@ -30,10 +29,10 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.order_tracker.coordinator import OrderCoordinator
 from tests.common import setup_entry
 from tests.simulator import Provider, Simulator
 
+from .answers import timeline_watcher
 from .polling import (
     AFTER_LAST_CHANGE,
     CLIENTS,
@@ -103,21 +102,7 @@ async def test_emulation_matches_home_assistant(
     accepted: dict[str, list[tuple[float, tuple[str, str]]]] = {}
     origin = simulator.now()
 
-    def watch(coordinator: OrderCoordinator) -> None:
-        """Record every answer the coordinator takes, when it took it (its fetched_at)."""
-        taken: list[datetime | None] = [None]
-
-        def refreshed() -> None:
-            snapshot, fetched_at = coordinator.data, coordinator.fetched_at
-            if snapshot is None or fetched_at is None or fetched_at == taken[0]:
-                return
-            taken[0] = fetched_at
-            accepted.setdefault(coordinator.reference.order_id, []).append(
-                ((fetched_at - origin).total_seconds(), (snapshot.status, snapshot.stage.value))
-            )
-
-        refreshed()  # the first answer, fetched during setup
-        coordinator.async_add_refresh_listener(refreshed)
+    watch = timeline_watcher(accepted, origin)
 
     lifecycles: list[Lifecycle] = []
     for provider in Provider:

@@ -53,6 +53,7 @@ from custom_components.order_tracker.const import (
 from custom_components.order_tracker.coordinator import OrderCoordinator
 from tests.simulator import Provider, RequestRecord, SimOrder, Simulator
 
+from .answers import follow_answers
 from .conftest import SimulatorCpu
 from .polling import CLIENTS as POLLING_CLIENTS, SCENARIO_MIX, Lifecycle, Ours, allocate, trace
 
@@ -141,20 +142,11 @@ class Detection:
         lifecycle = self.lifecycles.get(coordinator.reference.order_id)
         if lifecycle is None:
             return
-        taken: list[datetime | None] = [None]
-
-        def refreshed() -> None:
-            snapshot, fetched_at = coordinator.data, coordinator.fetched_at
-            if snapshot is None or fetched_at is None or fetched_at == taken[0]:
-                return
-            taken[0] = fetched_at
-            age = (fetched_at - lifecycle.order.created_at).total_seconds()
-            self.seen.setdefault(lifecycle.order.order_id, []).append(
-                (age, (snapshot.status, snapshot.stage.value))
-            )
-
-        refreshed()
-        coordinator.async_add_refresh_listener(refreshed)
+        created_at = lifecycle.order.created_at
+        seen = self.seen.setdefault(lifecycle.order.order_id, [])
+        follow_answers(
+            coordinator, lambda at, shown: seen.append(((at - created_at).total_seconds(), shown))
+        )
 
     def latencies(self, provider: Provider, since: float, until: float) -> list[float]:
         """For every change between ``since`` and ``until`` seconds after the start: the time

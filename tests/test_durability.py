@@ -10,18 +10,15 @@ drops every write still waiting: only what was already written survives, as afte
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 import json
 import logging
 from pathlib import Path
-import time
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
@@ -36,9 +33,8 @@ from custom_components.order_tracker.const import (
     SUBENTRY_TYPE_ORDER,
 )
 from custom_components.order_tracker.store import OrderStore, SeenStatus
-from custom_components.order_tracker.store_file import SnapshotStore
 
-from .common import advance, run_for, setup_entry
+from .common import advance, record_writes, run_for, setup_entry, stored_status
 from .simulator import DEFAULT_START, Simulator
 
 WALLET = "0xAbC0000000000000000000000000000000000001"
@@ -49,63 +45,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "storage"
 def hass_config_dir(hass_tmp_config_dir: str) -> str:
     """A config directory of this test's own (``real_storage`` writes files there)."""
     return hass_tmp_config_dir
-
-
-def wall() -> float:
-    """Wall-clock seconds (freezegun freezes time.monotonic and time.perf_counter)."""
-    return time.clock_gettime(time.CLOCK_MONOTONIC)
-
-
-@dataclass
-class WriteLog:
-    """Every write of an account's file, and every outcome event, with wall-clock times."""
-
-    writes: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
-    """(when the file was in place, what it holds)."""
-    events: list[tuple[float, int, Event]] = field(default_factory=list)
-    """(when the event fired, how many writes were done then, the event)."""
-
-    def window(self, event: Event, subentry_id: str) -> float:
-        """Seconds from the event to the end of the first write that holds its new status."""
-        fired, done_before, _ = next(e for e in self.events if e[2] is event)
-        for written, data in self.writes[done_before:]:
-            if stored_status(data, subentry_id) == event.data["new_status"]:
-                return written - fired
-        raise AssertionError("the outcome was never written")
-
-
-@contextmanager
-def record_writes(hass: HomeAssistant) -> Iterator[WriteLog]:
-    """Record the store's writes (the file renamed into place and flushed) and outcome events."""
-    log = WriteLog()
-    write = SnapshotStore._write_prepared_data
-
-    def recorded(store: SnapshotStore, mode: str, json_data: str | bytes) -> None:
-        write(store, mode, json_data)
-        log.writes.append((wall(), json.loads(json_data)["data"]))
-
-    @callback
-    def fired(event: Event) -> None:
-        log.events.append((wall(), len(log.writes), event))
-
-    unsubs = [
-        hass.bus.async_listen(kind, fired) for kind in (EVENT_ORDER_COMPLETED, EVENT_ORDER_FAILED)
-    ]
-    with patch.object(SnapshotStore, "_write_prepared_data", recorded):
-        yield log
-    for unsub in unsubs:
-        unsub()
-
-
-def stored_status(data: dict[str, Any], subentry_id: str) -> str | None:
-    """The status of a Mach order as stored (its raw answer), None when not stored."""
-    order = data["orders"].get(subentry_id)
-    if order is None:
-        return None
-    raw = order["raw"]
-    if raw["completed"]:
-        return "completed"
-    return "filled" if raw["filled_at"] else "placed"
 
 
 async def crash_and_restart(
@@ -491,6 +430,25 @@ async def test_an_unreadable_file_is_set_aside_with_one_warning(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert (real_storage / f"{path.name}.{label}-{stamp}-2").exists()
     assert backup.exists()
+
+
+async def test_a_file_that_cannot_be_read_at_all_is_set_aside(
+    hass: HomeAssistant,
+    real_storage: Path,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Reading it fails (here a directory where the file should be): one warning, no trace."""
+    path = real_storage / f"{DOMAIN}.entry_flux"
+    path.mkdir(parents=True)
+    entry = flux_entry(simulator, make_entry)
+    await setup_entry(hass, entry)
+    assert None not in states(entry)
+    [warning] = warnings_of(caplog)
+    assert "unreadable" in warning.getMessage()
+    assert warning.exc_info is None
+    assert [p.is_dir() for p in real_storage.glob(f"{path.name}.corrupt-*")] == [True]
 
 
 async def test_damaged_entries_are_dropped_and_the_rest_kept(

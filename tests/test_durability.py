@@ -48,12 +48,17 @@ def hass_config_dir(hass_tmp_config_dir: str) -> str:
 
 
 async def crash_and_restart(
-    hass: HomeAssistant, entry: MockConfigEntry, *, lost_subentries: Iterable[str] = ()
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    *,
+    lost_subentries: Iterable[str] = (),
+    down: tuple[FrozenDateTimeFactory, float] | None = None,
 ) -> None:
     """Start the account again as if the process had died now: only what was written survives.
 
     ``lost_subentries`` are subentries Home Assistant had not written yet: it saves config
     entries 1 s after a change (``homeassistant/config_entries.py``, ``SAVE_DELAY``).
+    ``down``: the clock and the seconds the process stays down.
     """
     store = entry.runtime_data.store._store
     with patch.object(OrderStore, "async_flush", AsyncMock()):
@@ -63,6 +68,8 @@ async def crash_and_restart(
     store._data = None
     for subentry_id in lost_subentries:
         hass.config_entries.async_remove_subentry(entry, subentry_id)
+    if down is not None:
+        down[0].tick(down[1])
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
 
@@ -131,6 +138,47 @@ async def test_a_crash_right_after_the_outcome_does_not_tell_it_again(
     await crash_and_restart(hass, entry)
     await run_for(hass, freezer, 120, step=5)
     assert len(told) == 1
+
+
+async def test_an_order_added_by_hand_is_written_at_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """Added in flight, a crash right after, finished while down: still told, once."""
+    order = simulator.create_order("mach", "happy", fill_after=10, complete_after=20)
+    entry = make_entry("mach")
+    await setup_entry(hass, entry)
+    completed = async_capture_events(hass, EVENT_ORDER_COMPLETED)
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_TYPE_ORDER), context={"source": "user"}
+    )
+    await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_ORDER_ID: order.order_id}
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await crash_and_restart(hass, entry, down=(freezer, 60))
+    await run_for(hass, freezer, 30)
+    assert [(e.data["old_status"], e.data["new_status"]) for e in completed] == [
+        ("placed", "completed")
+    ]
+
+
+async def test_snapshots_of_orders_the_account_lost_are_dropped(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """A subentry Home Assistant never wrote leaves no snapshot behind for ever."""
+    entry = flux_entry(simulator, make_entry)
+    stored = v11()
+    stored["data"]["orders"]["gone"] = stored["data"]["orders"]["s1"]
+    hass_storage[f"{DOMAIN}.entry_flux"] = stored
+    await setup_entry(hass, entry)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert sorted(hass_storage[f"{DOMAIN}.entry_flux"]["data"]["orders"]) == ["s1", "s2", "s3"]
 
 
 # -- B: an order finished before its first fetch ----------------------------------------------

@@ -127,6 +127,7 @@ class OrderTrackerData:
         """
         restored: list[OrderCoordinator] = []
         fresh: list[OrderCoordinator] = []
+        self.store.async_keep_orders(set(self.entry.subentries))
         for subentry in self.entry.get_subentries_of_type(SUBENTRY_TYPE_ORDER):
             coordinator = self._create(subentry)
             if (order := stored.get(subentry.subentry_id)) and coordinator.restore(order):
@@ -175,6 +176,7 @@ class OrderTrackerData:
         self._watch(coordinator)
         if snapshot is not None:
             coordinator.async_start_with(snapshot)
+            self._save_now()  # in flight now: its outcome is owed even after a crash
         if subentry.subentry_id not in self.entry.subentries:
             # Registered first: the update listener this triggers finds the order known.
             self.hass.config_entries.async_add_subentry(self.entry, subentry)
@@ -240,15 +242,18 @@ class OrderTrackerData:
         @callback
         def persist_now() -> None:
             persist()
-            self.entry.async_create_task(
-                self.hass, self.store.async_flush(), f"{DOMAIN} save {coordinator.name}"
-            )
+            self._save_now()
 
         seen = self.store.seen_in_flight.get(coordinator.reference.key)
         OrderEvents(coordinator, seen, persist_now)
         OrderIssues(coordinator)
         coordinator.async_add_refresh_listener(persist)
         persist()
+
+    @callback
+    def _save_now(self) -> None:
+        """Write the store now, not on its batch's delay (Home Assistant's ``Store`` coalesces)."""
+        self.entry.async_create_task(self.hass, self.store.async_flush(), f"{DOMAIN} save")
 
     async def _async_fetch_then_announce(self, coordinator: OrderCoordinator) -> None:
         await coordinator.async_refresh()

@@ -166,6 +166,14 @@ class OrderStore:
             self._store.async_delay_save(self._data, self.SAVE_DELAY)
 
     @callback
+    def async_keep_orders(self, subentry_ids: set[str]) -> None:
+        """Forget the snapshots of orders the account no longer has (at setup)."""
+        if stale := set(self._orders) - subentry_ids:
+            for subentry_id in stale:
+                del self._orders[subentry_id]
+            self._store.async_delay_save(self._data, self.SAVE_DELAY)
+
+    @callback
     def async_forget(self, subentry_id: str, order_key: str) -> None:
         """Drop an order that is no longer tracked, and remember not to add it back."""
         self._orders.pop(subentry_id, None)

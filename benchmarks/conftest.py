@@ -19,6 +19,7 @@ import pytest
 from tests.conftest import (  # noqa: F401 - fixtures, found by name
     auto_enable_custom_integrations,
     make_entry,
+    real_storage,
     sim_urls,
     simulator,
 )

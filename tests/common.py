@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
+import json
+import time
+from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigSubentryDataWithId
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.order_tracker.api import CLIENTS, OrderReference, ProviderSpec, flux
 from custom_components.order_tracker.api.polling import JITTER
+from custom_components.order_tracker.const import EVENT_ORDER_COMPLETED, EVENT_ORDER_FAILED
 from custom_components.order_tracker.runtime import order_subentry
+from custom_components.order_tracker.store_file import SnapshotStore
 
 
 def spec(provider: str) -> ProviderSpec:
@@ -92,3 +102,65 @@ async def run_for(
         tick = min(step, seconds - elapsed)
         await advance(hass, freezer, tick)
         elapsed += tick
+
+
+# -- the snapshot store's writes (tests/test_durability.py, benchmarks/durability.py) ------
+
+
+def wall() -> float:
+    """Wall-clock seconds (freezegun freezes time.monotonic and time.perf_counter)."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
+@dataclass
+class WriteLog:
+    """Every write of an account's file, and every outcome event, with wall-clock times."""
+
+    writes: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
+    """(when the file was in place, what it holds)."""
+    events: list[tuple[float, int, Event]] = field(default_factory=list)
+    """(when the event fired, how many writes were done then, the event)."""
+
+    def window(self, event: Event, subentry_id: str) -> float:
+        """Seconds from the event to the end of the first write that holds its new status.
+
+        The event's provider reads the stored answer (:func:`stored_status`).
+        """
+        fired, done_before, _ = next(e for e in self.events if e[2] is event)
+        for written, data in self.writes[done_before:]:
+            if stored_status(data, subentry_id, event.data["provider"]) == event.data["new_status"]:
+                return written - fired
+        raise AssertionError("the outcome was never written")
+
+
+@contextmanager
+def record_writes(hass: HomeAssistant) -> Iterator[WriteLog]:
+    """Record the store's writes (the file renamed into place and flushed) and outcome events."""
+    log = WriteLog()
+    write = SnapshotStore._write_prepared_data
+
+    def recorded(store: SnapshotStore, mode: str, json_data: str | bytes) -> None:
+        write(store, mode, json_data)
+        log.writes.append((wall(), json.loads(json_data)["data"]))
+
+    @callback
+    def fired(event: Event) -> None:
+        log.events.append((wall(), len(log.writes), event))
+
+    unsubs = [
+        hass.bus.async_listen(kind, fired) for kind in (EVENT_ORDER_COMPLETED, EVENT_ORDER_FAILED)
+    ]
+    with patch.object(SnapshotStore, "_write_prepared_data", recorded):
+        yield log
+    for unsub in unsubs:
+        unsub()
+
+
+def stored_status(data: dict[str, Any], subentry_id: str, provider: str = "mach") -> str | None:
+    """An order's status as stored: its raw answer read by the provider's parser (None: none)."""
+    order = data["orders"].get(subentry_id)
+    if order is None:
+        return None
+    fetched_at = dt_util.parse_datetime(order["fetched_at"])
+    assert fetched_at is not None
+    return CLIENTS[provider].parse_order(order["raw"], now=fetched_at, chain=order["chain"]).status

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from unittest.mock import AsyncMock, PropertyMock, patch
 
 from aiohttp.test_utils import TestServer
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, get_test_config_dir
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
@@ -149,3 +152,24 @@ def per_order_polling() -> Iterator[None]:
     """Every order polls on its own: no account-wide list watch (for tests of per-order rules)."""
     with patch("custom_components.order_tracker.list_watch.MIN_LISTED_ORDERS", 10**6):
         yield
+
+
+_REAL_STORE = {
+    name: getattr(Store, name) for name in ("_async_load", "_async_write_data", "async_remove")
+}
+"""Home Assistant's own storage methods, taken before the harness's ``hass_storage`` mocks them."""
+
+
+@pytest.fixture
+def real_storage(hass_storage: dict[str, Any], hass_config_dir: str) -> Iterator[Path]:
+    """Storage files on disk, written as in production; yields the ``.storage`` directory.
+
+    The harness keeps storage in a dict (``hass_storage``); with this fixture ``Store`` reads
+    and writes real files in the test's config directory, which the test module makes
+    temporary by overriding ``hass_config_dir`` with ``hass_tmp_config_dir``.
+    """
+    assert hass_config_dir != get_test_config_dir(), "override hass_config_dir first"
+    with ExitStack() as stack:
+        for name, method in _REAL_STORE.items():
+            stack.enter_context(patch.object(Store, name, method))
+        yield Path(hass_config_dir) / ".storage"

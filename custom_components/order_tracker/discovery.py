@@ -23,7 +23,8 @@ class Discovery:
     """Lists the provider's orders and tracks the new in-flight ones.
 
     Orders the user untracked are never added back, and orders already finished when first
-    seen are left alone.
+    seen are left alone. What the list showed of an order it adds is its starting point
+    (``seen_in_flight``): one that finished before its first fetch still fires its event.
     """
 
     def __init__(self, hass: HomeAssistant, entry: OrderTrackerConfigEntry) -> None:
@@ -63,13 +64,27 @@ class Discovery:
             self._failing = False
         for summary in summaries:
             if self._should_add(summary):
-                data.async_add_order(order_subentry(client.spec, summary.reference))
+                data.async_add_order(
+                    order_subentry(client.spec, summary.reference), seen_in_flight=summary
+                )
                 self.stats.added += 1
+        data.store.async_keep_seen_in_flight(
+            {summary.reference.key for summary in summaries}
+            | {coordinator.reference.key for coordinator in data.orders.values()}
+        )
 
     def _should_add(self, summary: OrderSummary) -> bool:
+        """New and in flight; or finished, but seen in flight before and never answered.
+
+        The second is an order whose subentry Home Assistant did not write before it stopped
+        (it saves config entries a second after a change): it is added again, and its first
+        answer fires the outcome event it still owes.
+        """
         data = self._entry.runtime_data
         reference = summary.reference
-        if summary.terminal or reference.key in data.store.untracked:
+        if reference.key in data.store.untracked:
+            return False
+        if summary.terminal and reference.key not in data.store.seen_in_flight:
             return False
         return not order_is_tracked(self._hass, data.account.client.spec.key, reference)
 

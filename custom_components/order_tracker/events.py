@@ -2,46 +2,63 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 
-from .api import OrderSnapshot
 from .const import EVENT_ORDER_COMPLETED, EVENT_ORDER_FAILED, EVENT_STATUS_CHANGED
 from .coordinator import OrderCoordinator
+from .store import SeenStatus
 
 
 class OrderEvents:
     """Fires an order's events when a refresh shows it moved (attached to its coordinator).
 
-    It compares each answer with the last one it saw, so a restored or first snapshot is the
-    starting point and fires nothing.
+    It compares each answer with the last one it saw, so a restored snapshot, or the first
+    answer of an order added by hand, is the starting point and fires nothing. An order
+    auto-tracking added starts from what the account's list showed (``seen_in_flight``): if
+    it finished before its first fetch, that first answer fires its events.
+
+    ``on_outcome`` is called right after a completed or failed event, in the same callback:
+    the runtime writes the order's snapshot at once, so that a restart does not tell it again.
     """
 
-    def __init__(self, coordinator: OrderCoordinator) -> None:
+    def __init__(
+        self,
+        coordinator: OrderCoordinator,
+        seen_in_flight: SeenStatus | None = None,
+        on_outcome: Callable[[], None] | None = None,
+    ) -> None:
         self._coordinator = coordinator
-        self._seen: OrderSnapshot | None = coordinator.data
+        data = coordinator.data
+        self._seen = SeenStatus(data.status, data.stage) if data else seen_in_flight
+        self._on_outcome = on_outcome
         coordinator.async_add_refresh_listener(self._refreshed)
 
     @callback
     def _refreshed(self) -> None:
-        new = self._coordinator.data
-        old, self._seen = self._seen, new
-        if old is None or new is None:
-            return
-        if old.status == new.status and old.stage == new.stage:
+        if (new := self._coordinator.data) is None:
+            return  # no answer yet (a failed first fetch): keep the starting point
+        old, self._seen = self._seen, SeenStatus(new.status, new.stage)
+        if old is None or (old.status == new.status and old.stage == new.stage):
             return
         hass = self._coordinator.hass
-        data = self._event_data(old, new)
+        data = self._event_data(old, self._seen)
         hass.bus.async_fire(EVENT_STATUS_CHANGED, data)
+        outcome = None
         if new.stage != old.stage:
             if new.stage.is_success:
-                hass.bus.async_fire(EVENT_ORDER_COMPLETED, data)
+                outcome = EVENT_ORDER_COMPLETED
             elif new.stage.is_failure and not old.stage.is_failure:
-                hass.bus.async_fire(EVENT_ORDER_FAILED, data)
+                outcome = EVENT_ORDER_FAILED
+        if outcome is not None:
+            hass.bus.async_fire(outcome, data)
+            if self._on_outcome is not None:
+                self._on_outcome()
 
-    def _event_data(self, old: OrderSnapshot, new: OrderSnapshot) -> dict[str, Any]:
+    def _event_data(self, old: SeenStatus, new: SeenStatus) -> dict[str, Any]:
         coordinator = self._coordinator
         entry_id = coordinator.config_entry.entry_id
         device = dr.async_get(coordinator.hass).async_get_device_by_identifier(

@@ -21,7 +21,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .account import AccountState
-from .api import OrderReference, OrderSnapshot, ProviderSpec
+from .api import OrderReference, OrderSnapshot, OrderSummary, ProviderSpec
 from .const import (
     CONF_CHAIN,
     CONF_ORDER_ID,
@@ -33,7 +33,7 @@ from .const import (
 from .coordinator import OrderCoordinator
 from .events import OrderEvents
 from .issues import OrderIssues, async_remove_order_issues
-from .store import OrderStore, StoredOrder
+from .store import OrderStore, SeenStatus, StoredOrder
 
 type OrderTrackerConfigEntry = ConfigEntry[OrderTrackerData]
 
@@ -127,6 +127,7 @@ class OrderTrackerData:
         """
         restored: list[OrderCoordinator] = []
         fresh: list[OrderCoordinator] = []
+        self.store.async_keep_orders(set(self.entry.subentries))
         for subentry in self.entry.get_subentries_of_type(SUBENTRY_TYPE_ORDER):
             coordinator = self._create(subentry)
             if (order := stored.get(subentry.subentry_id)) and coordinator.restore(order):
@@ -146,7 +147,11 @@ class OrderTrackerData:
 
     @callback
     def async_add_order(
-        self, subentry: ConfigSubentry, snapshot: OrderSnapshot | None = None
+        self,
+        subentry: ConfigSubentry,
+        snapshot: OrderSnapshot | None = None,
+        *,
+        seen_in_flight: OrderSummary | None = None,
     ) -> OrderCoordinator:
         """Track an order: the one way in.
 
@@ -154,13 +159,24 @@ class OrderTrackerData:
         the subentry flow's is already there. With ``snapshot`` (fetched just now) the order
         starts from it and its entities appear at once; without, they appear after its first
         fetch, which waits for a slot in the account's request budget.
+
+        ``seen_in_flight`` is what auto-tracking's list showed of the order. In flight, it is
+        stored at once and is the order's starting point: a first answer already finished
+        fires the outcome event (an order added by hand starts from its first answer and
+        fires none).
         """
         if (existing := self.orders.get(subentry.subentry_id)) is not None:
             return existing
+        if seen_in_flight is not None and not seen_in_flight.terminal:
+            self.store.async_set_seen_in_flight(
+                seen_in_flight.reference.key,
+                SeenStatus(seen_in_flight.status, seen_in_flight.stage),
+            )
         coordinator = self._create(subentry)
         self._watch(coordinator)
         if snapshot is not None:
             coordinator.async_start_with(snapshot)
+            self._save_now()  # in flight now: its outcome is owed even after a crash
         if subentry.subentry_id not in self.entry.subentries:
             # Registered first: the update listener this triggers finds the order known.
             self.hass.config_entries.async_add_subentry(self.entry, subentry)
@@ -209,9 +225,11 @@ class OrderTrackerData:
         return coordinator
 
     def _watch(self, coordinator: OrderCoordinator) -> None:
-        """Attach what reacts to the order's refreshes: events, repair issues, the store."""
-        OrderEvents(coordinator)
-        OrderIssues(coordinator)
+        """Attach what reacts to the order's refreshes: events, repair issues, the store.
+
+        After an outcome event the order's snapshot is written at once (a crash between the
+        two tells it again after a restart, never loses it); other answers are batched.
+        """
         persisted = coordinator.fetched_at if coordinator.data is not None else None
 
         @callback
@@ -219,10 +237,23 @@ class OrderTrackerData:
             nonlocal persisted
             if coordinator.fetched_at != persisted and (stored := coordinator.stored()):
                 persisted = coordinator.fetched_at
-                self.store.async_set(coordinator.subentry_id, stored)
+                self.store.async_set(coordinator.subentry_id, coordinator.reference.key, stored)
 
+        @callback
+        def persist_now() -> None:
+            persist()
+            self._save_now()
+
+        seen = self.store.seen_in_flight.get(coordinator.reference.key)
+        OrderEvents(coordinator, seen, persist_now)
+        OrderIssues(coordinator)
         coordinator.async_add_refresh_listener(persist)
         persist()
+
+    @callback
+    def _save_now(self) -> None:
+        """Write the store now, not on its batch's delay (Home Assistant's ``Store`` coalesces)."""
+        self.entry.async_create_task(self.hass, self.store.async_flush(), f"{DOMAIN} save")
 
     async def _async_fetch_then_announce(self, coordinator: OrderCoordinator) -> None:
         await coordinator.async_refresh()

@@ -1,4 +1,13 @@
-"""The snapshot store: each order's last answer, kept across restarts (``helpers.storage``)."""
+"""The snapshot store: each order's last answer, kept across restarts (``helpers.storage``).
+
+Format 1.2 (1.1 had no ``seen_in_flight``), one file per account (``store_file.py``)::
+
+    {"orders": {subentry_id: {"raw", "chain", "fetched_at", "status_since"}},
+     "untracked": [order_key, ...],
+     "seen_in_flight": {order_key: {"status", "stage"}}}
+
+The entries of a damaged file that still read are kept.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +18,10 @@ from decimal import Decimal
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, STORAGE_VERSION
+from .api import Stage
+from .store_file import SnapshotStore, async_read, async_set_aside
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +54,29 @@ class StoredOrder:
         return cls(raw, chain if isinstance(chain, str) else None, fetched_at, status_since)
 
 
+@dataclass(frozen=True, slots=True)
+class SeenStatus:
+    """A status and its stage as last seen: an answer's, or the account's list's.
+
+    Stored for an order auto-tracking added in flight, until its first answer: that answer is
+    compared with it (``OrderEvents``), so an order that finished before its first fetch is
+    still told.
+    """
+
+    status: str
+    stage: Stage
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SeenStatus | None:
+        """Read a stored entry back; None when it is damaged."""
+        if not isinstance(data, Mapping) or not isinstance(status := data.get("status"), str):
+            return None
+        stage = data.get("stage")
+        if stage not in {member.value for member in Stage}:
+            return None
+        return cls(status, Stage(stage))
+
+
 def jsonable(value: Any) -> Any:
     """JSON the store can write: Decimals, and integers beyond 64 bits, become strings."""
     if isinstance(value, Decimal):
@@ -60,44 +92,97 @@ def jsonable(value: Any) -> Any:
 
 
 class OrderStore:
-    """The last snapshot of every order of one account (``helpers.storage.Store``)."""
+    """The last snapshot of every order of one account."""
 
     SAVE_DELAY = 5.0
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
-        self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}")
+        self._hass = hass
+        self._store = SnapshotStore(hass, entry_id)
         self._orders: dict[str, StoredOrder] = {}
         self.untracked: set[str] = set()
         """Order keys the user stopped tracking: auto-tracking never adds them again."""
+        self.seen_in_flight: dict[str, SeenStatus] = {}
+        """Order keys auto-tracking added in flight that have no stored answer yet."""
+
+    # -- loading ---------------------------------------------------------------------------
 
     async def async_load(self) -> dict[str, StoredOrder]:
-        """Load what was stored, skipping damaged entries."""
-        data = await self._store.async_load() or {}
-        orders = data.get("orders")
-        if isinstance(orders, Mapping):
-            for subentry_id, stored in orders.items():
-                if isinstance(stored, Mapping) and (order := StoredOrder.from_dict(stored)):
-                    self._orders[subentry_id] = order
-        untracked = data.get("untracked")
-        if isinstance(untracked, list):
-            self.untracked.update(key for key in untracked if isinstance(key, str))
+        """Load what was stored, keeping every entry that reads; a bad file never raises."""
+        data = await async_read(self._hass, self._store)
+        if data is not None and (dropped := self._read(data)):
+            await async_set_aside(self._hass, self._store, "corrupt", ", ".join(dropped), copy=True)
         return dict(self._orders)
 
+    def _read(self, data: Mapping[str, Any]) -> list[str]:
+        """Take every entry that reads; describe what did not."""
+        dropped: list[str] = []
+        orders = data.get("orders", {})
+        if not isinstance(orders, Mapping):
+            orders = {}
+            dropped.append("orders")
+        for subentry_id, stored in orders.items():
+            if isinstance(stored, Mapping) and (order := StoredOrder.from_dict(stored)):
+                self._orders[subentry_id] = order
+            else:
+                dropped.append(f"order {subentry_id}")
+        untracked = data.get("untracked", [])
+        if not isinstance(untracked, list) or not all(isinstance(k, str) for k in untracked):
+            dropped.append("untracked")
+        else:
+            self.untracked.update(untracked)
+        seen = data.get("seen_in_flight", {})
+        if not isinstance(seen, Mapping):
+            seen = {}
+            dropped.append("seen_in_flight")
+        for key, value in seen.items():
+            if entry := SeenStatus.from_dict(value):
+                self.seen_in_flight[key] = entry
+            else:
+                dropped.append(f"seen_in_flight {key}")
+        return dropped
+
+    # -- changes ---------------------------------------------------------------------------
+
     @callback
-    def async_set(self, subentry_id: str, order: StoredOrder) -> None:
+    def async_set(self, subentry_id: str, order_key: str, order: StoredOrder) -> None:
         """Remember an order's latest answer (written a few seconds later, batched)."""
         self._orders[subentry_id] = order
+        self.seen_in_flight.pop(order_key, None)
         self._store.async_delay_save(self._data, self.SAVE_DELAY)
+
+    @callback
+    def async_set_seen_in_flight(self, order_key: str, seen: SeenStatus) -> None:
+        """Remember what the list showed of an order just added (written at once)."""
+        self.seen_in_flight[order_key] = seen
+        self._store.async_delay_save(self._data, 0)
+
+    @callback
+    def async_keep_seen_in_flight(self, keys: set[str]) -> None:
+        """Forget what the list showed of orders neither tracked nor listed any more."""
+        if stale := set(self.seen_in_flight) - keys:
+            for key in stale:
+                del self.seen_in_flight[key]
+            self._store.async_delay_save(self._data, self.SAVE_DELAY)
+
+    @callback
+    def async_keep_orders(self, subentry_ids: set[str]) -> None:
+        """Forget the snapshots of orders the account no longer has (at setup)."""
+        if stale := set(self._orders) - subentry_ids:
+            for subentry_id in stale:
+                del self._orders[subentry_id]
+            self._store.async_delay_save(self._data, self.SAVE_DELAY)
 
     @callback
     def async_forget(self, subentry_id: str, order_key: str) -> None:
         """Drop an order that is no longer tracked, and remember not to add it back."""
         self._orders.pop(subentry_id, None)
+        self.seen_in_flight.pop(order_key, None)
         self.untracked.add(order_key)
         self._store.async_delay_save(self._data, self.SAVE_DELAY)
 
     async def async_flush(self) -> None:
-        """Write now (on unload)."""
+        """Write now (after an outcome event, and on unload), not on the batch's delay."""
         await self._store.async_save(self._data())
 
     async def async_remove(self) -> None:
@@ -108,4 +193,8 @@ class OrderStore:
         return {
             "orders": {key: order.as_dict() for key, order in self._orders.items()},
             "untracked": sorted(self.untracked),
+            "seen_in_flight": {
+                key: {"status": seen.status, "stage": seen.stage.value}
+                for key, seen in sorted(self.seen_in_flight.items())
+            },
         }

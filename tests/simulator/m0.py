@@ -131,19 +131,15 @@ async def handle_orders(request: web.Request, call: ProviderCall) -> web.StreamR
         if any(current.get(name) != value for name, value in filters.items()):
             continue
         listed.append(order)
+    listed = call.listed(listed)
     summaries: list[JsonObject] = []
-    for order in call.listed(listed):
+    for order in listed[offset : offset + limit]:
         summary = call.serve(order)
         for name in _DETAIL_ONLY:
             summary.pop(name, None)
         summaries.append(summary)
     return web.json_response(
-        {
-            "orders": summaries[offset : offset + limit],
-            "total": len(summaries),
-            "limit": limit,
-            "offset": offset,
-        }
+        {"orders": summaries, "total": len(listed), "limit": limit, "offset": offset}
     )
 
 

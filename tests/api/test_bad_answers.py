@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import tracemalloc
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -26,6 +27,8 @@ from custom_components.order_tracker.api.http import (
     LIST_BODY_LIMIT,
     MAX_JSON_DEPTH,
     ORDER_BODY_LIMIT,
+    _charset,
+    _size,
     decode_json,
     nests_deeper,
     try_decode_json,
@@ -167,6 +170,17 @@ async def test_lists_may_be_larger_than_an_order_but_not_unbounded(
     simulator.inject_fault(provider, "huge_body")
     with pytest.raises(AnswerTooLargeError, match="declared"):
         await client.check_credentials()
+
+
+def test_sizes_and_charsets() -> None:
+    assert [_size(n) for n in (812, 64 * 1024, LIST_BODY_LIMIT)] == ["812 bytes", "64 KiB", "4 MiB"]
+    assert _size(ORDER_BODY_LIMIT + READ_CHUNK) == "1.06 MiB"
+    charsets = [None, "latin-1", "no-such-charset"]
+    assert [_charset(SimpleNamespace(charset=c)) for c in charsets] == [  # type: ignore[arg-type]
+        "utf-8",
+        "iso8859-1",
+        "utf-8",
+    ]
 
 
 # --- deep nesting ----------------------------------------------------------------------------

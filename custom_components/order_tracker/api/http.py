@@ -52,8 +52,6 @@ class HttpResponse:
     body: str
     content_type: str
     retry_after: str | None
-    size: int = 0
-    """The body's length in bytes, as read (decompressed)."""
 
 
 def quote_segment(segment: str) -> str:
@@ -181,7 +179,6 @@ async def send(
                 body=data.decode(_charset(response), errors="replace"),
                 content_type=response.content_type,
                 retry_after=response.headers.get("Retry-After"),
-                size=len(data),
             )
     except TimeoutError:
         raise ProviderUnavailableError(

@@ -44,6 +44,7 @@ from custom_components.order_tracker.api import (
     OrderTrackerError,
     ProviderClient,
 )
+from custom_components.order_tracker.api.http import ORDER_BODY_LIMIT
 
 KEY_ENV = "ORDER_TRACKER_API_KEY"
 REPO = Path(__file__).resolve().parents[1]
@@ -217,10 +218,13 @@ class Recorder:
             *,
             params: dict[str, str] | None = None,
             json_body: Any = None,
+            max_bytes: int = ORDER_BODY_LIMIT,
         ) -> Any:
             if self.max_requests is not None and len(self.answers) >= self.max_requests:
                 raise FirstPageOnlyError
-            body = await original_request(method, path, params=params, json_body=json_body)
+            body = await original_request(
+                method, path, params=params, json_body=json_body, max_bytes=max_bytes
+            )
             answer = Answer(method, path, params, body)
             self.answers.append(answer)
             return wrap(body, "", answer.read)

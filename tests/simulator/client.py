@@ -96,6 +96,34 @@ class SimClient:
             **kwargs,
         )
 
+    async def listing(
+        self,
+        provider: Provider | str,
+        *,
+        wallet: str | None = None,
+        key: KeyChoice = Key.DEFAULT,
+        **kwargs: Any,
+    ) -> ClientResponse:
+        """Ask for the first page of the order list the way a client does
+        (`SimProvider.list_request`)."""
+        provider = parse_provider(provider)
+        request = sim_provider(provider).list_request(wallet)
+        return await self.session.request(
+            request.method,
+            self.url(provider, request.path, dict(request.params or {})),
+            json=request.json,
+            headers=self.headers(provider, key),
+            **kwargs,
+        )
+
+    async def entries(
+        self, provider: Provider | str, *, wallet: str | None = None
+    ) -> list[JsonObject]:
+        """The list entries `listing` gets (which must answer 200)."""
+        response = await self.listing(provider, wallet=wallet)
+        assert response.status == 200, await response.text()
+        return sim_provider(parse_provider(provider)).list_entries(await response.json())
+
     async def document(self, order: SimOrder, *, key: KeyChoice = Key.DEFAULT) -> JsonObject:
         """The order's document as `fetch` gets it (which must answer 200)."""
         response = await self.fetch(order, key=key)

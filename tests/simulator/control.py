@@ -75,14 +75,10 @@ def _clock(simulator: Simulator) -> JsonObject:
 # --- orders --------------------------------------------------------------------------------
 
 
-async def create_order(request: web.Request, simulator: Simulator) -> JsonObject:
-    """POST /_sim/orders.
-
-    {"provider", "scenario"="happy", "order_id"?, "owner_key"?, "wallet"?, "chain"?,
-     "created_at_offset"?, "base"?: {path: value}, "steps"?: [{"at", "set", "unset"}],
-     "params"?: {scenario parameters}}
-    """
-    body = await _body(request)
+def _order_fields(
+    body: JsonObject, *, with_id: bool
+) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
+    """Provider, scenario, options and scenario parameters of an order-creating request."""
     provider = _pop(body, "provider", str)
     if provider is None:
         msg = "'provider' is required"
@@ -90,7 +86,6 @@ async def create_order(request: web.Request, simulator: Simulator) -> JsonObject
     scenario = _pop(body, "scenario", str, "happy")
     params = _pop(body, "params", dict, {})
     options = {
-        "order_id": _pop(body, "order_id", str),
         "owner_key": _pop(body, "owner_key", str),
         "wallet": _pop(body, "wallet", str),
         "chain": _pop(body, "chain", str),
@@ -98,14 +93,42 @@ async def create_order(request: web.Request, simulator: Simulator) -> JsonObject
         "base": _pop(body, "base", dict),
         "steps": _pop(body, "steps", list),
     }
+    if with_id:
+        options["order_id"] = _pop(body, "order_id", str)
     if body:
         msg = f"unknown field(s): {', '.join(sorted(body))}"
         raise SimulatorError(msg)
-    if clash := sorted(set(params) & {*options, "provider", "scenario"}):
+    if clash := sorted(set(params) & {*options, "order_id", "provider", "scenario"}):
         msg = f"pass {', '.join(clash)} at the top level, not in 'params'"
         raise SimulatorError(msg)
+    return provider, scenario, options, params
+
+
+async def create_order(request: web.Request, simulator: Simulator) -> JsonObject:
+    """POST /_sim/orders.
+
+    {"provider", "scenario"="happy", "order_id"?, "owner_key"?, "wallet"?, "chain"?,
+     "created_at_offset"?, "base"?: {path: value}, "steps"?: [{"at", "set", "unset"}],
+     "params"?: {scenario parameters}}
+    """
+    provider, scenario, options, params = _order_fields(await _body(request), with_id=True)
     order = simulator.create_order(provider, scenario, **options, **params)
     return order.to_json(simulator.now())
+
+
+async def create_orders(request: web.Request, simulator: Simulator) -> JsonObject:
+    """POST /_sim/orders/bulk {"count", and the fields of POST /_sim/orders but "order_id"}.
+
+    Returns {"created": count, "order_ids": [...]} (not each order: there may be thousands).
+    """
+    body = await _body(request)
+    count = _pop(body, "count", int)
+    if count is None:
+        msg = "'count' is required"
+        raise SimulatorError(msg)
+    provider, scenario, options, params = _order_fields(body, with_id=False)
+    orders = simulator.create_orders(provider, count, scenario, **options, **params)
+    return {"created": len(orders), "order_ids": [order.order_id for order in orders]}
 
 
 async def list_orders(request: web.Request, simulator: Simulator) -> JsonObject:
@@ -262,6 +285,7 @@ async def reset(_request: web.Request, simulator: Simulator) -> JsonObject:
 def add_control_routes(app: web.Application) -> None:
     """Register the `/_sim/` routes."""
     app.router.add_post(f"{PREFIX}/orders", _control(create_order, status=201))
+    app.router.add_post(f"{PREFIX}/orders/bulk", _control(create_orders, status=201))
     app.router.add_get(f"{PREFIX}/orders", _control(list_orders))
     app.router.add_get(f"{PREFIX}/orders/{{order_id}}", _control(get_order))
     app.router.add_delete(f"{PREFIX}/orders/{{order_id}}", _control(delete_order))

@@ -30,11 +30,22 @@ class FaultKind(StrEnum):
     UNKNOWN_STATUS = "unknown_status"
     MISSING_FIELDS = "missing_fields"
     HUGE_AMOUNTS = "huge_amounts"
+    HUGE_BODY = "huge_body"
+    DEEP_NESTING = "deep_nesting"
+    DUPLICATE_ENTRIES = "duplicate_entries"
 
 
 DOCUMENT_FAULTS = frozenset(
     {FaultKind.UNKNOWN_STATUS, FaultKind.MISSING_FIELDS, FaultKind.HUGE_AMOUNTS}
 )
+# Faults on what an order list serves: which entries, not what each one says.
+LIST_FAULTS = frozenset({FaultKind.DUPLICATE_ENTRIES})
+
+HUGE_BODY_SIZE = 10 * 2**20
+DEEP_NESTING_DEPTH = 100_000
+# huge_body serves `{"padding": "xxx…"}`: the JSON around the padding.
+HUGE_BODY_PREFIX = b'{"padding": "'
+HUGE_BODY_SUFFIX = b'"}'
 
 # Which fault parameters mean something for which kind.
 _PARAMS_BY_KIND: dict[FaultKind, frozenset[str]] = {
@@ -49,6 +60,9 @@ _PARAMS_BY_KIND: dict[FaultKind, frozenset[str]] = {
     FaultKind.UNKNOWN_STATUS: frozenset({"value"}),
     FaultKind.MISSING_FIELDS: frozenset({"mode", "fields"}),
     FaultKind.HUGE_AMOUNTS: frozenset({"value"}),
+    FaultKind.HUGE_BODY: frozenset({"size", "chunked"}),
+    FaultKind.DEEP_NESTING: frozenset({"depth"}),
+    FaultKind.DUPLICATE_ENTRIES: frozenset(),
 }
 
 # Kinds that only make sense where requests carry an API key.
@@ -86,6 +100,12 @@ class FaultParams:
     # missing_fields: "remove" the keys or set them to "null"; which fields (dotted paths).
     mode: Literal["remove", "null"] | None = None
     fields: tuple[str, ...] | None = None
+    # huge_body: the body's length in bytes (valid JSON, streamed); chunked: send it without
+    # a Content-Length, so only counting the bytes as they come shows how long it is.
+    size: int = HUGE_BODY_SIZE
+    chunked: bool = False
+    # deep_nesting: how many arrays the served JSON nests (`[[[…]]]`).
+    depth: int = DEEP_NESTING_DEPTH
 
     @classmethod
     def parse(cls, params: Mapping[str, Any], kinds: Iterable[FaultKind]) -> FaultParams:
@@ -107,6 +127,15 @@ class FaultParams:
         _check_type("status", self.status, int, optional=True)
         _check_type("seconds", self.seconds, (int, float))
         _check_type("include_retry", self.include_retry, bool)
+        _check_type("size", self.size, int)
+        _check_type("chunked", self.chunked, bool)
+        _check_type("depth", self.depth, int)
+        if self.size < len(HUGE_BODY_PREFIX) + len(HUGE_BODY_SUFFIX):
+            msg = f"huge_body size must be at least {len(HUGE_BODY_PREFIX + HUGE_BODY_SUFFIX)}"
+            raise FaultError(msg)
+        if self.depth < 1:
+            msg = "deep_nesting depth must be >= 1"
+            raise FaultError(msg)
         if self.fields is not None and not all(isinstance(f, str) for f in self.fields):
             msg = "missing_fields fields must be a list of field paths"
             raise FaultError(msg)

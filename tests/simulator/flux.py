@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import string
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -15,6 +15,7 @@ from .registry import HeaderKey, OrderRequest, SimProvider
 if TYPE_CHECKING:
     import random
 
+    from .documents import JsonObject
     from .gateway import ProviderCall
     from .orders import SimOrder
     from .registry import Endpoint
@@ -64,11 +65,13 @@ async def handle_orders(request: web.Request, call: ProviderCall) -> web.StreamR
     if not call.authorized:
         return _unauthorized()
     wallet = request.query.get("walletAddress")
-    orders = [
-        order
-        for order in _owned(call)
-        if wallet is None or (order.wallet or "").lower() == wallet.lower()
-    ]
+    orders = call.listed(
+        [
+            order
+            for order in _owned(call)
+            if wallet is None or (order.wallet or "").lower() == wallet.lower()
+        ]
+    )
     return web.json_response({"orders": [call.serve(order) for order in orders[:LIST_LIMIT]]})
 
 
@@ -97,6 +100,15 @@ def _order_request(order: SimOrder) -> OrderRequest:
     return OrderRequest("GET", f"{ORDER_PATH}/{order.order_id}")
 
 
+def _list_request(wallet: str | None) -> OrderRequest:
+    return OrderRequest("GET", ORDER_PATH, params={"walletAddress": wallet} if wallet else None)
+
+
+def _list_entries(body: Any) -> list[JsonObject]:
+    entries: list[JsonObject] = body["orders"]
+    return entries
+
+
 SIM = SimProvider(
     provider=Provider.FLUX,
     add_routes=add_routes,
@@ -123,4 +135,6 @@ SIM = SimProvider(
         "action.order.minQuoteQuantityOut",
     ),
     order_request=_order_request,
+    list_request=_list_request,
+    list_entries=_list_entries,
 )

@@ -13,7 +13,14 @@ import time
 from aiohttp import web
 
 from .documents import JsonObject
-from .faults import DOCUMENT_FAULTS, Fault, FaultKind
+from .faults import (
+    DOCUMENT_FAULTS,
+    HUGE_BODY_PREFIX,
+    HUGE_BODY_SUFFIX,
+    LIST_FAULTS,
+    Fault,
+    FaultKind,
+)
 from .orders import SimOrder
 from .providers import Provider
 from .registry import RequestInfo, normalize_order_id, sim_provider
@@ -36,6 +43,7 @@ class ProviderCall:
     # The simulated time the answer is computed at (set again after a slow fault's delay).
     now: datetime
     document_faults: list[Fault] = field(default_factory=list)
+    list_faults: list[Fault] = field(default_factory=list)
 
     @property
     def authorized(self) -> bool:
@@ -53,6 +61,14 @@ class ProviderCall:
             if fault.order_id in {None, order.order_id}:
                 fault.apply_to_document(document)
         return document
+
+    def listed[T](self, entries: list[T]) -> list[T]:
+        """What an order list serves of `entries` (in list order, before paging), with this
+        request's list faults applied: `duplicate_entries` serves each entry twice in a row."""
+        for fault in self.list_faults:
+            if fault.kind is FaultKind.DUPLICATE_ENTRIES:
+                entries = [entry for entry in entries for _ in range(2)]
+        return entries
 
 
 type ProviderHandler = Callable[[web.Request, ProviderCall], Awaitable[web.StreamResponse]]
@@ -146,6 +162,11 @@ async def _apply_fault(
             )
         case FaultKind.UNAUTHORIZED:
             return _unauthorized(call, fault)
+        case FaultKind.HUGE_BODY:
+            return await _huge_body(request, call, fault)
+        case FaultKind.DEEP_NESTING:
+            depth = fault.params.depth
+            return web.Response(text="[" * depth + "]" * depth, content_type="application/json")
         case FaultKind.REVOKED_KEY:
             if call.key is not None:
                 call.simulator.revoke_key(call.provider, call.key)
@@ -153,10 +174,50 @@ async def _apply_fault(
         case _:
             if fault.kind in DOCUMENT_FAULTS:
                 call.document_faults.append(fault)
+            if fault.kind in LIST_FAULTS:
+                call.list_faults.append(fault)
             return None
 
 
 _REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+
+
+_PADDING = b"x" * 65536
+
+
+async def _huge_body(request: web.Request, call: ProviderCall, fault: Fault) -> web.StreamResponse:
+    """HTTP 200 with `size` bytes of JSON, written a chunk at a time (the simulator never holds
+    it whole), until done or until the client hangs up (aiohttp then cancels the handler).
+
+    When it ends, either way, the request's `bytes_sent` says how much was written.
+    """
+    size = fault.params.size
+    headers = {
+        "Content-Type": "application/json",
+        "Date": format_datetime(call.now.replace(microsecond=0), usegmt=True),
+    }
+    response = web.StreamResponse(status=200, headers=headers)
+    if fault.params.chunked:
+        response.enable_chunked_encoding()
+    else:
+        response.content_length = size
+    await response.prepare(request)
+    call.record.status = response.status
+    padding = size - len(HUGE_BODY_PREFIX) - len(HUGE_BODY_SUFFIX)
+    pieces = [HUGE_BODY_PREFIX]
+    pieces += [_PADDING] * (padding // len(_PADDING)) + [_PADDING[: padding % len(_PADDING)]]
+    pieces.append(HUGE_BODY_SUFFIX)
+    sent = 0
+    try:
+        for piece in pieces:
+            await response.write(piece)
+            sent += len(piece)
+        await response.write_eof()
+    except ConnectionResetError:
+        pass  # the client stopped reading: that is what the fault is there to find out
+    finally:
+        call.record.bytes_sent = sent
+    return response
 
 
 def _unauthorized(call: ProviderCall, fault: Fault) -> web.Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 import uuid
 
 from aiohttp import web
@@ -121,7 +121,7 @@ async def handle_orders(request: web.Request, call: ProviderCall) -> web.StreamR
     if status is not None:
         filters["status"] = status
     sender = request.query.get("sender")
-    summaries: list[JsonObject] = []
+    listed: list[SimOrder] = []
     for order in call.simulator.visible_orders(Provider.M0):
         if not call.owns(order):
             continue
@@ -130,17 +130,16 @@ async def handle_orders(request: web.Request, call: ProviderCall) -> web.StreamR
             continue
         if any(current.get(name) != value for name, value in filters.items()):
             continue
+        listed.append(order)
+    listed = call.listed(listed)
+    summaries: list[JsonObject] = []
+    for order in listed[offset : offset + limit]:
         summary = call.serve(order)
         for name in _DETAIL_ONLY:
             summary.pop(name, None)
         summaries.append(summary)
     return web.json_response(
-        {
-            "orders": summaries[offset : offset + limit],
-            "total": len(summaries),
-            "limit": limit,
-            "offset": offset,
-        }
+        {"orders": summaries, "total": len(listed), "limit": limit, "offset": offset}
     )
 
 
@@ -173,6 +172,16 @@ def _order_request(order: SimOrder) -> OrderRequest:
     return OrderRequest("GET", f"{ORDERS_PATH}/{order.chain}/{order.order_id}")
 
 
+def _list_request(wallet: str | None) -> OrderRequest:
+    params = {"sender": wallet or DEFAULT_WALLET, "limit": str(MAX_LIST_LIMIT), "offset": "0"}
+    return OrderRequest("GET", ORDERS_PATH, params=params)
+
+
+def _list_entries(body: Any) -> list[JsonObject]:
+    entries: list[JsonObject] = body["orders"]
+    return entries
+
+
 SIM = SimProvider(
     provider=Provider.M0,
     add_routes=add_routes,
@@ -202,4 +211,6 @@ SIM = SimProvider(
         "fills.*.amountOutFilled",
     ),
     order_request=_order_request,
+    list_request=_list_request,
+    list_entries=_list_entries,
 )

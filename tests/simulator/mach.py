@@ -49,12 +49,12 @@ async def handle_orders(request: web.Request, call: ProviderCall) -> web.StreamR
         detail = {"type": "missing", "loc": ["query", "wallet"], "msg": "Field required"}
         return web.json_response({"detail": [{**detail, "input": None}]}, status=422)
     wanted = wallet.lower()
-    documents = [
-        call.serve(order)
+    orders = [
+        order
         for order in call.simulator.visible_orders(Provider.MACH)
         if str(order.document(call.now).get("taker_address")).lower() == wanted
     ]
-    return web.json_response(documents)
+    return web.json_response([call.serve(order) for order in call.listed(orders)])
 
 
 def add_routes(router: web.UrlDispatcher, endpoint: Endpoint) -> None:
@@ -94,6 +94,15 @@ def _order_request(order: SimOrder) -> OrderRequest:
     return OrderRequest("GET", f"{ORDERS_PATH}/{order.order_id}")
 
 
+def _list_request(wallet: str | None) -> OrderRequest:
+    return OrderRequest("GET", ORDERS_PATH, params={"wallet": wallet or DEFAULT_WALLET})
+
+
+def _list_entries(body: Any) -> list[JsonObject]:
+    entries: list[JsonObject] = body
+    return entries
+
+
 SIM = SimProvider(
     provider=Provider.MACH,
     add_routes=add_routes,
@@ -112,4 +121,6 @@ SIM = SimProvider(
     optional_fields=("maker_address", "filled_at", "expires_at", "fill_tx", "eta", "order_type"),
     amount_fields=("src_amount", "dst_amount"),
     order_request=_order_request,
+    list_request=_list_request,
+    list_entries=_list_entries,
 )

@@ -223,13 +223,15 @@ def _order_list(
     offset = 0 if page is None else int(page["offset"])
     if limit < 0 or offset < 0:
         raise _error("page limit and offset must be >= 0", "BAD_USER_INPUT")
-    documents = [
-        document
-        for order in call.simulator.visible_orders(Provider.MAGMA)
-        if call.owns(order)
-        and (document := call.serve(order)).get("is_seller") is sales
-        and (peer is None or peer in _node_pubkeys(document))
-    ]
+    documents = call.listed(
+        [
+            document
+            for order in call.simulator.visible_orders(Provider.MAGMA)
+            if call.owns(order)
+            and (document := call.serve(order)).get("is_seller") is sales
+            and (peer is None or peer in _node_pubkeys(document))
+        ]
+    )
     return {"total": len(documents), "list": documents[offset : offset + limit]}
 
 
@@ -445,6 +447,25 @@ def _order_request(order: SimOrder) -> OrderRequest:
     )
 
 
+# The order list as the integration reads it for auto-tracking (its first page).
+LIST_QUERY = (
+    "query ListOrders($page: PageInput) { user { market { orders {"
+    " purchases(page: $page) { total list { id status created_at } }"
+    " sales(page: $page) { total list { id status created_at } } } } } }"
+)
+
+
+def _list_request(wallet: str | None) -> OrderRequest:
+    page = {"limit": MAX_PAGE_LIMIT, "offset": 0}
+    return OrderRequest("POST", "", {"query": LIST_QUERY, "variables": {"page": page}})
+
+
+def _list_entries(body: Any) -> list[JsonObject]:
+    orders = body["data"]["user"]["market"]["orders"]
+    entries: list[JsonObject] = orders["purchases"]["list"] + orders["sales"]["list"]
+    return entries
+
+
 def _order_document(body: Any) -> JsonObject:
     document: JsonObject = body["data"]["user"]["market"]["orders"]["get_order"]
     return document
@@ -484,4 +505,6 @@ SIM = SimProvider(
     amount_fields=("amount.satoshi.sats", "fees.*.sats"),
     order_request=_order_request,
     order_document=_order_document,
+    list_request=_list_request,
+    list_entries=_list_entries,
 )

@@ -91,11 +91,13 @@ class Countdown:
 
 @dataclass(frozen=True)
 class OrderRequest:
-    """How a client asks for one order: method, path below the provider's base URL, JSON body."""
+    """How a client asks for an order (or the order list): method, path below the provider's
+    base URL, JSON body, query parameters."""
 
     method: str
     path: str
     json: Any = None
+    params: Mapping[str, str] | None = None
 
 
 def _same(value: str) -> str:
@@ -159,6 +161,11 @@ class SimProvider:
     """The request a client makes for one order (as the integration makes it)."""
     order_document: Callable[[Any], JsonObject] = _whole
     """The order document inside the body answering `order_request`."""
+    list_request: Callable[[str | None], OrderRequest]
+    """The request a client makes for the first page of the order list: of a wallet where
+    the provider lists by wallet (None: `default_wallet`), else of the key's account."""
+    list_entries: Callable[[Any], list[JsonObject]]
+    """The entries inside the body answering `list_request`, in the order served."""
 
 
 @cache

@@ -112,6 +112,9 @@ class RequestRecord:
     fault: FaultKind | None = None
     # The decoded request body, where there is one (e.g. a GraphQL query and its variables).
     body: Any = None
+    # A streamed answer (huge_body): how many bytes were written before it ended or the
+    # client hung up (what sits in socket buffers counts as written).
+    bytes_sent: int | None = None
 
     def to_json(self) -> JsonObject:
         """Control-API form."""
@@ -128,6 +131,7 @@ class RequestRecord:
             "wall_time": self.wall_time,
             "status": self.status,
             "fault": None if self.fault is None else self.fault.value,
+            "bytes_sent": self.bytes_sent,
         }
 
 
@@ -244,6 +248,19 @@ class Simulator:
         self._orders[order_id] = order
         return order
 
+    def create_orders(
+        self, provider: Provider | str, count: int, scenario: str = "happy", **options: Any
+    ) -> list[SimOrder]:
+        """`count` orders, each as `create_order(provider, scenario, **options)` makes one
+        (fresh ids; created in this order, so the list serves the last one first)."""
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            msg = f"count must be a positive integer, got {count!r}"
+            raise SimulatorError(msg)
+        if "order_id" in options:
+            msg = "orders created together get fresh ids: no 'order_id'"
+            raise SimulatorError(msg)
+        return [self.create_order(provider, scenario, **options) for _ in range(count)]
+
     def order(self, order_id: str) -> SimOrder:
         """The order with that id (UnknownOrderError if none)."""
         order = self._orders.get(order_id)
@@ -331,7 +348,10 @@ class Simulator:
         Parameters by kind: rate_limit `retry_after` (s, None = no header) and `http_date`;
         server_error `status`; unauthorized `status` (401/403) and `body`; slow `seconds`;
         reset `include_retry`; unknown_status `value`;
-        missing_fields `mode` ("remove"/"null") and `fields`; huge_amounts `value`.
+        missing_fields `mode` ("remove"/"null") and `fields`; huge_amounts `value`;
+        huge_body `size` (bytes, default 10 MiB) and `chunked` (no Content-Length);
+        deep_nesting `depth` (default 100,000). duplicate_entries (order lists serve each
+        entry twice) has none.
         """
         provider = self._provider(provider)
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.simulator import Simulator
+from tests.simulator import Simulator, SimulatorError
 from tests.simulator.client import SimClient
 from tests.simulator.providers import MAGMA_DEFAULT_KEY
 
@@ -249,3 +249,43 @@ async def test_reset(http: SimClient, simulator: Simulator) -> None:
     assert simulator.faults.queued == []
     assert simulator.keys.to_json()["m0"]["valid"] == ["m0_sim_key"]
     assert (await _json(http, "GET", "clock"))["now"] == "2026-06-10T18:01:40Z"
+
+
+async def test_orders_in_bulk(http: SimClient, simulator: Simulator) -> None:
+    """Many orders in one request (a long order list); the answer names them, no more."""
+    created = await _json(
+        http,
+        "POST",
+        "orders/bulk",
+        {"provider": "flux", "count": 3, "scenario": "custom", "created_at_offset": -60},
+        status=201,
+    )
+    assert created["created"] == 3
+    orders = simulator.orders("flux")
+    assert created["order_ids"] == [order.order_id for order in orders]
+    assert all(order.scenario == "custom" for order in orders)
+    assert all(order.age(simulator.now()) == 60 for order in orders)
+    # Created in this order: the list serves the last one first.
+    assert [e["id"] for e in await http.entries("flux")] == created["order_ids"][::-1]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"provider": "flux"}, "'count' is required"),
+        ({"provider": "flux", "count": 0}, "positive integer"),
+        ({"provider": "flux", "count": 2, "order_id": "intent_x"}, "unknown field"),
+        ({"provider": "flux", "count": 2, "params": {"order_id": "x"}}, "top level"),
+        ({"count": 2}, "'provider' is required"),
+    ],
+)
+async def test_bad_bulk_requests_are_400(
+    http: SimClient, body: dict[str, Any], message: str
+) -> None:
+    payload = await _json(http, "POST", "orders/bulk", body, status=400)
+    assert message in payload["error"]
+
+
+def test_orders_in_bulk_take_no_order_id(simulator: Simulator) -> None:
+    with pytest.raises(SimulatorError, match="fresh ids"):
+        simulator.create_orders("flux", 2, order_id="intent_x")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
+import json
 from typing import Any
 
 from aiohttp import ClientConnectionError, ClientResponse, ClientTimeout
@@ -287,6 +289,10 @@ async def test_random_rate_skips_kinds_that_do_not_apply(
         ("unauthorized", {"status": 500}, "401 or 403"),
         ("server_error", {"seconds": 3}, "unknown fault parameter"),
         ("slow", {"seconds": "long"}, "wrong type"),
+        ("huge_body", {"size": 3}, "at least"),
+        ("huge_body", {"size": "big"}, "wrong type"),
+        ("huge_body", {"depth": 3}, "unknown fault parameter"),
+        ("deep_nesting", {"depth": 0}, ">= 1"),
     ],
 )
 def test_bad_fault_requests(
@@ -298,3 +304,67 @@ def test_bad_fault_requests(
         simulator.inject_fault("flux", "slow", count=0)
     with pytest.raises(SimulatorError, match="rate"):
         simulator.set_fault_rate(1.5, ["slow"])
+
+
+@pytest.mark.usefixtures("orders")
+@pytest.mark.parametrize("provider", list(Provider))
+@pytest.mark.parametrize("chunked", [False, True])
+async def test_huge_body(
+    http: SimClient, simulator: Simulator, provider: Provider, chunked: bool
+) -> None:
+    """`size` bytes of valid JSON, with a Content-Length or (chunked) without one."""
+    simulator.inject_fault(provider, "huge_body", size=300_000, chunked=chunked)
+    response = await _fetch(http, simulator, provider)
+    assert response.status == 200
+    assert response.headers.get("Content-Length") == (None if chunked else "300000")
+    body = await response.read()
+    assert len(body) == 300_000
+    assert set(json.loads(body)["padding"]) == {"x"}
+    (record,) = simulator.requests(provider)
+    assert (record.fault, record.bytes_sent, record.status) == ("huge_body", 300_000, 200)
+    assert (await _fetch(http, simulator, provider)).status == 200
+
+
+async def test_huge_body_stops_when_the_client_hangs_up(
+    http: SimClient, simulator: Simulator
+) -> None:
+    """Streamed a chunk at a time: a client that stops reading stops the simulator writing."""
+    simulator.create_order("mach", "happy")
+    size = 64 * 2**20
+    simulator.inject_fault("mach", "huge_body", size=size, chunked=True)
+    response = await _fetch(http, simulator, "mach")
+    assert len(await response.content.read(1000)) == 1000
+    response.close()
+    (record,) = simulator.requests("mach")
+    for _ in range(500):  # aiohttp cancels the handler once it sees the connection gone
+        if record.bytes_sent is not None:
+            break
+        await asyncio.sleep(0.01)
+    assert record.status == 200
+    assert record.bytes_sent is not None
+    assert record.bytes_sent < size
+
+
+@pytest.mark.usefixtures("orders")
+@pytest.mark.parametrize("provider", list(Provider))
+async def test_deep_nesting(http: SimClient, simulator: Simulator, provider: Provider) -> None:
+    simulator.inject_fault(provider, "deep_nesting", depth=5)
+    response = await _fetch(http, simulator, provider)
+    assert response.status == 200
+    assert await response.text() == "[[[[[]]]]]"
+    simulator.inject_fault(provider, "deep_nesting")  # 100,000 levels: Python's json gives up
+    with pytest.raises(RecursionError):
+        json.loads(await (await _fetch(http, simulator, provider)).read())
+
+
+@pytest.mark.parametrize("provider", list(Provider))
+async def test_duplicate_entries(http: SimClient, simulator: Simulator, provider: Provider) -> None:
+    """Each entry of the order list twice in a row, for one request."""
+    for _ in range(3):
+        simulator.create_order(provider, "happy")
+    once = [entry.get("id", entry.get("orderId")) for entry in await http.entries(provider)]
+    assert len(once) == 3
+    simulator.inject_fault(provider, "duplicate_entries")
+    twice = [entry.get("id", entry.get("orderId")) for entry in await http.entries(provider)]
+    assert twice == [order_id for order_id in once for _ in range(2)]
+    assert len(await http.entries(provider)) == 3

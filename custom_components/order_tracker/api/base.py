@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+import logging
 import re
 from typing import Any, ClassVar
 
@@ -20,8 +21,10 @@ from .errors import (
     RateLimitedError,
 )
 from .http import (
+    ORDER_BODY_LIMIT,
     REQUEST_TIMEOUT,
     HttpResponse,
+    decode_json,
     parse_retry_after,
     send,
     try_decode_json,
@@ -31,7 +34,20 @@ from .models import OrderReference, OrderSnapshot, OrderSummary, ProviderSpec, S
 
 type Clock = Callable[[], datetime]
 
+_LOGGER = logging.getLogger(__name__)
+
 MAX_REFERENCE_LENGTH = 128
+
+MAX_LIST_ENTRIES = 1000
+"""The most entries one listing reads (every page together, repeats included). Lists come
+newest first, and what they are read for is recent: auto-tracking adds orders still in
+flight, the account-wide refresh compares the orders tracked now. A thousand entries is ten
+of the largest documented pages (100), ten times Flux's whole list, and far more orders than
+are in flight at once; parsing them takes milliseconds. Past it, a listing stops, says so
+once (`ProviderClient._end_listing`) and uses what it read."""
+MAX_LIST_PAGES = 10
+"""The most pages one listing asks for: `MAX_LIST_ENTRIES` at 100 a page. It also stops a
+provider that answers short pages while its ``total`` promises more."""
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -76,6 +92,7 @@ class ProviderClient(ABC):
         self.base_url = validate_base_url(base_url or self.spec.default_base_url)
         self._timeout = timeout
         self._clock = clock
+        self._told_long_list = False
 
     # -- references ------------------------------------------------------------------------
 
@@ -152,6 +169,31 @@ class ProviderClient(ABC):
             tuple(sorted(snapshot.amounts.items())),
         )
 
+    def _listing(self) -> Listing:
+        """A new listing: entries once each, at most `MAX_LIST_ENTRIES` of them."""
+        return Listing()
+
+    def _end_listing(self, listing: Listing, *, pages: int, more: bool = False) -> None:
+        """Say once per client when a cap cut a listing short (`more`: pages left unread).
+
+        The first time is a warning; later listings cut the same way only log at debug level.
+        Neither names the wallet or the key.
+        """
+        if not (more or listing.truncated):
+            return
+        level = logging.DEBUG if self._told_long_list else logging.WARNING
+        self._told_long_list = True
+        _LOGGER.log(
+            level,
+            "%s lists more orders than are read: stopped after %d entries on %d page(s) "
+            "(at most %d entries and %d pages a listing); older orders are not listed",
+            self.spec.name,
+            listing.seen,
+            pages,
+            MAX_LIST_ENTRIES,
+            MAX_LIST_PAGES,
+        )
+
     def diagnostics(self) -> dict[str, Any]:
         """What this client has noticed that a person debugging it should see (JSON-able).
 
@@ -172,8 +214,12 @@ class ProviderClient(ABC):
         *,
         params: dict[str, str] | None = None,
         json_body: Any = None,
+        max_bytes: int = ORDER_BODY_LIMIT,
     ) -> Any:
-        """Send a request to ``base_url + path`` and return the decoded JSON of a 2xx answer."""
+        """Send a request to ``base_url + path`` and return the decoded JSON of a 2xx answer.
+
+        `max_bytes` bounds the answer (`http.ORDER_BODY_LIMIT`, `http.LIST_BODY_LIMIT`).
+        """
         response = await send(
             self._session,
             method,
@@ -183,15 +229,11 @@ class ProviderClient(ABC):
             params=params,
             json_body=json_body,
             request_timeout=self._timeout,
+            max_bytes=max_bytes,
         )
-        body = try_decode_json(response.body)
         if 200 <= response.status < 300:
-            if body is None:
-                raise ProtocolError(
-                    f"{self.spec.name} answered HTTP {response.status} without JSON"
-                )
-            return body
-        raise self._error_for(response, body)
+            return decode_json(response.body, f"{self.spec.name} answered HTTP {response.status}")
+        raise self._error_for(response, try_decode_json(response.body))
 
     def _error_for(self, response: HttpResponse, body: Any) -> OrderTrackerError:
         """Map a non-2xx answer to the error hierarchy."""
@@ -262,6 +304,52 @@ class ProviderClient(ABC):
     def order_url(cls, snapshot: OrderSnapshot) -> str | None:
         """A page about the order (provider page or explorer link), when one is known."""
         return None
+
+
+class Listing:
+    """One listing's entries as read: each order once (by reference key, the first entry
+    wins), and no more than `MAX_LIST_ENTRIES` entries looked at, repeats included."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, OrderSummary] = {}
+        self.seen = 0
+        """Entries taken so far (repeats included)."""
+        self.truncated = False
+        """Entries were left out because the cap was reached."""
+
+    @property
+    def full(self) -> bool:
+        """No more entries will be taken."""
+        return self.seen >= MAX_LIST_ENTRIES
+
+    def take[T](self, items: list[T]) -> list[T]:
+        """The items still within the cap, in order; counts them as seen."""
+        room = MAX_LIST_ENTRIES - self.seen
+        if len(items) > room:
+            self.truncated = True
+            items = items[:room]
+        self.seen += len(items)
+        return items
+
+    def add(self, summary: OrderSummary) -> None:
+        """Keep `summary` unless its order is already listed."""
+        self.entries.setdefault(summary.reference.key, summary)
+
+    def add_all(self, summaries: Iterable[OrderSummary]) -> None:
+        """`add` each one."""
+        for summary in summaries:
+            self.add(summary)
+
+    def summaries(self) -> list[OrderSummary]:
+        """The orders listed, in the order first seen."""
+        return list(self.entries.values())
+
+    def by_order_id(self) -> dict[str, OrderSummary]:
+        """The orders listed by order id (the watch list's form); the first entry wins."""
+        found: dict[str, OrderSummary] = {}
+        for summary in self.entries.values():
+            found.setdefault(summary.reference.order_id, summary)
+        return found
 
 
 def age(snapshot: OrderSnapshot, now: datetime) -> timedelta:

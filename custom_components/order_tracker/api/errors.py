@@ -31,6 +31,19 @@ class ProtocolError(OrderTrackerError):
     """The answer is not what the API documents: non-JSON, GraphQL errors, wrong types."""
 
 
+class AnswerTooLargeError(ProtocolError):
+    """An answer longer than the request accepts: refused (and dropped) before it was decoded.
+
+    ``limit`` is the most the request accepted, in bytes; ``received`` how many bytes of the
+    body were read before giving up (0 when ``Content-Length`` alone gave it away).
+    """
+
+    def __init__(self, message: str, *, limit: int, received: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.received = received
+
+
 class InvalidOrderReferenceError(OrderTrackerError):
     """A malformed order reference, refused before any request (or refused by the provider)."""
 

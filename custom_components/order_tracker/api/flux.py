@@ -8,7 +8,7 @@ from typing import Any, override
 
 from .base import ProviderClient, age, time_in_status
 from .errors import InvalidOrderReferenceError
-from .http import quote_segment
+from .http import LIST_BODY_LIMIT, quote_segment
 from .models import (
     Amount,
     AmountField,
@@ -101,18 +101,21 @@ class FluxClient(ProviderClient):
         """The key's (or a wallet's) 100 most recent orders, whole, in one request."""
         params = {"walletAddress": wallet_address} if wallet_address else None
         payload = as_object(
-            await self._request("GET", "/v1/order", params=params), "Flux order list"
+            await self._request("GET", "/v1/order", params=params, max_bytes=LIST_BODY_LIMIT),
+            "Flux order list",
         )
+        listing = self._listing()
         now = self._clock()
-        summaries = (
+        listing.add_all(
             OrderSummary.from_snapshot(self.parse_order(item, now=now))
-            for item in as_list(payload.get("orders"), "Flux order list.orders")
+            for item in listing.take(as_list(payload.get("orders"), "Flux order list.orders"))
         )
-        return {summary.reference.order_id: summary for summary in summaries}
+        self._end_listing(listing, pages=1)
+        return listing.by_order_id()
 
     @override
     async def check_credentials(self) -> None:
-        await self._request("GET", "/v1/order")
+        await self._request("GET", "/v1/order", max_bytes=LIST_BODY_LIMIT)
 
     @classmethod
     @override

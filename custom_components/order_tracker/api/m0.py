@@ -9,7 +9,7 @@ from typing import Any, override
 
 import aiohttp
 
-from .base import Clock, ProviderClient, age, utcnow
+from .base import MAX_LIST_PAGES, Clock, ProviderClient, age, utcnow
 from .errors import (
     AuthError,
     InvalidOrderReferenceError,
@@ -17,7 +17,7 @@ from .errors import (
     OrderTrackerError,
     RateLimitedError,
 )
-from .http import REQUEST_TIMEOUT, HttpResponse, quote_segment
+from .http import LIST_BODY_LIMIT, REQUEST_TIMEOUT, HttpResponse, quote_segment
 from .models import (
     AmountField,
     OrderReference,
@@ -95,6 +95,8 @@ EXPIRED_INTERVAL = 15 * 60.0
 # Fill reports can still land after a cancel: look every 5 min for 30 min.
 CANCELLED_INTERVAL = 5 * 60.0
 CANCELLED_WINDOW = timedelta(minutes=30)
+PAGE_SIZE = 100
+"""Order list entries a page (the most M0 serves)."""
 
 SPEC = ProviderSpec(
     key="m0",
@@ -188,58 +190,67 @@ class M0Client(ProviderClient):
 
     @override
     async def list_orders(self, wallet_address: str | None = None) -> list[OrderSummary]:
-        """Orders by a sender address, all pages.
+        """Orders by a sender address, page by page, within the listing caps.
 
         An order whose origin chain id has no name yet is looked up on the chains without a
         known id; what still has no name is counted in `unresolved_chain_ids`, not listed.
+        An order listed twice (same chain id and order id) counts once.
         """
         if not wallet_address:
             return []
-        summaries: list[OrderSummary] = []
-        unnamed: dict[int, list[JSONObject]] = {}
-        offset, limit = 0, 100
+        listing = self._listing()
+        unnamed: dict[int, dict[str, JSONObject]] = {}
+        offset, pages, more = 0, 0, True
         now = self._clock()
-        for _page in range(50):
+        while more and pages < MAX_LIST_PAGES and not listing.full:
             payload = as_object(
                 await self._request(
                     "GET",
                     "/orders",
-                    params={"sender": wallet_address, "limit": str(limit), "offset": str(offset)},
+                    params={
+                        "sender": wallet_address,
+                        "limit": str(PAGE_SIZE),
+                        "offset": str(offset),
+                    },
+                    max_bytes=LIST_BODY_LIMIT,
                 ),
                 "M0 order list",
             )
+            pages += 1
             items = as_list(payload.get("orders"), "M0 order list.orders")
             total = get_int(payload, "total", "M0 order list")
-            for item in items:
+            for item in listing.take(items):
                 obj = as_object(item, "M0 order summary")
                 chain_id = require_int(obj, "originChainId", "M0 order summary")
                 chain = self._chain_name(chain_id)
                 if chain is None:
-                    unnamed.setdefault(chain_id, []).append(obj)
+                    order_id = require_str(obj, "orderId", "M0 order summary").lower()
+                    unnamed.setdefault(chain_id, {}).setdefault(order_id, obj)
                     continue
-                summaries.append(
+                listing.add(
                     OrderSummary.from_snapshot(
                         self.parse_order(obj, now=now, chain=chain), complete=False
                     )
                 )
             offset += len(items)
-            if not items or total is None or offset >= total:
-                break
+            more = bool(items) and total is not None and offset < total
+        self._end_listing(listing, pages=pages, more=more)
         unresolved: dict[int, int] = {}
-        for chain_id, orders in unnamed.items():
+        for chain_id, by_id in unnamed.items():
+            orders = list(by_id.values())
             chain = await self._look_up_chain(chain_id, orders[0])
             if chain is None:
                 unresolved[chain_id] = len(orders)
                 self._warn_unresolved(chain_id, orders)
                 continue
-            summaries.extend(
+            listing.add_all(
                 OrderSummary.from_snapshot(
                     self.parse_order(obj, now=now, chain=chain), complete=False
                 )
                 for obj in orders
             )
         self._unresolved = unresolved
-        return summaries
+        return listing.summaries()
 
     @override
     async def watch_list(self, wallet_address: str | None = None) -> dict[str, OrderSummary] | None:
@@ -250,18 +261,28 @@ class M0Client(ProviderClient):
         """
         if not wallet_address:
             return None
-        params = {"sender": wallet_address, "status": CREATED, "limit": "100", "offset": "0"}
-        payload = as_object(await self._request("GET", "/orders", params=params), "M0 order list")
+        params = {
+            "sender": wallet_address,
+            "status": CREATED,
+            "limit": str(PAGE_SIZE),
+            "offset": "0",
+        }
+        payload = as_object(
+            await self._request("GET", "/orders", params=params, max_bytes=LIST_BODY_LIMIT),
+            "M0 order list",
+        )
+        listing = self._listing()
         now = self._clock()
-        found: dict[str, OrderSummary] = {}
-        for item in as_list(payload.get("orders"), "M0 order list.orders"):
+        for item in listing.take(as_list(payload.get("orders"), "M0 order list.orders")):
             obj = as_object(item, "M0 order summary")
             chain = self._chain_name(require_int(obj, "originChainId", "M0 order summary"))
-            summary = OrderSummary.from_snapshot(
-                self.parse_order(obj, now=now, chain=chain), complete=False
+            listing.add(
+                OrderSummary.from_snapshot(
+                    self.parse_order(obj, now=now, chain=chain), complete=False
+                )
             )
-            found[summary.reference.order_id] = summary
-        return found
+        self._end_listing(listing, pages=1)
+        return listing.by_order_id()
 
     @classmethod
     @override
@@ -340,7 +361,9 @@ class M0Client(ProviderClient):
 
     @override
     async def check_credentials(self) -> None:
-        await self._request("GET", "/orders", params={"limit": "1", "offset": "0"})
+        await self._request(
+            "GET", "/orders", params={"limit": "1", "offset": "0"}, max_bytes=LIST_BODY_LIMIT
+        )
 
     @classmethod
     @override

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any, override
 
 from .base import ProviderClient, age, time_in_status, validate_uuid
-from .http import quote_segment
+from .http import LIST_BODY_LIMIT, quote_segment
 from .models import (
     AmountField,
     OrderReference,
@@ -95,19 +95,26 @@ class MachClient(ProviderClient):
         """A wallet's orders, whole, in one request (None without a wallet)."""
         if not wallet_address:
             return None
-        payload = await self._request("GET", "/v1/orders", params={"wallet": wallet_address})
-        now = self._clock()
-        summaries = (
-            OrderSummary.from_snapshot(self.parse_order(item, now=now))
-            for item in as_list(payload, "Mach order list")
+        payload = await self._request(
+            "GET", "/v1/orders", params={"wallet": wallet_address}, max_bytes=LIST_BODY_LIMIT
         )
-        return {summary.reference.order_id: summary for summary in summaries}
+        listing = self._listing()
+        now = self._clock()
+        listing.add_all(
+            OrderSummary.from_snapshot(self.parse_order(item, now=now))
+            for item in listing.take(as_list(payload, "Mach order list"))
+        )
+        self._end_listing(listing, pages=1)
+        return listing.by_order_id()
 
     @override
     async def check_credentials(self) -> None:
         """Mach needs no key; one cheap call proves the base URL answers like Mach."""
         await self._request(
-            "GET", "/v1/orders", params={"wallet": "0x0000000000000000000000000000000000000000"}
+            "GET",
+            "/v1/orders",
+            params={"wallet": "0x0000000000000000000000000000000000000000"},
+            max_bytes=LIST_BODY_LIMIT,
         )
 
     @classmethod

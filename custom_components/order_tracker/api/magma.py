@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, override
 
-from .base import ProviderClient, time_in_status, validate_uuid
+from .base import MAX_LIST_PAGES, ProviderClient, time_in_status, validate_uuid
 from .errors import (
     AuthError,
     InvalidOrderReferenceError,
@@ -14,7 +14,7 @@ from .errors import (
     ProtocolError,
     ProviderUnavailableError,
 )
-from .http import HttpResponse
+from .http import LIST_BODY_LIMIT, ORDER_BODY_LIMIT, HttpResponse
 from .models import (
     Amount,
     AmountField,
@@ -137,8 +137,6 @@ CHECK_QUERY = (
     "purchases(page: {limit: 1, offset: 0}) { total } } } } }"
 )
 PAGE_SIZE = 100
-MAX_PAGES = 50
-"""A bound on paging, so a provider that misreports ``total`` cannot keep us looping."""
 
 SPEC = ProviderSpec(
     key="magma",
@@ -170,11 +168,20 @@ class MagmaClient(ProviderClient):
     def _validate_order_id(cls, order_id: str) -> str:
         return validate_uuid(order_id, cls.spec.name)
 
-    async def _graphql(self, query: str, variables: dict[str, Any] | None = None) -> JSONObject:
+    async def _graphql(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        max_bytes: int = ORDER_BODY_LIMIT,
+    ) -> JSONObject:
         """Run a query; GraphQL ``errors`` (even inside HTTP 200) become typed errors."""
         body = as_object(
             await self._request(
-                "POST", "", json_body={"query": query, "variables": variables or {}}
+                "POST",
+                "",
+                json_body={"query": query, "variables": variables or {}},
+                max_bytes=max_bytes,
             ),
             "Magma answer",
         )
@@ -236,46 +243,46 @@ class MagmaClient(ProviderClient):
 
     @override
     async def list_orders(self, wallet_address: str | None = None) -> list[OrderSummary]:
-        """Purchases and sales of the key's account, all pages."""
-        found: dict[str, OrderSummary] = {}
+        """Purchases and sales of the key's account, page by page, within the listing caps."""
+        listing = self._listing()
         pending_sides = ["purchases", "sales"]
-        for page in range(MAX_PAGES):
-            offset = page * PAGE_SIZE
+        pages = 0
+        while pending_sides and pages < MAX_LIST_PAGES and not listing.full:
+            offset = pages * PAGE_SIZE
             page_input = {"limit": PAGE_SIZE, "offset": offset}
-            data = await self._graphql(LIST_QUERY, {"page": page_input})
+            data = await self._graphql(LIST_QUERY, {"page": page_input}, max_bytes=LIST_BODY_LIMIT)
+            pages += 1
             orders = _dig(data, ("user", "market"), "orders")
             if orders is None:
                 raise ProtocolError("Magma answered without user.market.orders")
             for side in list(pending_sides):
-                listing = as_object(as_object(orders, "orders").get(side), f"orders.{side}")
-                items = as_list(listing.get("list"), f"orders.{side}.list")
-                total = require_int(listing, "total", f"orders.{side}")
-                for item in items:
-                    summary = self._parse_summary(item)
-                    found.setdefault(summary.reference.order_id, summary)
+                listing_obj = as_object(as_object(orders, "orders").get(side), f"orders.{side}")
+                items = as_list(listing_obj.get("list"), f"orders.{side}.list")
+                total = require_int(listing_obj, "total", f"orders.{side}")
+                listing.add_all(self._parse_summary(item) for item in listing.take(items))
                 if not items or offset + len(items) >= total:
                     pending_sides.remove(side)
-            if not pending_sides:
-                break
-        return list(found.values())
+        self._end_listing(listing, pages=pages, more=bool(pending_sides))
+        return listing.summaries()
 
     @override
     async def watch_list(self, wallet_address: str | None = None) -> dict[str, OrderSummary] | None:
         """The first page of the key's purchases and sales, in one request (no confirmations:
         entries are compared, never shown)."""
         page = {"limit": PAGE_SIZE, "offset": 0}
-        data = await self._graphql(WATCH_QUERY, {"page": page})
+        data = await self._graphql(WATCH_QUERY, {"page": page}, max_bytes=LIST_BODY_LIMIT)
         orders = as_object(_dig(data, ("user", "market"), "orders"), "orders")
-        found: dict[str, OrderSummary] = {}
+        listing = self._listing()
         now = self._clock()
         for side in ("purchases", "sales"):
-            listing = as_object(orders.get(side), f"orders.{side}")
-            for item in as_list(listing.get("list"), f"orders.{side}.list"):
-                summary = OrderSummary.from_snapshot(
-                    self.parse_order(item, now=now), complete=False
-                )
-                found.setdefault(summary.reference.order_id, summary)
-        return found
+            side_obj = as_object(orders.get(side), f"orders.{side}")
+            items = as_list(side_obj.get("list"), f"orders.{side}.list")
+            listing.add_all(
+                OrderSummary.from_snapshot(self.parse_order(item, now=now), complete=False)
+                for item in listing.take(items)
+            )
+        self._end_listing(listing, pages=1)
+        return listing.by_order_id()
 
     @classmethod
     @override

@@ -454,15 +454,37 @@ class PowerLab:
             subentries += await self.ws.call("config_entries/subentries/list", entry_id=entry_id)
         return subentries
 
-    def saved_subentry(self, order_id: str) -> bool:
-        """Whether core.config_entries on disk holds a subentry for the order (after a kill)."""
-        path = self.stack.config_dir / ".storage" / "core.config_entries"
-        entries = json.loads(path.read_text(encoding="utf-8"))["data"]["entries"]
-        return any(
-            subentry.get("unique_id") == order_id
-            for entry in entries
-            for subentry in entry.get("subentries", [])
-        )
+    def on_disk(self, order_id: str) -> dict[str, Any]:
+        """What Home Assistant's files hold of the order now (read after a kill).
+
+        Its subentry (core.config_entries), its device's id (core.device_registry), how many
+        entities (core.entity_registry) and its snapshot's status (the integration's store).
+        """
+        storage = self.stack.config_dir / ".storage"
+
+        def read(key: str) -> dict[str, Any]:
+            data: dict[str, Any] = json.loads((storage / key).read_text(encoding="utf-8"))["data"]
+            return data
+
+        identifier = [DOMAIN, f"flux_{order_id}"]
+        devices = [
+            device["id"]
+            for device in read("core.device_registry")["devices"]
+            if identifier in device["identifiers"]
+        ]
+        return {
+            "subentry": any(
+                subentry.get("unique_id") == order_id
+                for entry in read("core.config_entries")["entries"]
+                for subentry in entry.get("subentries", [])
+            ),
+            "device": devices[0] if devices else None,
+            "entities": sum(
+                str(entity["unique_id"]).startswith(f"flux_{order_id}_")
+                for entity in read("core.entity_registry")["entities"]
+            ),
+            "snapshot": self.disk.status(order_id),
+        }
 
     async def requests_between(self, order_id: str, start: float, end: float) -> list[float]:
         """Monotonic times of the simulator's requests for the order within [start, end]."""

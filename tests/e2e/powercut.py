@@ -463,25 +463,29 @@ class PowerLab:
         storage = self.stack.config_dir / ".storage"
 
         def read(key: str) -> dict[str, Any]:
-            data: dict[str, Any] = json.loads((storage / key).read_text(encoding="utf-8"))["data"]
+            try:
+                text = (storage / key).read_text(encoding="utf-8")
+            except FileNotFoundError:
+                return {}  # never written yet (the registries wait 10 s after a change)
+            data: dict[str, Any] = json.loads(text)["data"]
             return data
 
         identifier = [DOMAIN, f"flux_{order_id}"]
         devices = [
             device["id"]
-            for device in read("core.device_registry")["devices"]
+            for device in read("core.device_registry").get("devices", [])
             if identifier in device["identifiers"]
         ]
         return {
             "subentry": any(
                 subentry.get("unique_id") == order_id
-                for entry in read("core.config_entries")["entries"]
+                for entry in read("core.config_entries").get("entries", [])
                 for subentry in entry.get("subentries", [])
             ),
             "device": devices[0] if devices else None,
             "entities": sum(
                 str(entity["unique_id"]).startswith(f"flux_{order_id}_")
-                for entity in read("core.entity_registry")["entities"]
+                for entity in read("core.entity_registry").get("entities", [])
             ),
             "snapshot": self.disk.status(order_id),
         }

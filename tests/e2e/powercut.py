@@ -248,10 +248,19 @@ class PowerLab:
     async def _connect(self) -> bool:
         assert self.hass.access_token is not None
         ws = HassWebSocket(self.session, self.hass.url, self.hass.access_token)
-        await ws.connect()
-        for event_type in OUTCOME_EVENTS:
-            queue = await ws.subscribe_events(event_type)
-            self._followers.append(asyncio.create_task(self._follow(queue, self.run)))
+        followers: list[asyncio.Task[None]] = []
+        try:
+            await ws.connect()
+            for event_type in OUTCOME_EVENTS:
+                queue = await ws.subscribe_events(event_type)
+                followers.append(asyncio.create_task(self._follow(queue, self.run)))
+        except BaseException:
+            for task in followers:
+                task.cancel()
+            with contextlib.suppress(Exception):
+                await ws.close()
+            raise
+        self._followers += followers
         self.ws = ws
         return True
 
@@ -292,8 +301,10 @@ class PowerLab:
             return []
         outcomes = []
         for line in lines:
-            event_type, order_id, fired, context_id = line.split()
-            outcomes.append(Outcome(event_type, order_id, _unix(fired), context_id, None))
+            fields = line.split()
+            if len(fields) == 4:  # (a line cut short by a kill is not an event)
+                event_type, order_id, fired, context_id = fields
+                outcomes.append(Outcome(event_type, order_id, _unix(fired), context_id, None))
         return outcomes
 
     def outcomes(self, order_id: str, event_type: str | None = None) -> list[Outcome]:

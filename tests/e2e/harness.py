@@ -89,10 +89,10 @@ class ManagedProcess:
         self._process: subprocess.Popen[bytes] | None = None
         self._log: TextIO | None = None
 
-    def start(self, env: Mapping[str, str] | None = None) -> None:
-        """Start the process."""
+    def start(self, env: Mapping[str, str] | None = None, *, append: bool = False) -> None:
+        """Start the process (`append`: keep the log of an earlier run, e.g. after a kill)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = self.log_path.open("w", encoding="utf-8")
+        self._log = self.log_path.open("a" if append else "w", encoding="utf-8")
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             self.command,
             cwd=self.cwd,
@@ -129,6 +129,25 @@ class ManagedProcess:
         except OSError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
+
+    def kill(self) -> float:
+        """A power cut: SIGKILL to the process and its children now; when it was sent.
+
+        Returns `time.time()` just before the signal (comparable with Home Assistant's event
+        times). The process is reaped and the log closed; `start()` runs it again.
+        """
+        process = self._process
+        if process is None or process.poll() is not None:
+            msg = f"{self.name} is not running"
+            raise HarnessError(msg)
+        killed_at = time.time()
+        # Its own session (start_new_session): the group is the process and its children.
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        return killed_at
 
     def stop(self, timeout: float = 30.0) -> int | None:
         """SIGTERM, then SIGKILL after `timeout` seconds; returns the exit code."""
@@ -362,11 +381,34 @@ class SimulatorApi:
         result: dict[str, Any] = await self._call("GET", f"/orders/{order_id}")
         return result
 
-    async def requests(self, provider: str | None = None) -> list[dict[str, Any]]:
-        """The request log."""
-        query = f"?provider={provider}" if provider else ""
-        result: dict[str, Any] = await self._call("GET", f"/requests{query}")
+    async def requests(
+        self, provider: str | None = None, order_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The request log (`wall_time` is the simulator's `time.monotonic()`)."""
+        params = {"provider": provider, "order_id": order_id}
+        query = "&".join(f"{name}={value}" for name, value in params.items() if value)
+        result: dict[str, Any] = await self._call("GET", f"/requests?{query}")
         return list(result["requests"])
+
+    async def mutate(
+        self, order_id: str, changes: Mapping[str, Any], *, sticky: bool = False
+    ) -> dict[str, Any]:
+        """Change the document the provider serves for an order, now."""
+        body = {"set": dict(changes), "sticky": sticky}
+        result: dict[str, Any] = await self._call("POST", f"/orders/{order_id}/mutate", body)
+        return result
+
+    async def add_key(self, provider: str, key: str) -> None:
+        """Make the provider accept another API key (another account)."""
+        await self._call("POST", "/keys", {"provider": provider, "key": key})
+
+    async def add_fault(self, provider: str, kind: str, **fields: Any) -> None:
+        """Queue a fault for the next matching request(s) (see tests/simulator/faults.py)."""
+        await self._call("POST", "/faults", {"provider": provider, "kind": kind, **fields})
+
+    async def clear_faults(self) -> None:
+        """Drop every queued fault."""
+        await self._call("DELETE", "/faults")
 
     async def wait_until_up(self, within: float, alive: Callable[[], None] | None = None) -> None:
         """Until the control API answers."""
@@ -789,9 +831,14 @@ class Stack:
         sim_speed: float,
         debug: bool = False,
         name: str = "Order Tracker",
+        extra_config: str = "",
     ) -> None:
-        """Nothing starts before `start()`; `work_dir` holds the config dir and the logs."""
+        """Nothing starts before `start()`; `work_dir` holds the config dir and the logs.
+
+        `extra_config` is YAML appended to configuration.yaml (e.g. automations).
+        """
         self.work_dir = work_dir
+        self.extra_config = extra_config
         self.config_dir = work_dir / "config"
         self.hass_port = hass_port
         self.hass_url = f"http://127.0.0.1:{hass_port}"
@@ -815,10 +862,16 @@ class Stack:
         """Start the simulator only (e.g. to create orders before Home Assistant polls)."""
         self.simulator.start()
 
-    def start_hass(self) -> None:
-        """Write the configuration and start Home Assistant."""
-        write_hass_config(self.config_dir, self.hass_port, name=self.name, debug=self.debug)
-        self.hass.start()
+    def start_hass(self, *, append_log: bool = False) -> None:
+        """Write the configuration and start Home Assistant (again, with `append_log`)."""
+        write_hass_config(
+            self.config_dir,
+            self.hass_port,
+            name=self.name,
+            debug=self.debug,
+            extra=self.extra_config,
+        )
+        self.hass.start(append=append_log)
 
     def alive(self) -> None:
         """Raise (with the end of its log) if a started process has exited."""

@@ -127,7 +127,10 @@ class OrderTrackerData:
         """
         restored: list[OrderCoordinator] = []
         fresh: list[OrderCoordinator] = []
-        self.store.async_keep_orders(set(self.entry.subentries))
+        if self.store.async_keep_orders(set(self.entry.subentries)):
+            # Snapshots of orders Home Assistant lost (it died before writing their
+            # subentry): gone from the disk at once, not 5 s later.
+            await self.store.async_flush()
         for subentry in self.entry.get_subentries_of_type(SUBENTRY_TYPE_ORDER):
             coordinator = self._create(subentry)
             if (order := stored.get(subentry.subentry_id)) and coordinator.restore(order):

@@ -166,12 +166,13 @@ class OrderStore:
             self._store.async_delay_save(self._data, self.SAVE_DELAY)
 
     @callback
-    def async_keep_orders(self, subentry_ids: set[str]) -> None:
-        """Forget the snapshots of orders the account no longer has (at setup)."""
-        if stale := set(self._orders) - subentry_ids:
-            for subentry_id in stale:
-                del self._orders[subentry_id]
-            self._store.async_delay_save(self._data, self.SAVE_DELAY)
+    def async_keep_orders(self, subentry_ids: set[str]) -> bool:
+        """Forget the snapshots of orders the account no longer has (at setup); True when
+        there were any (the caller writes the file)."""
+        stale = set(self._orders) - subentry_ids
+        for subentry_id in stale:
+            del self._orders[subentry_id]
+        return bool(stale)
 
     @callback
     def async_forget(self, subentry_id: str, order_key: str) -> None:

@@ -104,16 +104,17 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         except OrderTrackerError:
             LOGGER.debug("Stored snapshot of %s is unreadable; fetching anew", self.name)
             return False
-        self.data = snapshot
+        self.data = stored.shown(snapshot)
         self.fetched_at = stored.fetched_at
         self.status_since = stored.status_since
         return True
 
     def stored(self) -> StoredOrder | None:
         """What to store of this order (None before its first answer)."""
-        if self.data is None or self.fetched_at is None or self.status_since is None:
+        data = self.data
+        if data is None or self.fetched_at is None or self.status_since is None:
             return None
-        return StoredOrder(self.data.raw, self.data.chain, self.fetched_at, self.status_since)
+        return StoredOrder(data.raw, data.chain, self.fetched_at, self.status_since, data.stage)
 
     @callback
     def async_start_with(self, snapshot: OrderSnapshot) -> None:

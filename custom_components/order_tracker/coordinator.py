@@ -77,6 +77,7 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         self.own_delay: float | None = None
         """Seconds to its next poll of its own, as its phase asks (listed or not)."""
         self._refresh_listeners: list[CALLBACK_TYPE] = []
+        self._left: tuple[str, datetime | None] | None = None  # the status before, and since
 
     @property
     def device_identifier(self) -> tuple[str, str]:
@@ -98,13 +99,11 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
     def restore(self, stored: StoredOrder) -> bool:
         """Show the stored snapshot at once; False when it no longer parses."""
         try:
-            snapshot = self.client.parse_order(
-                stored.raw, now=stored.fetched_at, chain=stored.chain
-            )
+            parsed = self.client.parse_order(stored.raw, now=stored.fetched_at, chain=stored.chain)
         except OrderTrackerError:
             LOGGER.debug("Stored snapshot of %s is unreadable; fetching anew", self.name)
             return False
-        self.data = stored.shown(snapshot)
+        self.data = stored.shown(parsed)
         self.fetched_at = stored.fetched_at
         self.status_since = stored.status_since
         return True
@@ -195,7 +194,10 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             # answer would otherwise fire completed / failed a second time when it passes.
             snapshot = replace(snapshot, stage=previous.stage)
         if previous is None or previous.status != snapshot.status or self.status_since is None:
-            self.status_since = now
+            # Back after one odd answer (statuses never go back): the time in status goes on.
+            left = self._left if self.status_since == self.fetched_at else None  # seen once only
+            self._left = None if previous is None else (previous.status, self.status_since)
+            self.status_since = (left[1] if left and left[0] == snapshot.status else None) or now
         self.fetched_at = now
         self.account.report_status(
             snapshot.status,

@@ -111,10 +111,12 @@ class OrderStore:
         self._store.async_delay_save(self._data, self.SAVE_DELAY)
 
     @callback
-    def async_forget(self, subentry_id: str, order_key: str) -> None:
-        """Drop an order that is no longer tracked, and remember not to add it back."""
+    def async_forget(self, subentry_id: str, order_key: str | None) -> None:
+        """Drop an order that is no longer tracked, and remember not to add it back (unless
+        ``order_key`` is None)."""
         self._orders.pop(subentry_id, None)
-        self.untracked.add(order_key)
+        if order_key is not None:
+            self.untracked.add(order_key)
         self._store.async_delay_save(self._data, self.SAVE_DELAY)
 
     async def async_flush(self) -> None:

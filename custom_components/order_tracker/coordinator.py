@@ -77,7 +77,7 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         self.own_delay: float | None = None
         """Seconds to its next poll of its own, as its phase asks (listed or not)."""
         self._refresh_listeners: list[CALLBACK_TYPE] = []
-        self._left: tuple[str, datetime | None] | None = None  # the status before, and since
+        self._first_seen: dict[str, datetime] = {}  # since when each status was shown
 
     @property
     def device_identifier(self) -> tuple[str, str]:
@@ -105,7 +105,7 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             return False
         self.data = stored.shown(parsed)
         self.fetched_at = stored.fetched_at
-        self.status_since = stored.status_since
+        self.status_since = self._first_seen[parsed.status] = stored.status_since
         return True
 
     def stored(self) -> StoredOrder | None:
@@ -194,10 +194,9 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             # answer would otherwise fire completed / failed a second time when it passes.
             snapshot = replace(snapshot, stage=previous.stage)
         if previous is None or previous.status != snapshot.status or self.status_since is None:
-            # Back after one odd answer (statuses never go back): the time in status goes on.
-            left = self._left if self.status_since == self.fetched_at else None  # seen once only
-            self._left = None if previous is None else (previous.status, self.status_since)
-            self.status_since = (left[1] if left and left[0] == snapshot.status else None) or now
+            # A status seen before is back after odd answers (statuses never go back): its time
+            # in status goes on from when it was first seen.
+            self.status_since = self._first_seen.setdefault(snapshot.status, now)
         self.fetched_at = now
         self.account.report_status(
             snapshot.status,

@@ -337,6 +337,37 @@ async def test_an_odd_answer_does_not_unsettle_a_completed_order(
     assert completed == []
 
 
+async def test_an_odd_answer_does_not_restart_the_time_in_status(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """Answers with missing fields do not make a stuck order fast again (month soak).
+
+    A stuck Mach order is polled every 15 minutes once filled for 30 minutes. An answer
+    without its optional fields parses as "placed" (here two in a row); the next shows
+    "filled" again. The time in status used to restart there, and with it 5 minutes of polls
+    every 15 s and 25 minutes every 60 s: about 45 requests instead of 4 in that hour, and
+    under 10 % faults more than the 150 a day a stuck order may cost (BENCHMARKS.md §1).
+    """
+    order = simulator.create_order("mach", "stuck")
+    entry = make_entry("mach", [{"order_id": order.order_id}])
+    await setup_entry(hass, entry)
+    await run_for(hass, freezer, 3600, step=5)
+    coordinator = next(iter(entry.runtime_data.orders.values()))
+    assert coordinator.data is not None
+    assert coordinator.data.status == "filled"
+    since = coordinator.status_since
+    simulator.inject_fault("mach", "missing_fields", count=2, order_id=order.order_id)
+    start = len(simulator.requests(order_id=order.order_id))
+    await run_for(hass, freezer, 3600, step=5)
+    assert coordinator.data.status == "filled"
+    assert coordinator.status_since == since
+    # 4 polls at 15 minutes, the odd answers' follow-ups (15 s), and one more for jitter.
+    assert len(simulator.requests(order_id=order.order_id)) - start <= 7
+
+
 async def test_budget_spreads_fifty_orders(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

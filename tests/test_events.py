@@ -12,6 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.order_tracker.const import (
     DOMAIN,
     EVENT_ORDER_COMPLETED,
+    EVENT_ORDER_FAILED,
     EVENT_STATUS_CHANGED,
 )
 
@@ -109,3 +110,37 @@ async def test_automation_runs_once_across_a_restart(
     await hass.async_block_till_done(wait_background_tasks=True)
     await run_for(hass, freezer, 60)
     assert len(calls) == 1
+
+
+async def test_an_odd_answer_then_a_restart_does_not_repeat_the_outcome_event(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """An expired M0 order fires order_failed once, even when a restart comes between an
+    answer with an undocumented status and the next answer (found by the month soak).
+
+    The coordinator keeps a settled order's stage through an undocumented status, but the
+    store used to keep only the raw answer: restored after a restart, the odd answer parsed as
+    in progress, and the next normal answer "failed" the order a second time. The store now
+    keeps the stage shown as well.
+    """
+    order = simulator.create_order("m0", "never_filled")
+    entry = make_entry("m0", [{"order_id": order.order_id, "chain": order.chain}])
+    await setup_entry(hass, entry)
+    failed = async_capture_events(hass, EVENT_ORDER_FAILED)
+    await run_for(hass, freezer, 700)  # the fill deadline (600 s) passes: expired
+    assert len(failed) == 1
+    simulator.inject_fault("m0", "unknown_status", order_id=order.order_id)
+    await run_for(hass, freezer, 16 * 60, step=10)  # its next poll (every 15 min) is odd
+    coordinator = next(iter(entry.runtime_data.orders.values()))
+    assert coordinator.data is not None
+    assert coordinator.data.status not in coordinator.spec.statuses
+    assert coordinator.data.stage.value == "expired"
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await run_for(hass, freezer, 16 * 60, step=10)  # the next poll is normal again
+    coordinator = next(iter(entry.runtime_data.orders.values()))
+    assert coordinator.data is not None
+    assert coordinator.data.status == "CREATED"
+    assert len(failed) == 1

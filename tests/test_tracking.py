@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from graphql import GraphQLInputObjectType
@@ -136,6 +137,40 @@ async def test_retention_removes_finished_orders_after_n_days(
         )
         is None
     )
+
+
+async def test_retention_leaves_nothing_in_the_store(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    hass_storage: dict[str, Any],
+) -> None:
+    """An order retention removed leaves neither its snapshot nor its id in the store
+    (found by the month soak: every retained order's id stayed in "untracked" for good, so
+    the store grew with every order ever tracked). Auto-tracking never adds a finished order,
+    so there is nothing to remember; an order the user untracks is still remembered."""
+    done = simulator.create_order("flux", "happy", complete_after=20)
+    dropped = simulator.create_order("flux", "custom")
+    entry = make_entry(
+        "flux",
+        [{"order_id": done.order_id}, {"order_id": dropped.order_id}],
+        options={CONF_RETENTION_DAYS: 1},
+    )
+    await setup_entry(hass, entry)
+    await run_for(hass, freezer, 20 + FLUX_LONGEST_GAP)
+    await advance(hass, freezer, 24 * 3600 + 3600)
+    assert tracked_ids(entry) == {dropped.order_id}
+    await hass.services.async_call(
+        "order_tracker",
+        "untrack_order",
+        {"config_entry_id": entry.entry_id, "order_id": dropped.order_id},
+        blocking=True,
+    )
+    await entry.runtime_data.store.async_flush()
+    stored = hass_storage[f"order_tracker.{entry.entry_id}"]["data"]
+    assert stored["orders"] == {}
+    assert stored["untracked"] == [dropped.order_id]
 
 
 @pytest.mark.parametrize("provider", list(CLIENTS))

@@ -77,6 +77,7 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         self.own_delay: float | None = None
         """Seconds to its next poll of its own, as its phase asks (listed or not)."""
         self._refresh_listeners: list[CALLBACK_TYPE] = []
+        self._first_seen: dict[str, datetime] = {}  # since when each status was shown
 
     @property
     def device_identifier(self) -> tuple[str, str]:
@@ -98,22 +99,21 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
     def restore(self, stored: StoredOrder) -> bool:
         """Show the stored snapshot at once; False when it no longer parses."""
         try:
-            snapshot = self.client.parse_order(
-                stored.raw, now=stored.fetched_at, chain=stored.chain
-            )
+            parsed = self.client.parse_order(stored.raw, now=stored.fetched_at, chain=stored.chain)
         except OrderTrackerError:
             LOGGER.debug("Stored snapshot of %s is unreadable; fetching anew", self.name)
             return False
-        self.data = snapshot
+        self.data = stored.shown(parsed)
         self.fetched_at = stored.fetched_at
-        self.status_since = stored.status_since
+        self.status_since = self._first_seen[parsed.status] = stored.status_since
         return True
 
     def stored(self) -> StoredOrder | None:
         """What to store of this order (None before its first answer)."""
-        if self.data is None or self.fetched_at is None or self.status_since is None:
+        data = self.data
+        if data is None or self.fetched_at is None or self.status_since is None:
             return None
-        return StoredOrder(self.data.raw, self.data.chain, self.fetched_at, self.status_since)
+        return StoredOrder(data.raw, data.chain, self.fetched_at, self.status_since, data.stage)
 
     @callback
     def async_start_with(self, snapshot: OrderSnapshot) -> None:
@@ -194,7 +194,9 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             # answer would otherwise fire completed / failed a second time when it passes.
             snapshot = replace(snapshot, stage=previous.stage)
         if previous is None or previous.status != snapshot.status or self.status_since is None:
-            self.status_since = now
+            # A status seen before is back after odd answers (statuses never go back): its time
+            # in status goes on from when it was first seen.
+            self.status_since = self._first_seen.setdefault(snapshot.status, now)
         self.fetched_at = now
         self.account.report_status(
             snapshot.status,

@@ -35,7 +35,9 @@ def async_apply_retention(
         if coordinator.status_since <= cutoff:
             LOGGER.debug("Retention: no longer tracking %s (finished)", coordinator.title)
             entry.async_create_task(
-                hass, data.async_remove_order(subentry_id), f"{DOMAIN} retention {subentry_id}"
+                hass,
+                data.async_remove_order(subentry_id, remember=False),
+                f"{DOMAIN} retention {subentry_id}",
             )
 
 

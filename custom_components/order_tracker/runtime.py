@@ -191,10 +191,12 @@ class OrderTrackerData:
             )
         return coordinator
 
-    async def async_remove_order(self, subentry_id: str) -> None:
+    async def async_remove_order(self, subentry_id: str, *, remember: bool = True) -> None:
         """Stop tracking an order: its subentry, device, entities, issues and snapshot go.
 
-        Auto-tracking remembers not to add it back.
+        With ``remember``, auto-tracking never adds it back. Retention does not remember: it
+        removes finished orders, which auto-tracking never adds, and a store that remembered
+        each of them would grow with every order ever tracked.
         """
         coordinator = self.orders.pop(subentry_id, None)
         if subentry_id in self.entry.subentries:
@@ -203,7 +205,7 @@ class OrderTrackerData:
             return
         await coordinator.async_shutdown()
         async_remove_order_issues(self.hass, subentry_id)
-        self.store.async_forget(subentry_id, coordinator.reference.key)
+        self.store.async_forget(subentry_id, coordinator.reference.key, untrack=remember)
         async_dispatcher_send(self.hass, signal_orders_changed(self.entry.entry_id))
 
     @callback

@@ -26,7 +26,7 @@ from homeassistant.helpers import (
     service,
 )
 
-from .api import InvalidOrderReferenceError
+from .api import InvalidOrderReferenceError, OrderTrackerError
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     CONF_CHAIN,
@@ -80,6 +80,9 @@ def _translated[R](handler: Handler[R]) -> Handler[R]:
             if err.translation_key is not None:
                 raise  # already in the user's words
             LOGGER.exception("Action %s failed", call.service)
+            raise action_error(err, Where(_provider(call), order_id)) from err
+        except OrderTrackerError as err:
+            # The provider's answer (down, rate limited, not found…): no bug, no traceback.
             raise action_error(err, Where(_provider(call), order_id)) from err
         except Exception as err:
             if not isinstance(err, TimeoutError):

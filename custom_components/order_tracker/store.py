@@ -12,7 +12,7 @@ The entries of a damaged file that still read are kept.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,18 +20,24 @@ from typing import Any
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from .api import Stage
+from .api import OrderSnapshot, Stage
 from .store_file import SnapshotStore, async_read, async_set_aside
+
+_STAGES = frozenset(stage.value for stage in Stage)
 
 
 @dataclass(frozen=True, slots=True)
 class StoredOrder:
-    """What survives a restart: the raw answer, when it was fetched, since when its status holds."""
+    """What survives a restart: the raw answer, when it was fetched, since when its status holds,
+    and the stage it showed."""
 
     raw: Mapping[str, Any]
     chain: str | None
     fetched_at: datetime
     status_since: datetime
+    stage: str | None = None
+    """The stage shown, which is not always the raw answer's: a settled order keeps its stage
+    through an undocumented status (``OrderCoordinator._accept``). None in older stores."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (Decimals become strings; the parsers read both)."""
@@ -40,7 +46,14 @@ class StoredOrder:
             "chain": self.chain,
             "fetched_at": self.fetched_at.isoformat(),
             "status_since": self.status_since.isoformat(),
+            "stage": None if self.stage is None else str(self.stage),
         }
+
+    def shown(self, snapshot: OrderSnapshot) -> OrderSnapshot:
+        """The raw answer parsed again, with the stage it showed when it was stored."""
+        if self.stage is None or self.stage == snapshot.stage.value:
+            return snapshot
+        return replace(snapshot, stage=Stage(self.stage))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> StoredOrder | None:
@@ -49,9 +62,16 @@ class StoredOrder:
         fetched_at = dt_util.parse_datetime(str(data.get("fetched_at", "")))
         status_since = dt_util.parse_datetime(str(data.get("status_since", "")))
         chain = data.get("chain")
+        stage = data.get("stage")
         if not isinstance(raw, Mapping) or fetched_at is None or status_since is None:
             return None
-        return cls(raw, chain if isinstance(chain, str) else None, fetched_at, status_since)
+        return cls(
+            raw,
+            chain if isinstance(chain, str) else None,
+            fetched_at,
+            status_since,
+            stage if stage in _STAGES else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,11 +195,13 @@ class OrderStore:
         return bool(stale)
 
     @callback
-    def async_forget(self, subentry_id: str, order_key: str) -> None:
-        """Drop an order that is no longer tracked, and remember not to add it back."""
+    def async_forget(self, subentry_id: str, order_key: str, *, untrack: bool = True) -> None:
+        """Drop an order that is no longer tracked; unless ``untrack`` is False (retention),
+        remember not to add it back."""
         self._orders.pop(subentry_id, None)
         self.seen_in_flight.pop(order_key, None)
-        self.untracked.add(order_key)
+        if untrack:
+            self.untracked.add(order_key)
         self._store.async_delay_save(self._data, self.SAVE_DELAY)
 
     async def async_flush(self) -> None:

@@ -120,6 +120,16 @@ async def test_stuck_fills_but_never_completes(http: SimClient, simulator: Simul
     assert document["completed"] is False
 
 
+async def test_stuck_for_days_then_completes(http: SimClient, simulator: Simulator) -> None:
+    order = simulator.create_order("mach", "stuck", stuck_for=3 * 86400)
+    simulator.advance(30 + 3 * 86400 - 1)
+    stuck = await _get(http, order.order_id)
+    assert stuck["filled_at"] is not None
+    assert stuck["completed"] is False
+    simulator.advance(1)
+    assert (await _get(http, order.order_id))["completed"] is True
+
+
 def test_scenarios_end_where_they_should(simulator: Simulator) -> None:
     assert_final_states(
         simulator,

@@ -496,9 +496,13 @@ def mach_expired(ctx: ScenarioContext) -> ScenarioPlan:
 
 
 def mach_stuck(ctx: ScenarioContext) -> ScenarioPlan:
-    """Filled on the source chain but never completed."""
+    """Filled on the source chain but never completed; with `stuck_for`, it completes that
+    many seconds after the fill (an order stuck for hours or days that finally settles)."""
     script = _MachScript(ctx)
     script.fill()
+    stuck_for = ctx.optional_number("stuck_for")
+    if stuck_for is not None:
+        script.timeline.after(stuck_for, completed=True)
     return script.plan(script.estimate)
 
 

@@ -267,3 +267,31 @@ async def test_an_order_restored_then_handed_back_keeps_polling(
     simulator.mutate(first.order_id, {"amountOutFilled": "500000", "fillCount": 1}, sticky=True)
     await run_for(hass, freezer, 120)
     assert status(hass, "m0", first) == "in_progress"
+
+
+async def test_an_order_failing_when_the_list_takes_it_back_recovers(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """Found by the month soak: the list failed and handed its orders back; one order's own
+    poll failed too; when the list answered again it took that order back and cancelled its
+    retry. The list kept showing the order unchanged, so nothing refreshed it, and its
+    entities stayed unavailable for good (an M0 order that never fills, a stuck Mach order)."""
+    first, second = (create(simulator, "mach", "stuck") for _ in range(2))
+    entry = account(make_entry, "mach", [first, second])
+    await setup_entry(hass, entry)
+    await run_for(hass, freezer, 60)
+    watch = entry.runtime_data.list_watch
+    assert watch is not None
+    assert watch.active
+    simulator.inject_fault("mach", "server_error")  # the next request: the list
+    # The first order's own polls fail three times: 30 s, then 60 s of backoff.
+    simulator.inject_fault("mach", "server_error", count=3, order_id=first.order_id)
+    await run_for(hass, freezer, 40)
+    assert status(hass, "mach", first) == STATE_UNAVAILABLE
+    await run_for(hass, freezer, 20 * 60, step=5)
+    assert watch.active
+    assert status(hass, "mach", first) == "in_progress"
+    assert status(hass, "mach", second) == "in_progress"

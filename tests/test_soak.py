@@ -830,17 +830,18 @@ def _settled_at(order: SimOrder, until: datetime) -> datetime:
 
 
 def _our_callbacks(value: Any, depth: int = 0) -> bool:
-    """Whether a timer's callback (or what it wraps) belongs to the integration."""
-    if depth > 4 or value is None:
+    """Whether a timer's callback, or anything it wraps (a bound method's object, a job's
+    target, a partial's function and arguments), belongs to the integration."""
+    if value is None or depth > 5 or isinstance(value, (str, int, float, tuple)):
         return False
-    module = getattr(value, "__module__", None) or type(value).__module__
-    if module.startswith("custom_components.order_tracker"):
-        return True
-    owner = getattr(value, "__self__", None)
-    if owner is not None and type(owner).__module__.startswith("custom_components.order_tracker"):
-        return True
-    inner = [getattr(value, name, None) for name in ("func", "target", "__func__", "job")]
-    inner += list(getattr(value, "args", ()) or ())
+    for module in (getattr(value, "__module__", None), type(value).__module__):
+        if isinstance(module, str) and module.startswith("custom_components.order_tracker"):
+            return True
+    inner = [
+        getattr(value, name, None)
+        for name in ("_callback", "__self__", "__func__", "func", "target", "job", "action")
+    ]
+    inner += list(getattr(value, "_args", None) or getattr(value, "args", None) or ())
     return any(_our_callbacks(item, depth + 1) for item in inner if item is not value)
 
 
@@ -974,6 +975,11 @@ class Removed:
     at: float
     shown: tuple[str, str] | None
     states: tuple[str | None, str | None]
+    prefix: str
+    """Its device identifier and the start of its entities' unique ids."""
+    had: tuple[bool, int]
+    """Whether it had a device, and how many entities, just before (so that none after
+    means something)."""
 
 
 @dataclass
@@ -1012,7 +1018,8 @@ class MonthSoak:
         self.track_failures: Counter[str] = Counter()
         self.tracking: set[asyncio.Task[None]] = set()
         self.removed: dict[str, Removed] = {}
-        self.restored: list[tuple[float, str, int, int]] = []
+        self.restored: list[str] = []
+        """The account of every order restored from its stored snapshot."""
         self.store_samples: list[StoreSample] = []
         self.lingering: list[str] = []
         self.restarts = 0
@@ -1022,13 +1029,9 @@ class MonthSoak:
         self.lease_counts: list[tuple[str, int]] = []
         self.stuck_counts: list[tuple[str, int, int]] = []
 
-    def clock_of_time(self, when: datetime) -> float:
+    def days(self, when: datetime) -> float:
         """Days from the start."""
         return (when - self.clock.start).total_seconds() / DAY
-
-    def clock_of(self, event: Event) -> float:
-        """When an event was fired, in days from the start."""
-        return (event.time_fired - self.clock.start).total_seconds() / DAY
 
     def schedule(self, at: float, what: str, payload: Any = None) -> None:
         """Do ``what`` at ``at`` seconds from the start."""
@@ -1113,7 +1116,7 @@ class MonthSoak:
         )
         # Every order came back from its stored snapshot, none from a first fetch (retention
         # may then remove some at once).
-        restored = Counter(entry_id for _, entry_id, ok, _ in self.restored[before:] if ok)
+        restored = Counter(self.restored[before:])
         assert restored == Counter({k: v for k, v in orders.items() if v}), why
 
     def _check_store(self) -> None:
@@ -1135,14 +1138,8 @@ class MonthSoak:
 
     def note_restore(self, coordinator: OrderCoordinator, restored: bool) -> None:
         """Called for every restore of a stored snapshot (setup of an account)."""
-        self.restored.append(
-            (
-                self.clock.elapsed(),
-                coordinator.config_entry.entry_id,
-                int(restored),
-                int(coordinator.data is not None),
-            )
-        )
+        if restored:
+            self.restored.append(coordinator.config_entry.entry_id)
 
     def note_removal(self, data: Any, subentry_id: str) -> None:
         """Called before an order is removed (retention): what it showed then."""
@@ -1162,6 +1159,18 @@ class MonthSoak:
             self.clock.elapsed(),
             None if shown is None else (shown.status, shown.stage.value),
             (states[0], states[1]),
+            coordinator.unique_id_prefix,
+            (
+                dr.async_get(self.hass).async_get_device_by_identifier(
+                    coordinator.device_identifier, coordinator.config_entry.entry_id
+                )
+                is not None,
+                sum(
+                    1
+                    for e in registry.entities.values()
+                    if e.platform == DOMAIN and e.unique_id.startswith(coordinator.unique_id_prefix)
+                ),
+            ),
         )
 
 
@@ -1338,9 +1347,11 @@ def _month_checks(
         settled = _settled_at(order, end)
         due = terminal and settled + retention + 2 * timedelta(hours=1) <= end
         kept = not terminal or settled + retention > end
-        prefix = f"{planned.provider}_{order_id}"
         if order_id in soak.removed:
             removal = soak.removed[order_id]
+            prefix = removal.prefix
+            assert removal.had[0], removal
+            assert removal.had[1] >= 2, removal
             if kept:
                 wrong.append(f"{planned.kind} {order_id[:10]}: removed before its time")
             if removal.shown != expected or removal.states != (stage, status.lower()):
@@ -1419,7 +1430,7 @@ def _month_checks(
             continue
         if (completed, failed) != want:
             trail = [
-                f"{soak.clock_of(e):.3f} d {e.data['old_status']}/{e.data['old_stage']} -> "
+                f"{soak.days(e.time_fired):.3f} d {e.data['old_status']}/{e.data['old_stage']} -> "
                 f"{e.data['new_status']}/{e.data['new_stage']}"
                 for e in events
                 if e.data.get("order_id") == order_id and e.event_type == EVENT_STATUS_CHANGED
@@ -1514,7 +1525,7 @@ def _dump(
     for record in records:
         if start <= record.sim_time < end:
             gap = (record.sim_time - previous).total_seconds() if previous else 0.0
-            print(f"   {soak.clock_of_time(record.sim_time):9.4f} d +{gap:7.1f} {record.fault}")
+            print(f"   {soak.days(record.sim_time):9.4f} d +{gap:7.1f} {record.fault}")
         previous = record.sim_time
 
 

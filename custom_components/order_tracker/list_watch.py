@@ -75,6 +75,10 @@ class ListWatch:
             for subentry_id, coordinator in self._orders.items()
             if subentry_id not in self.stats.dropped
             and coordinator.data is not None
+            # An order whose last refresh failed keeps its own retry: taking it onto the list
+            # would cancel that retry while the list shows it unchanged, and leave it
+            # unavailable for good. It is taken back once a refresh succeeds.
+            and coordinator.last_update_success
             and self._client.list_covers(coordinator.data)
         ]
         if self.stats.failures or len(candidates) < MIN_LISTED_ORDERS:

@@ -155,6 +155,7 @@ SPEC = ProviderSpec(
     transaction_fields=("transaction_id", "channel_id"),
     # The nodes' public keys on either end of the channel identify the user's node.
     redact=frozenset({"source", "destination"}),
+    home_chain="bitcoin",
 )
 
 
@@ -385,14 +386,6 @@ class MagmaClient(ProviderClient):
             lease = blocks * LEASE_FASTEST_BLOCK / (1 + JITTER) if isinstance(blocks, int) else 0
             return max(LEASE_END_INTERVAL, lease)
         return UNKNOWN_IN_FLIGHT_INTERVAL
-
-    @classmethod
-    @override
-    def order_url(cls, snapshot: OrderSnapshot) -> str | None:
-        if snapshot.transaction_id:
-            txid = snapshot.transaction_id.split(":", 1)[0]
-            return f"https://mempool.space/tx/{txid}"
-        return None
 
 
 def _first_graphql_message(body: Any) -> str | None:

@@ -200,7 +200,9 @@ class AccountPresentation:
         if url is None:
             return
         registry = dr.async_get(self._hass)
-        device = registry.async_get_device(identifiers={coordinator.device_identifier})
+        device = registry.async_get_device_by_identifier(
+            coordinator.device_identifier, self._entry.entry_id
+        )
         # No device yet: its entities are being added, with this link in their device info.
         if device is not None and device.configuration_url != url:
             registry.async_update_device(device.id, configuration_url=url)

@@ -168,6 +168,8 @@ def test_an_asset_list_keeps_what_reads_and_skips_the_rest() -> None:
             {**good, "address": "0xbb", "decimals": -1},
             {**good, "address": "0xcc", "decimals": 99},
             {**good, "address": "0xdd", "symbol": None},
+            {**good, "address": "0xde", "symbol": "X" * 33},
+            {**good, "address": "0xdf", "symbol": "  "},
             {"chain": "base"},
             "not an object",
             {**good, "address": "0xee", "decimals": "6"},

@@ -28,6 +28,8 @@ _EXACT = Context(prec=100)
 """Enough digits for any base-unit amount (a uint256 has 78): scaling never rounds."""
 MAX_DECIMALS = 36
 """Decimals past this are not a token's (the largest in use is 18, some Solana ones 9)."""
+MAX_SYMBOL = 32
+"""A longer symbol is not shown as a unit (an odd entry, not a ticker)."""
 
 _HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 _PADDED_EVM = re.compile(r"0x0{24}([0-9a-fA-F]{40})")
@@ -101,11 +103,12 @@ def parse_assets(payload: Any, where: str) -> dict[tuple[str, str], Token]:
             decimals = get_int(asset, "decimals", f"{where}[]", required=True)
         except ProtocolError:
             continue
-        if not (chain and address and symbol) or decimals is None:
+        symbol = (symbol or "").strip()
+        if not (chain and address and symbol) or decimals is None or len(symbol) > MAX_SYMBOL:
             continue
         if not 0 <= decimals <= MAX_DECIMALS:
             continue
-        tokens.setdefault(TokenRef(chain, address).key, Token(symbol.strip(), decimals))
+        tokens.setdefault(TokenRef(chain, address).key, Token(symbol, decimals))
     return tokens
 
 

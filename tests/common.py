@@ -23,7 +23,6 @@ from custom_components.order_tracker.const import EVENT_ORDER_COMPLETED, EVENT_O
 from custom_components.order_tracker.runtime import order_subentry
 from custom_components.order_tracker.store_file import SnapshotStore
 
-
 TOKEN_LIST_PATHS = tuple(
     path for client in CLIENTS.values() if (path := client.spec.asset_list_path) is not None
 )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.order_tracker.api import OrderReference
@@ -31,7 +33,9 @@ def sensor_state(hass: HomeAssistant, provider: str, reference: OrderReference, 
     return state
 
 
-def device(hass: HomeAssistant, entry: MockConfigEntry, provider: str, reference: OrderReference):  # type: ignore[no-untyped-def]
+def device(
+    hass: HomeAssistant, entry: MockConfigEntry, provider: str, reference: OrderReference
+) -> dr.DeviceEntry:
     found = dr.async_get(hass).async_get_device_by_identifier(
         (DOMAIN, f"{provider}_{reference.key}"), entry.entry_id
     )
@@ -131,6 +135,63 @@ async def test_the_token_list_waits_for_the_accounts_gate(
     assert token_reads(simulator, "m0") == 1
     amount_in = sensor_state(hass, "m0", reference, "amount_in")
     assert (amount_in.state, amount_in.attributes["unit_of_measurement"]) == ("1.000000", "M")
+
+
+async def _track_while_paused(
+    hass: HomeAssistant, simulator: Simulator, entry: MockConfigEntry, pause: float
+) -> OrderReference:
+    """A Mach order, already completed, added while the account is paused (its fetch by the
+    flow is not gated; its token list is)."""
+    await setup_entry(hass, entry)
+    entry.runtime_data.account.gate.pause(pause)
+    order = simulator.create_order("mach", "happy", created_at_offset=-120)
+    result = await start_order_flow(hass, entry)
+    await submit(hass.config_entries.subentries, result, {CONF_ORDER_ID: order.order_id})
+    reference = OrderReference(order.order_id)
+    assert sensor_state(hass, "mach", reference, "status").state == "completed"
+    assert token_reads(simulator, "mach") == 0
+    return reference
+
+
+async def test_a_failing_token_list_leaves_base_units_and_is_tried_again_in_an_hour(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Never breaks the order, logs nothing a user must see, and a finished order (which
+    never refreshes) still gets its tokens later."""
+    entry = make_entry("mach")
+    reference = await _track_while_paused(hass, simulator, entry, 10)
+    simulator.inject_fault("mach", "server_error", status=502)
+    await run_for(hass, freezer, 20, step=5)
+    assert token_reads(simulator, "mach") == 1
+    assert sensor_state(hass, "mach", reference, "amount_in").state == "1000000"
+    assert sensor_state(hass, "mach", reference, "status").state == "completed"
+    assert entry.runtime_data.account.client.tokens.failures == 1
+    ours = [r for r in caplog.records if r.name.startswith("custom_components.order_tracker")]
+    assert [r for r in ours if r.levelno >= logging.WARNING] == []
+
+    await run_for(hass, freezer, 59 * 60, step=60)
+    assert token_reads(simulator, "mach") == 1
+    await run_for(hass, freezer, 2 * 60, step=30)
+    assert token_reads(simulator, "mach") == 2
+    amount_in = sensor_state(hass, "mach", reference, "amount_in")
+    assert (amount_in.state, amount_in.attributes["unit_of_measurement"]) == ("1.000000", "USDC")
+
+
+async def test_unloading_drops_a_waiting_token_list_read(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    entry = make_entry("mach")
+    await _track_while_paused(hass, simulator, entry, 60)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await run_for(hass, freezer, 120, step=10)
+    assert token_reads(simulator, "mach") == 0
 
 
 async def test_a_transaction_that_appears_later_gets_its_links(

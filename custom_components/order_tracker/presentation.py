@@ -30,6 +30,7 @@ from homeassistant.helpers.event import async_call_later
 
 from .account import AccountState
 from .api import (
+    TOKEN_RETRY_AFTER,
     AmountField,
     OrderSnapshot,
     OrderTicket,
@@ -224,19 +225,34 @@ class AccountPresentation:
         self._account.requests += 1
         try:
             await self._client.async_refresh_tokens()
-        except RateLimitedError as err:
-            self._account.gate.pause(error_backoff(1, err.retry_after))
-            LOGGER.debug("%s token list: rate limited", self._client.spec.name)
-            return
         except OrderTrackerError as err:
-            # Amounts stay in base units; the next read is an hour away at the earliest.
+            if isinstance(err, RateLimitedError):
+                self._account.gate.pause(error_backoff(1, err.retry_after))
+            # Amounts stay in base units; the next read is an hour away.
             LOGGER.debug("%s token list could not be read: %s", self._client.spec.name, err)
+            self._retry_later()
             return
         finally:
             self._reading = False
         for coordinator in self._entry.runtime_data.orders.values():
             if coordinator.data is not None:
                 coordinator.async_update_listeners()
+
+    @callback
+    def _retry_later(self) -> None:
+        """After a failed read, look again in an hour, even if no order refreshes by then
+        (a finished order never does)."""
+        self._unsub_retry = async_call_later(
+            self._hass, TOKEN_RETRY_AFTER.total_seconds(), self._look_again
+        )
+
+    @callback
+    def _look_again(self, _now: datetime | None = None) -> None:
+        self._unsub_retry = None
+        for coordinator in self._entry.runtime_data.orders.values():
+            if coordinator.data is not None and self._client.tokens_due(coordinator.data):
+                self._read_tokens()
+                return
 
 
 @callback

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import logging
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, State
@@ -153,20 +154,27 @@ async def _track_while_paused(
     return reference
 
 
+@pytest.mark.parametrize(
+    ("fault", "params"), [("server_error", {"status": 502}), ("rate_limit", {"retry_after": 300})]
+)
 async def test_a_failing_token_list_leaves_base_units_and_is_tried_again_in_an_hour(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: Simulator,
     make_entry: Callable[..., MockConfigEntry],
     caplog: pytest.LogCaptureFixture,
+    fault: str,
+    params: dict[str, Any],
 ) -> None:
     """Never breaks the order, logs nothing a user must see, and a finished order (which
-    never refreshes) still gets its tokens later."""
+    never refreshes) still gets its tokens later. A 429 pauses the whole account."""
     entry = make_entry("mach")
     reference = await _track_while_paused(hass, simulator, entry, 10)
-    simulator.inject_fault("mach", "server_error", status=502)
+    simulator.inject_fault("mach", fault, **params)
     await run_for(hass, freezer, 20, step=5)
     assert token_reads(simulator, "mach") == 1
+    paused = entry.runtime_data.account.pause_remaining()
+    assert (paused is not None and paused > 200) is (fault == "rate_limit")
     assert sensor_state(hass, "mach", reference, "amount_in").state == "1000000"
     assert sensor_state(hass, "mach", reference, "status").state == "completed"
     assert entry.runtime_data.account.client.tokens.failures == 1

@@ -124,9 +124,6 @@ class TokenCatalog:
         self.reads = 0
         self.failures = 0
 
-    def __len__(self) -> int:
-        return len(self._tokens)
-
     def get(self, ref: TokenRef) -> Token | None:
         """The token, when the list has it."""
         return self._tokens.get(ref.key)

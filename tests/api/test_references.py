@@ -18,6 +18,8 @@ def test_registry_and_specs() -> None:
         assert spec.key == key
         assert set(spec.terminal_statuses) <= set(spec.statuses)
         assert set(spec.stage_map) == set(spec.statuses)
+        if spec.seller_stage_map is not None:
+            assert set(spec.seller_stage_map) == set(spec.statuses)
         assert spec.status_options == [s.lower() for s in spec.statuses]
         assert spec.needs_chain == bool(spec.chains)
 

@@ -263,3 +263,45 @@ async def test_only_magma_orders_have_a_lease_end(
     await setup_entry(hass, entry)
     assert hass.states.get(f"sensor.mach_{order.order_id[:8]}_status") is not None
     assert hass.states.get(f"sensor.mach_{order.order_id[:8]}_lease_end") is None
+
+
+async def test_invoice_and_lease_end_are_restored_as_they_were_fetched(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """Both come from the stored answer: the lease end counts from when it was fetched."""
+    order = simulator.create_order("magma", "happy", **{**QUICK, "lease_blocks": 12})
+    entry = make_entry("magma", [{"order_id": order.order_id}])
+    await setup_entry(hass, entry)
+    status = _entity(order.order_id, "status")
+
+    async def restart() -> dict[str, Any]:
+        before = hass.states.get(status)
+        assert before is not None
+        fetched = len(simulator.requests(order_id=order.order_id))
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        # Not fetched again yet: what shows is the stored answer.
+        assert len(simulator.requests(order_id=order.order_id)) == fetched
+        after = hass.states.get(status)
+        assert after is not None
+        assert after.state == before.state
+        return {"before": dict(before.attributes), "after": dict(after.attributes)}
+
+    await _follow(hass, freezer, order.order_id, 120, until=lambda s: "invoice" in s.attributes)
+    shown = await restart()
+    assert shown["after"]["invoice"] == shown["before"]["invoice"]
+
+    await _follow(
+        hass,
+        freezer,
+        order.order_id,
+        3600,
+        until=lambda state: state.attributes.get("provider_status") == "VALID_CHANNEL_OPENING",
+    )
+    await advance(hass, freezer, 300)  # later than the fetch: the end must not move with it
+    shown = await restart()
+    assert shown["after"]["lease_end"] == shown["before"]["lease_end"]
+    assert shown["after"]["lease_blocks_left"] == 12

@@ -236,9 +236,7 @@ class Recorder:
 
         setattr(client, "_request", request)  # noqa: B010
         setattr(client, "parse_order", parse_order)  # noqa: B010
-        parse_summary: Callable[..., OrderSummary] | None = getattr(
-            client, "_parse_summary", None
-        )
+        parse_summary: Callable[..., OrderSummary] | None = getattr(client, "_parse_summary", None)
         if parse_summary is not None:
 
             def summary(item: Any, **options: Any) -> OrderSummary:

@@ -348,7 +348,7 @@ class MagmaClient(ProviderClient):
         return OrderSummary(
             reference=OrderReference(order_id),
             status=status,
-            stage=self._stage(status, seller=seller),
+            stage=self.stage_for_status(status, seller=seller),
             terminal=status in TERMINAL,
             created_at=get_datetime(obj, "created_at", "order"),
         )
@@ -363,13 +363,6 @@ class MagmaClient(ProviderClient):
         return cls._parse(payload, now=now)
 
     @classmethod
-    def _stage(cls, status: str, *, seller: bool) -> Stage:
-        """The stage of a status as the order's buyer or seller sees it."""
-        if seller:
-            return SELLER_STAGE_MAP.get(status, Stage.IN_PROGRESS)
-        return cls.stage_for_status(status)
-
-    @classmethod
     def _parse(cls, payload: Any, *, now: datetime, seller: bool | None = None) -> OrderSnapshot:
         """One order; ``seller`` is the side of the list it came from (its entries carry no
         ``is_seller``), else the order's own ``is_seller`` tells (absent: the buyer's view)."""
@@ -381,7 +374,7 @@ class MagmaClient(ProviderClient):
         if is_seller is None:
             is_seller = seller
         role = None if is_seller is None else SELLER if is_seller else BUYER
-        stage = cls._stage(status, seller=bool(is_seller))
+        stage = cls.stage_for_status(status, seller=bool(is_seller))
         confirmations_obj = get_object(order, "confirmations", where)
         confirmations = (
             get_int(confirmations_obj, "confirmations", f"{where}.confirmations")

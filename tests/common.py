@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.order_tracker.api import CLIENTS, OrderReference, ProviderSpec, flux
 from custom_components.order_tracker.api.polling import JITTER
 from custom_components.order_tracker.const import EVENT_ORDER_COMPLETED, EVENT_ORDER_FAILED
-from custom_components.order_tracker.runtime import order_subentry
+from custom_components.order_tracker.naming import order_subentry
 from custom_components.order_tracker.store_file import SnapshotStore
 
 

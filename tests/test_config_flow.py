@@ -44,7 +44,7 @@ from custom_components.order_tracker.const import (
     DOMAIN,
     SUBENTRY_TYPE_ORDER,
 )
-from custom_components.order_tracker.runtime import default_order_title, order_subentry
+from custom_components.order_tracker.naming import default_order_title, order_subentry
 
 from .common import providers, setup_entry, spec
 from .simulator import DEFAULT_KEYS, Provider, SimOrder, Simulator, base_urls

@@ -39,7 +39,7 @@ from custom_components.order_tracker.const import (
     EVENT_STATUS_CHANGED,
     SUBENTRY_TYPE_ORDER,
 )
-from custom_components.order_tracker.runtime import default_order_title, order_subentry
+from custom_components.order_tracker.naming import default_order_title, order_subentry
 
 from .common import providers, run_for, setup_entry, spec
 from .simulator import DEFAULT_KEYS, Provider, Simulator

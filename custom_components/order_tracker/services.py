@@ -39,7 +39,8 @@ from .const import (
     SUBENTRY_TYPE_ORDER,
 )
 from .errors import Where, action_error
-from .runtime import OrderTrackerConfigEntry, order_is_tracked, order_subentry
+from .naming import describe_order, order_subentry
+from .runtime import OrderTrackerConfigEntry, order_is_tracked
 
 if TYPE_CHECKING:
     import probatio as vol
@@ -129,7 +130,8 @@ async def _async_track_order(call: ServiceCall) -> ServiceResponse:
             translation_placeholders={"order_id": reference.order_id},
         )
     snapshot = await client.fetch_order(reference)
-    subentry = order_subentry(client.spec, reference, call.data.get(CONF_NAME))
+    title = describe_order(hass, client, reference, snapshot)
+    subentry = order_subentry(client.spec, reference, call.data.get(CONF_NAME), default_title=title)
     coordinator = data.async_add_order(subentry, snapshot)
     device = dr.async_get(hass).async_get_device_by_identifier(
         coordinator.device_identifier, entry.entry_id

@@ -300,6 +300,11 @@ class ProviderClient(ABC):
         """When the order's state is due to change by itself (its deadline), if known."""
         return None if snapshot.terminal else snapshot.deadline
 
+    def describe(self, snapshot: OrderSnapshot) -> str | None:
+        """What the order is, in a few words, for its default name after the provider's name
+        (e.g. "avalanche → arbitrum"); None when the answer does not say."""
+        return None
+
     @classmethod
     def order_url(cls, snapshot: OrderSnapshot) -> str | None:
         """A page about the order (provider page or explorer link), when one is known."""

@@ -68,6 +68,8 @@ SPEC = ProviderSpec(
     amount_fields=(AmountField("base_quantity", None), AmountField("quote_quantity", "USD")),
     transaction_fields=("transaction_id",),
     redact=frozenset({"walletAddress", "userAddress", "receiverAddress", "destinationAddress"}),
+    coded_details={"side": ("buy", "sell")},
+    id_prefix="intent_",
 )
 
 
@@ -180,6 +182,17 @@ class FluxClient(ProviderClient):
         if waited < FAST_WAIT:
             return FAST_INTERVAL
         return min(MEDIUM_INTERVAL, STATUS_OFFSET + STATUS_SHARE * waited)
+
+    @override
+    def describe(self, snapshot: OrderSnapshot) -> str | None:
+        """The prediction market and the outcome: "BTC-100K-2024 YES"."""
+        node: Any = snapshot.raw
+        for key in ("action", "order", "baseToken", "data"):
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or not isinstance(market := node.get("marketId"), str):
+            return None
+        side = node.get("side")
+        return f"{market} {side.upper()}" if isinstance(side, str) and side else market
 
     @classmethod
     @override

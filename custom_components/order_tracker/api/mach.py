@@ -67,6 +67,7 @@ SPEC = ProviderSpec(
     amount_fields=(AmountField("amount_in", None), AmountField("amount_out", None)),
     transaction_fields=("transaction_id", "fill_transaction_id"),
     redact=frozenset({"taker_address", "maker_address"}),
+    coded_details={"order_type": ("default", "cctp")},  # OpenAPI OrderType
 )
 
 
@@ -181,6 +182,14 @@ class MachClient(ProviderClient):
             if waited >= STUCK_AFTER:
                 return STUCK_INTERVAL
         return SLOW_INTERVAL
+
+    @override
+    def describe(self, snapshot: OrderSnapshot) -> str | None:
+        source = snapshot.details.get("source_chain")
+        destination = snapshot.details.get("destination_chain")
+        if isinstance(source, str) and isinstance(destination, str):
+            return f"{source} → {destination}"
+        return None
 
     @classmethod
     @override

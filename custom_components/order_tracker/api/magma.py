@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, override
 
 from .base import MAX_LIST_PAGES, ProviderClient, time_in_status, validate_uuid
@@ -155,6 +156,10 @@ SPEC = ProviderSpec(
     transaction_fields=("transaction_id", "channel_id"),
     # The nodes' public keys on either end of the channel identify the user's node.
     redact=frozenset({"source", "destination"}),
+    # Seen in answers (the schema leaves the values open): waiting, paid, invoice timed out.
+    coded_details={
+        "payment_status": ("pending_payment", "successful_payment", "hodl_invoice_timeout")
+    },
 )
 
 
@@ -386,6 +391,11 @@ class MagmaClient(ProviderClient):
             return max(LEASE_END_INTERVAL, lease)
         return UNKNOWN_IN_FLIGHT_INTERVAL
 
+    @override
+    def describe(self, snapshot: OrderSnapshot) -> str | None:
+        amount = snapshot.amounts.get("amount")
+        return f"{sats_label(amount)} sat channel" if isinstance(amount, int) else None
+
     @classmethod
     @override
     def order_url(cls, snapshot: OrderSnapshot) -> str | None:
@@ -393,6 +403,15 @@ class MagmaClient(ProviderClient):
             txid = snapshot.transaction_id.split(":", 1)[0]
             return f"https://mempool.space/tx/{txid}"
         return None
+
+
+def sats_label(sats: int) -> str:
+    """A channel size as people say it: 1M, 2.5M, 500k, 21000 → 21k; 3 significant digits."""
+    for scale, suffix in ((1_000_000, "M"), (1_000, "k")):
+        if sats >= scale:
+            value = (Decimal(sats) / scale).quantize(Decimal("0.01")).normalize()
+            return f"{value:f}{suffix}"
+    return str(sats)
 
 
 def _first_graphql_message(body: Any) -> str | None:

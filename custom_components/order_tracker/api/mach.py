@@ -52,6 +52,26 @@ LONG_STUCK_AFTER = 30 * 60.0
 LONG_STUCK_INTERVAL = 15 * 60.0
 """...and after 30 minutes it is polled every 15 min (96 requests a day)."""
 
+CHAIN_LABELS = {
+    "ethereum": "Ethereum",
+    "bsc": "BNB Smart Chain",
+    "avalanche": "Avalanche",
+    "polygon": "Polygon",
+    "arbitrum": "Arbitrum",
+    "optimism": "Optimism",
+    "base": "Base",
+    "solana": "Solana",
+    "celo": "Celo",
+    "blast": "Blast",
+    "scroll": "Scroll",
+    "mantle": "Mantle",
+    "opbnb": "opBNB",
+    "mode": "Mode",
+    "tron": "Tron",
+    "unichain": "Unichain",
+}
+"""The chains of Mach's OpenAPI ``Chain`` enum, by readable name."""
+
 SPEC = ProviderSpec(
     key="mach",
     name="Mach",
@@ -67,7 +87,12 @@ SPEC = ProviderSpec(
     amount_fields=(AmountField("amount_in", None), AmountField("amount_out", None)),
     transaction_fields=("transaction_id", "fill_transaction_id"),
     redact=frozenset({"taker_address", "maker_address"}),
-    coded_details={"order_type": ("default", "cctp")},  # OpenAPI OrderType
+    coded_details={
+        "order_type": ("default", "cctp"),  # OpenAPI OrderType
+        "source_chain": tuple(CHAIN_LABELS),
+        "destination_chain": tuple(CHAIN_LABELS),
+    },
+    chain_labels=CHAIN_LABELS,
 )
 
 
@@ -188,7 +213,7 @@ class MachClient(ProviderClient):
         source = snapshot.details.get("source_chain")
         destination = snapshot.details.get("destination_chain")
         if isinstance(source, str) and isinstance(destination, str):
-            return f"{source} → {destination}"
+            return f"{SPEC.chain_label(source)} → {SPEC.chain_label(destination)}"
         return None
 
     @classmethod

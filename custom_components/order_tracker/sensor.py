@@ -185,7 +185,8 @@ class OrderSensor(OrderEntity, SensorEntity):
         snapshot = self.coordinator.data
         if snapshot is None or not (attribute := self.entity_description.full_value_attribute):
             return None
-        return {attribute: self.entity_description.value_fn(snapshot)}
+        value = self.entity_description.value_fn(snapshot)
+        return None if value is None else {attribute: value}
 
     async def async_added_to_hass(self) -> None:
         """Hide at once an entity a finished order leaves without a value."""

@@ -110,14 +110,14 @@ class OrderSubentryFlowHandler(ConfigSubentryFlow):
                 SelectSelectorConfig(options=chains, mode=SelectSelectorMode.DROPDOWN)
             )
         fields[vol.Optional(CONF_NAME)] = _TEXT
+        placeholders = {"provider": spec.name}
+        if spec.needs_chain:
+            placeholders["chain"] = spec.chain_label((user_input or {}).get(CONF_CHAIN) or "")
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), user_input),
             errors=errors,
-            description_placeholders={
-                "provider": spec.name,
-                "chain": spec.chain_label((user_input or {}).get(CONF_CHAIN) or ""),
-            },
+            description_placeholders=placeholders,
         )
 
     @callback

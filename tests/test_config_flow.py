@@ -313,6 +313,33 @@ async def test_user_flow_creates_account(
     assert requests[0].order_id is None
 
 
+@pytest.mark.parametrize("provider", ALL_PROVIDERS)
+async def test_account_name(
+    hass: HomeAssistant, simulator: Simulator, sim_urls: dict[Provider, str], provider: str
+) -> None:
+    """The name given is the title; without one, the provider's name, numbered from the second
+    account on (two accounts never read the same, and never show the wallet)."""
+    base_url = sim_urls[Provider(provider)]
+    result = await start_account_flow(hass, provider)
+    result = await configure(
+        hass, result, {CONF_NAME: "  Main  "} | credentials(provider, base_url)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Main"
+    assert CONF_NAME not in result["data"]
+    titles = []
+    for number in range(2):
+        if spec(provider).requires_api_key:
+            simulator_key = {CONF_API_KEY: simulator.add_key(provider, f"{provider}_{number}")}
+        else:
+            simulator_key = {CONF_WALLET_ADDRESS: f"0x{number + 1:040x}"}
+        result = await start_account_flow(hass, provider)
+        result = await configure(hass, result, credentials(provider, base_url) | simulator_key)
+        assert result["type"] is FlowResultType.CREATE_ENTRY, result
+        titles.append(result["title"])
+    assert titles == [spec(provider).name, f"{spec(provider).name} 2"]
+
+
 @pytest.mark.parametrize("provider", WALLET_PROVIDERS)
 async def test_user_flow_with_wallet(
     hass: HomeAssistant, sim_urls: dict[Provider, str], provider: str

@@ -101,8 +101,9 @@ async def test_a_title_with_the_start_of_the_wallet_is_redacted(
 ) -> None:
     """Accounts added by older versions are titled "M0 0xCafe0000": diagnostics hide that."""
     entry = make_entry("m0", wallet_address=WALLET)
-    entry.title = f"M0 {WALLET[:10]}"
     await setup_entry(hass, entry)
+    hass.config_entries.async_update_entry(entry, title=f"M0 {WALLET[:10]}")
+    await hass.async_block_till_done(wait_background_tasks=True)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     assert diagnostics["entry"]["title"] == "M0 **REDACTED**"
     assert WALLET[2:10].lower() not in json.dumps(diagnostics).lower()

@@ -46,7 +46,7 @@ from custom_components.order_tracker.const import (
 )
 from custom_components.order_tracker.naming import default_order_title, order_subentry
 
-from .common import providers, setup_entry, spec
+from .common import described, providers, setup_entry, spec
 from .simulator import DEFAULT_KEYS, Provider, SimOrder, Simulator, base_urls
 from .simulator.registry import sim_provider
 
@@ -185,19 +185,6 @@ def not_found(provider: str) -> dict[str, str]:
     if spec(provider).needs_chain:
         return {CONF_CHAIN: "order_not_found_on_chain"}
     return {"base": "order_not_found"}
-
-
-def described(provider: str, order: SimOrder) -> str:
-    """The default name of a simulated happy-path order: what it is, not its id."""
-    if provider == "m0":
-        origin = order.chain or ""
-        destination = "Base" if origin != "Base" else "Ethereum"
-        return f"M0 {spec(provider).chain_label(origin)} → {destination}"
-    return {
-        "magma": "Magma 1M sat channel",
-        "mach": "Mach Avalanche → Arbitrum",
-        "flux": "Flux KXBTC-26JUN10-B100000 YES",
-    }[provider]
 
 
 def any_chain(provider: str) -> dict[str, Any]:

@@ -41,7 +41,8 @@ def line(hass: HomeAssistant, event_type: str, **data: Any) -> str:
 
 
 async def test_lines_read_as_words_without_translations(hass: HomeAssistant) -> None:
-    """Before the sensors load their translations the codes themselves read as words."""
+    """A code no translation knows (undocumented, or before the sensors load their
+    translations) reads as words."""
     described = describers(hass)
     event = Event(
         EVENT_STATUS_CHANGED,
@@ -63,12 +64,12 @@ async def test_lines_read_as_words_without_translations(hass: HomeAssistant) -> 
         hass,
         EVENT_STATUS_CHANGED,
         provider="magma",
-        old_status="WAITING_FOR_ON_CHAIN_CONFIRMATION",
-        new_status="SELLER_OPENED_CHANNEL",
+        old_status="SELLER_THINKING",
+        new_status="CHANNEL_RESERVED",
         old_stage="confirming",
         new_stage="confirming",
     )
-    assert same_stage == "changed from Waiting for on chain confirmation to Seller opened channel"
+    assert same_stage == "changed from Seller thinking to Channel reserved"
 
 
 async def test_lines_use_the_translated_states(

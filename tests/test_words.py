@@ -223,3 +223,20 @@ async def test_default_names_say_what_the_order_is_and_stay_unique(
     result = await entry.start_subentry_reconfigure_flow(hass, titles[first.order_id].subentry_id)
     result = await flows.async_configure(result["flow_id"], {CONF_NAME: ""})
     assert entry.subentries[titles[first.order_id].subentry_id].title == "Mach Avalanche → Arbitrum"
+
+
+async def test_the_new_form_words_are_translated(hass: HomeAssistant) -> None:
+    """The errors and fields this change adds render in words, with their placeholders."""
+    from homeassistant.helpers.translation import async_get_translations
+
+    from custom_components.order_tracker.const import DOMAIN
+
+    flows = await async_get_translations(hass, "en", "config_subentries", {DOMAIN})
+    prefix = f"component.{DOMAIN}.config_subentries.order"
+    assert flows[f"{prefix}.error.chain_required"] == "Choose the chain the order was placed on."
+    message = flows[f"{prefix}.error.order_not_found_on_chain"]
+    assert message.format(provider="M0", chain="Base Sepolia").startswith(
+        "M0 does not know this order on Base Sepolia. Check the chain"
+    )
+    config = await async_get_translations(hass, "en", "config", {DOMAIN})
+    assert config[f"component.{DOMAIN}.config.step.credentials.data.name"] == "Account name"

@@ -203,7 +203,7 @@ async def ensure_accounts(hass: HassApi, simulator: SimulatorApi) -> dict[str, s
 
 
 def _provider_of(entry: dict[str, Any]) -> str | None:
-    """Accounts are titled after the provider (e.g. "Mach 0xb20094DF")."""
+    """Accounts are titled after the provider (e.g. "Mach", "M0 2")."""
     first = str(entry.get("title", "")).split(" ", 1)[0].lower()
     return first if first in {"magma", "mach", "m0", "flux"} else None
 

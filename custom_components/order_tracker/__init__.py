@@ -13,6 +13,7 @@ from .api import CLIENTS, OrderTrackerError
 from .const import CONF_API_KEY, CONF_BASE_URL, CONF_PROVIDER, DOMAIN, SUBENTRY_TYPE_ORDER
 from .discovery import async_start_discovery
 from .errors import Where, setup_error
+from .card import async_register_card
 from .list_watch import async_start_list_watch
 from .retention import async_start_retention
 from .runtime import OrderTrackerConfigEntry, OrderTrackerData
@@ -24,8 +25,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions (once, not per account)."""
+    """Register the actions and serve the Orders card (once, not per account)."""
     async_setup_services(hass)
+    await async_register_card(hass)
     return True
 
 

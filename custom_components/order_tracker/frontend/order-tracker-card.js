@@ -1,0 +1,1 @@
+customElements.define("order-tracker-card", class extends HTMLElement {});

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import json
+import re
 
 from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL
 from homeassistant.config_entries import ConfigEntryState
@@ -63,3 +64,31 @@ async def test_card_registered_once_across_accounts_and_reloads(
     body = await response.text()
     assert "order-tracker-card" in body
     assert body == CARD_FILE.read_text(encoding="utf-8")
+
+
+def test_card_texts_are_translatable() -> None:
+    """The card's English texts are the integration's translations, key for key."""
+    source = CARD_FILE.read_text(encoding="utf-8")
+    block = source[source.index("const TEXT = {") : source.index("};\nconst STAGE_TEXT")]
+    english = {
+        key: json.loads(f'"{value}"')
+        for key, value in re.findall(r'^\s+(\w+): "((?:[^"\\]|\\.)*)",$', block, re.MULTILINE)
+    }
+    strings = json.loads((CARD_FILE.parent.parent / "strings.json").read_text())
+    assert english
+    assert strings["selector"]["card"]["options"] == english
+    stages = strings["entity"]["sensor"]["status"]["state"]
+    for stage, name in stages.items():
+        assert f'{stage}: "{name}"' in source
+
+
+def test_card_module_is_small_and_self_contained() -> None:
+    """No build step, no CDN, no third-party runtime: one file under 40 KB."""
+    source = CARD_FILE.read_text(encoding="utf-8")
+    assert len(source.encode()) < 40_000
+    assert not re.search(r"^\s*import\b", source, re.MULTILINE)
+    assert "https://" not in source.replace(
+        "https://github.com/order-tracker/order_tracker", ""
+    )
+    assert "ll-strategy-dashboard-order-tracker" in source
+    assert "window.customCards" in source

@@ -236,7 +236,8 @@ async def test_module_is_served_once_and_versioned(
     )
     async with instance.hass.session.get(f"{instance.hass.url}/") as response:
         page = await response.text()
-    assert page.count("/order_tracker/order-tracker-card.js") == 1
+    # One import of the module (the URL appears again in that import's error message).
+    assert page.count('import("/order_tracker/order-tracker-card.js') == 1
     assert CARD_URL in page
     async with instance.hass.session.get(f"{instance.hass.url}{CARD_URL}") as response:
         assert response.status == 200
@@ -253,6 +254,11 @@ async def test_card_follows_orders_live(
     console = Console(page)
     await log_in(page, instance.hass.url, E2E_USER)
     await _open(page, f"{instance.hass.url}/{CARDS_PATH}/cards")
+    loaded = await page.evaluate(
+        """() => performance.getEntriesByType('resource')
+            .map((entry) => entry.name).filter((name) => name.includes('/order_tracker/'))"""
+    )
+    assert loaded == [f"{instance.hass.url}{CARD_URL}"]
     navigations: list[str] = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
 

@@ -659,6 +659,6 @@ if (!window.customCards.some((card) => card.type === CARD)) {
     name: "Orders",
     description: "Order Tracker: where each order is in its journey, and what to do next.",
     preview: true,
-    documentationURL: "https://github.com/order-tracker/order_tracker#the-orders-card",
+    documentationURL: "https://github.com/order-tracker/order_tracker#the-orders-card-and-dashboard",
   });
 }

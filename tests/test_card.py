@@ -87,8 +87,6 @@ def test_card_module_is_small_and_self_contained() -> None:
     source = CARD_FILE.read_text(encoding="utf-8")
     assert len(source.encode()) < 40_000
     assert not re.search(r"^\s*import\b", source, re.MULTILINE)
-    assert "https://" not in source.replace(
-        "https://github.com/order-tracker/order_tracker", ""
-    )
+    assert "https://" not in source.replace("https://github.com/order-tracker/order_tracker", "")
     assert "ll-strategy-dashboard-order-tracker" in source
     assert "window.customCards" in source

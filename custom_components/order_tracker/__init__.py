@@ -10,10 +10,10 @@ from homeassistant.helpers.typing import ConfigType
 
 from .account import AccountState
 from .api import CLIENTS, OrderTrackerError
+from .card import async_register_card
 from .const import CONF_API_KEY, CONF_BASE_URL, CONF_PROVIDER, DOMAIN, SUBENTRY_TYPE_ORDER
 from .discovery import async_start_discovery
 from .errors import Where, setup_error
-from .card import async_register_card
 from .list_watch import async_start_list_watch
 from .retention import async_start_retention
 from .runtime import OrderTrackerConfigEntry, OrderTrackerData

@@ -250,7 +250,9 @@ async def test_card_follows_orders_live(
 ) -> None:
     """Every provider's order renders; the Magma order asks for payment, then moves on; the
     Flux order completes and moves to the finished ones: all without reloading the page."""
-    page = await browser.new_page(viewport=VIEWPORT)
+    page = await browser.new_page(
+        viewport=VIEWPORT, permissions=["clipboard-read", "clipboard-write"]
+    )
     console = Console(page)
     await log_in(page, instance.hass.url, E2E_USER)
     await _open(page, f"{instance.hass.url}/{CARDS_PATH}/cards")
@@ -285,6 +287,15 @@ async def test_card_follows_orders_live(
     await expect(magma.locator("dt", has_text="Provider status").locator("+ dd")).to_have_text(
         "Waiting for buyer payment"
     )
+    attributes = (await instance.hass.state(MAGMA.status_entity) or {}).get("attributes", {})
+    if invoice := attributes.get("invoice"):
+        # The invoice to pay, and a button that copies it.
+        await expect(magma.locator(".cta .invoice")).to_have_text(invoice)
+        await magma.locator(".cta button.copy").click()
+        await expect(magma.locator(".cta button.copy")).to_have_text("Copied")
+        assert await page.evaluate("navigator.clipboard.readText()") == invoice
+    else:
+        await expect(magma.locator(".cta")).to_contain_text("Open the order at the provider")
     await page.wait_for_timeout(1500)
     await page.screenshot(path=artifacts / "card-action-required.png")
     await _shots(page, artifacts, "card")

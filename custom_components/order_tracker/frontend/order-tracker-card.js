@@ -16,7 +16,7 @@ const PATH = ["pending", "action_required", "in_progress", "confirming", "comple
 const FAILURES = ["failed", "cancelled", "expired"];
 const FINISHED = ["completed", ...FAILURES];
 const FINISHED_MODES = ["collapsed", "expanded", "hidden"];
-const NOT_AMOUNTS = new Set(["status", "confirmations", "orders_in_progress"]);
+const NOT_AMOUNTS = new Set(["status", "confirmations", "orders_in_progress", "lease_end"]);
 
 // English, used until (or where) the integration's translations say otherwise:
 // component.order_tracker.selector.card.options.<key>.
@@ -470,7 +470,7 @@ class OrderTrackerCard extends HTMLElement {
     if (usable(confirmations)) {
       row(entityName(hass, "confirmations", "Confirmations"), esc(formatState(hass, confirmations)));
     }
-    const lease = this._lease(attrs);
+    const lease = this._lease(attrs, get("lease_end"));
     if (lease) row(text(hass, "lease_end"), lease.html, lease.extra);
     for (const [key, id] of Object.entries(order.related)) {
       const amount = states[id];
@@ -516,10 +516,11 @@ class OrderTrackerCard extends HTMLElement {
       .join("")}</ol>`;
   }
 
-  _lease(attrs) {
+  _lease(attrs, sensor) {
     const hass = this._hass;
-    const end = parseTime(attrs.lease_end);
-    const blocks = Number.isInteger(attrs.blocks_until_can_be_closed) ? attrs.blocks_until_can_be_closed : null;
+    const end = parseTime(usable(sensor) ? sensor.state : attrs.lease_end) ?? parseTime(attrs.lease_end);
+    const left = attrs.lease_blocks_left ?? attrs.blocks_until_can_be_closed;
+    const blocks = Number.isInteger(left) ? left : null;
     const blockText = blocks !== null ? ` (${new Intl.NumberFormat(language(hass)).format(blocks)} ${esc(text(hass, "blocks"))})` : "";
     if (end !== null) {
       return { html: `<span data-until="${end}"></span>${blockText}`, extra: ` title="${esc(absolute(hass, end))}"` };

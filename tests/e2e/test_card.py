@@ -218,6 +218,9 @@ async def _shots(page: Page, artifacts: Path, name: str) -> None:
         await page.emulate_media(color_scheme=scheme)
         for device, viewport in (("desktop", VIEWPORT), ("phone", PHONE)):
             await page.set_viewport_size(viewport)
+            # Back to the top (a click may have scrolled the view).
+            await page.mouse.move(viewport["width"] / 2, viewport["height"] / 2)
+            await page.mouse.wheel(0, -20_000)
             await page.wait_for_timeout(800)
             if device == "phone":
                 await _no_horizontal_overflow(page)

@@ -20,7 +20,6 @@ import pytest_asyncio
 
 from .browser import VIEWPORT, chromium_executable, launch, log_in
 from .conftest import E2E_USER, Instance
-from .demo import ensure_accounts
 from .harness import INTEGRATION_DIR
 
 pytestmark = [
@@ -110,18 +109,41 @@ async def _save_dashboard(instance: Instance, url_path: str, title: str, config:
     await instance.ws.call("lovelace/config/save", url_path=url_path, config=config)
 
 
+# The card's own accounts (keys the simulator is told to accept, a Mach wallet of its own), so
+# that other tests adding accounts with the default keys, and the demo reusing the accounts it
+# finds by title, are not disturbed whichever runs first.
+CARD_KEYS = {"magma": "card_magma_key", "m0": "card_m0_key", "flux": "card_flux_key"}
+CARD_MACH_WALLET = "0x" + "ca" * 20
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def card_setup(instance: Instance) -> CardSetup:
     """One account per provider, one order on each, and the two dashboards."""
+    accounts: dict[str, str] = {}
     for order in ORDERS:
+        key = CARD_KEYS.get(order.provider)
         fields: dict[str, Any] = {"order_id": order.order_id, "params": order.params}
+        if key:
+            await instance.simulator.add_key(order.provider, key)
+            fields["owner_key"] = key
         if order.chain:
             fields["chain"] = order.chain
         await instance.simulator.create_order(order.provider, order.scenario, **fields)
-    accounts = await ensure_accounts(instance.hass, instance.simulator)
-    for order in ORDERS:
+        entry = await instance.hass.add_account(
+            order.provider,
+            base_url=instance.simulator.base_url(order.provider),
+            api_key=key,
+            wallet_address=None if key else CARD_MACH_WALLET,
+        )
+        accounts[order.provider] = entry["entry_id"]
+        # Not "<Provider> …": the demo (test_scripts_develop.py) takes accounts by that title.
+        await instance.ws.call(
+            "config_entries/update",
+            entry_id=entry["entry_id"],
+            title=f"{order.name} account",
+        )
         await instance.hass.add_order(
-            accounts[order.provider], order.order_id, chain=order.chain, name=order.name
+            entry["entry_id"], order.order_id, chain=order.chain, name=order.name
         )
     await _save_dashboard(
         instance,
@@ -390,7 +412,11 @@ async def test_strategy_lists_every_order(
         {"execute_after": 300, "validate_after": 400, "complete_after": 500},
     )
     await instance.simulator.create_order(
-        "flux", "happy", order_id=late.order_id, params=late.params
+        "flux",
+        "happy",
+        order_id=late.order_id,
+        params=late.params,
+        owner_key=CARD_KEYS["flux"],
     )
     await instance.hass.add_order(card_setup.accounts["flux"], late.order_id, name="Card late")
     await expect(

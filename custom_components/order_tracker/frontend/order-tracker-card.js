@@ -607,14 +607,21 @@ class OrderTrackerDashboardStrategy extends HTMLElement {
   static async generate(config, hass) {
     const { orders, accounts } = findOrders(hass);
     const finished = FINISHED_MODES.includes(config?.finished) ? config.finished : undefined;
-    const entries = [...accounts.values()];
-    // An order whose account device is missing still gets its account's card.
+    // The accounts are the integration's config entries (their current titles); the account
+    // devices and the orders' devices stand in if the entries cannot be read.
+    try {
+      for (const entry of await hass.callWS({ type: "config_entries/get", domain: DOMAIN })) {
+        accounts.set(entry.entry_id, { entryId: entry.entry_id, name: entry.title || entry.entry_id });
+      }
+    } catch (err) {
+      /* the registries' view is enough */
+    }
     for (const order of orders) {
       if (order.entryId && !accounts.has(order.entryId)) {
-        entries.push({ entryId: order.entryId, name: order.entryId, created: 0 });
-        accounts.set(order.entryId, entries[entries.length - 1]);
+        accounts.set(order.entryId, { entryId: order.entryId, name: order.entryId });
       }
     }
+    const entries = [...accounts.values()];
     entries.sort((a, b) => a.name.localeCompare(b.name));
     const card = (entryId) => ({
       type: `custom:${CARD}`,

@@ -177,8 +177,19 @@ function entryOf(device) {
   );
 }
 
-/** Every tracked order and every account, read from the registries and states. */
+let found = { entities: null, devices: null, result: null };
+
+/** Every tracked order and every account, read from the registries (cached until they change). */
 function findOrders(hass) {
+  if (found.result && found.entities === hass?.entities && found.devices === hass?.devices) {
+    return { orders: found.result.orders, accounts: new Map(found.result.accounts) };
+  }
+  const result = readRegistries(hass);
+  found = { entities: hass?.entities, devices: hass?.devices, result };
+  return { orders: result.orders, accounts: new Map(result.accounts) };
+}
+
+function readRegistries(hass) {
   const entities = Object.values(hass?.entities || {}).filter((e) => e.platform === DOMAIN);
   const devices = hass?.devices || {};
   const byDevice = new Map();

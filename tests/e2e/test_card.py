@@ -45,14 +45,17 @@ class CardOrder:
     scenario: str
     params: dict[str, Any]
     chain: str | None = None
+    label: str = ""
+    """Name suffix for a second order of a provider."""
 
     @property
     def name(self) -> str:
-        return f"Card {self.provider.capitalize() if self.provider != 'm0' else 'M0'}"
+        provider = self.provider.capitalize() if self.provider != "m0" else "M0"
+        return f"Card {provider}{self.label}"
 
     @property
     def status_entity(self) -> str:
-        return f"sensor.card_{self.provider}_status"
+        return f"sensor.card_{self.provider}{self.label.lower().replace(' ', '_')}_status"
 
 
 ORDERS = (
@@ -85,6 +88,13 @@ ORDERS = (
     ),
 )
 MAGMA, MACH, M0, FLUX = ORDERS
+FLUX_FAILING = CardOrder(
+    "flux",
+    "intent_CardE2EFail00000003",
+    "failed",
+    {"execute_after": 6, "fail_after": 14},
+    label=" failing",
+)
 
 
 @dataclass
@@ -145,6 +155,14 @@ async def card_setup(instance: Instance) -> CardSetup:
         await instance.hass.add_order(
             entry["entry_id"], order.order_id, chain=order.chain, name=order.name
         )
+    await instance.simulator.create_order(
+        "flux",
+        FLUX_FAILING.scenario,
+        order_id=FLUX_FAILING.order_id,
+        params=FLUX_FAILING.params,
+        owner_key=CARD_KEYS["flux"],
+    )
+    await instance.hass.add_order(accounts["flux"], FLUX_FAILING.order_id, name=FLUX_FAILING.name)
     await _save_dashboard(
         instance,
         CARDS_PATH,
@@ -329,6 +347,17 @@ async def test_card_follows_orders_live(
     await expect(flux).to_have_attribute("data-stage", "completed", timeout=90_000)
     await expect(page.locator(CARD).first.locator("details.finished")).to_have_count(1)
     await expect(flux.locator("li[aria-current=step] .label")).to_have_text("Completed")
+    # A failed order: marked as such, its failure in place of the last step, in red.
+    failing = _order(page, FLUX_FAILING)
+    await expect(failing).to_have_attribute("data-stage", "failed", timeout=60_000)
+    await expect(failing.locator(".chip")).to_have_text("Failed")
+    current = failing.locator("li[aria-current=step]")
+    await expect(current).to_have_class(re.compile(r"\bbad\b"))
+    await expect(current.locator(".label")).to_have_text("Failed")
+    await expect(failing.locator("ol.steps li").last).to_have_attribute("aria-current", "step")
+    await expect(page.locator(CARD).first.locator("details.finished")).to_contain_text(
+        FLUX_FAILING.name
+    )
 
     await expect(magma).to_have_attribute("data-stage", "in_progress", timeout=90_000)
     await expect(magma.locator(".cta")).to_have_count(0)

@@ -391,6 +391,7 @@ async def test_editor_changes_the_config(
     await title.fill("My orders", timeout=60_000)
     # The preview follows the form.
     await expect(dialog.locator(f"{CARD} .header")).to_contain_text("My orders", timeout=30_000)
+    await page.wait_for_timeout(1000)  # the field's label animation
     await page.screenshot(path=artifacts / "card-editor.png")
     await dialog.get_by_role("button", name="Save").click()
     await expect(dialog).to_be_hidden(timeout=30_000)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 else:
     import voluptuous as vol
 
+
 def _in_progress(stage: Stage) -> bool:
     return not stage.is_success and not stage.is_failure
 
@@ -55,9 +56,7 @@ async def async_get_conditions(hass: HomeAssistant, device_id: str) -> list[dict
 
 
 @callback
-def async_condition_from_config(
-    hass: HomeAssistant, config: ConfigType
-) -> ConditionCheckerType:
+def async_condition_from_config(hass: HomeAssistant, config: ConfigType) -> ConditionCheckerType:
     """Test the order's stage as of its last answer (false while it has none)."""
     test = CONDITION_TYPES[config[CONF_TYPE]]
     device_id = config[CONF_DEVICE_ID]

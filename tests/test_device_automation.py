@@ -283,3 +283,35 @@ async def test_event_entity_after_each_transition_and_a_restart(
     assert after.state == last.state
     assert after.attributes["event_type"] == "completed"
     assert len(seen) == fired
+
+
+async def test_a_trigger_by_target_on_the_event_entity(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """Home Assistant's own "Event received" trigger, with the order's event entity as target."""
+    order = simulator.create_order("mach", "happy", fill_after=40, complete_after=70)
+    entry = make_entry("mach", [{"order_id": order.order_id, "title": "Swap"}])
+    await setup_entry(hass, entry)
+    calls = async_mock_service(hass, "test", "automation")
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "triggers": {
+                    "trigger": "event.received",
+                    "target": {"entity_id": "event.swap_order_event"},
+                    "options": {"event_type": ["completed"]},
+                },
+                "actions": {
+                    "action": "test.automation",
+                    "data": {"status": "{{ trigger.to_state.attributes.new_status }}"},
+                },
+            }
+        },
+    )
+    await run_for(hass, freezer, 300, step=5)
+    assert [call.data["status"] for call in calls] == ["completed"]

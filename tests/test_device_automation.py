@@ -315,3 +315,15 @@ async def test_a_trigger_by_target_on_the_event_entity(
     )
     await run_for(hass, freezer, 300, step=5)
     assert [call.data["status"] for call in calls] == ["completed"]
+
+
+async def test_a_device_that_is_gone(hass: HomeAssistant) -> None:
+    """A device id no longer in the registry (an automation outliving its order)."""
+    from custom_components.order_tracker import device_condition, device_trigger
+
+    assert await device_trigger.async_get_triggers(hass, "gone") == []
+    assert await device_condition.async_get_conditions(hass, "gone") == []
+    check = device_condition.async_condition_from_config(
+        hass, {"device_id": "gone", "type": "is_completed"}
+    )
+    assert check(hass, {}) is False

@@ -132,7 +132,8 @@ async def test_device_triggers_and_conditions_follow_a_magma_order(
 ) -> None:
     """Needs you (the payment), every change, then completed; the conditions as it goes.
 
-    Another order of the same account moves too and fires none of this device's triggers.
+    Another order of the same account moves too and fires none of this device's triggers; a
+    reload afterwards fires none again.
     """
     order = simulator.create_order("magma", "happy", **FAST_MAGMA)
     other = simulator.create_order("magma", "seller_rejected")
@@ -161,6 +162,13 @@ async def test_device_triggers_and_conditions_follow_a_magma_order(
         ("action_required", "WAITING_FOR_BUYER_PAYMENT"),
         ("completed", "VALID_CHANNEL_OPENING"),
     ]
+
+    # A restart (reload) tells nothing again.
+    told = len(calls)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await run_for(hass, freezer, 600, step=5)
+    assert len(calls) == told
 
 
 async def test_failed_trigger_and_condition(

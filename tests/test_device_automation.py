@@ -219,7 +219,10 @@ async def test_event_entity_after_each_transition_and_a_restart(
     make_entry: Callable[..., MockConfigEntry],
     entity_registry: er.EntityRegistry,
 ) -> None:
-    """The event entity receives the bus events in order; a restart restores, never re-fires."""
+    """The event entity receives the bus events in order; a restart restores, never re-fires.
+
+    Its attributes are the event's data, the provider's statuses in lower case (translated).
+    """
     order = simulator.create_order("magma", "happy", **FAST_MAGMA)
     entry = make_entry("magma", [{"order_id": order.order_id, "title": "Channel"}])
     await setup_entry(hass, entry)
@@ -235,6 +238,7 @@ async def test_event_entity_after_each_transition_and_a_restart(
 
     seen: list[tuple[str, str]] = []
     times: list[str] = []
+    invoices: list[str | None] = []
 
     @callback
     def record(event: Event[EventStateChangedData]) -> None:
@@ -243,17 +247,24 @@ async def test_event_entity_after_each_transition_and_a_restart(
         if new is not None and new.state not in ("unknown", "unavailable", *times):
             times.append(new.state)
             seen.append((new.attributes["event_type"], new.attributes["new_status"]))
+            invoices.append(new.attributes.get("invoice"))
 
     async_track_state_change_event(hass, [entity_id], record)
     await run_for(hass, freezer, 1500, step=5)
     assert seen[:3] == [
-        ("status_changed", "WAITING_FOR_BUYER_PAYMENT"),
-        ("action_required", "WAITING_FOR_BUYER_PAYMENT"),
-        ("status_changed", "WAITING_FOR_CHANNEL_OPEN"),
+        ("status_changed", "waiting_for_buyer_payment"),
+        ("action_required", "waiting_for_buyer_payment"),
+        ("status_changed", "waiting_for_channel_open"),
+    ]
+    # The invoice to pay rides with the change into it (issue #13 item 2), not after.
+    assert [bool(invoice and invoice.startswith("lnbc")) for invoice in invoices[:3]] == [
+        True,
+        True,
+        False,
     ]
     assert seen[-2:] == [
-        ("status_changed", "VALID_CHANNEL_OPENING"),
-        ("completed", "VALID_CHANNEL_OPENING"),
+        ("status_changed", "valid_channel_opening"),
+        ("completed", "valid_channel_opening"),
     ]
     last = hass.states.get(entity_id)
     assert last is not None
@@ -274,8 +285,8 @@ async def test_event_entity_after_each_transition_and_a_restart(
         "provider": "magma",
         "order_id": order.order_id,
         "name": "Channel",
-        "old_status": "SELLER_OPENED_CHANNEL",
-        "new_status": "VALID_CHANNEL_OPENING",
+        "old_status": "seller_opened_channel",
+        "new_status": "valid_channel_opening",
         "old_stage": "confirming",
         "new_stage": "completed",
     }

@@ -10,10 +10,12 @@ from homeassistant.helpers.typing import ConfigType
 
 from .account import AccountState
 from .api import CLIENTS, OrderTrackerError
+from .card import async_register_card
 from .const import CONF_API_KEY, CONF_BASE_URL, CONF_PROVIDER, DOMAIN, SUBENTRY_TYPE_ORDER
 from .discovery import async_start_discovery
 from .errors import Where, setup_error
 from .list_watch import async_start_list_watch
+from .presentation import async_start_presentation
 from .retention import async_start_retention
 from .runtime import OrderTrackerConfigEntry, OrderTrackerData
 from .services import async_setup_services
@@ -24,8 +26,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions (once, not per account)."""
+    """Register the actions and serve the Orders card (once, not per account)."""
     async_setup_services(hass)
+    await async_register_card(hass)
     return True
 
 
@@ -68,6 +71,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     async_start_list_watch(hass, entry)
+    async_start_presentation(hass, entry)
     async_start_discovery(hass, entry)
     async_start_retention(hass, entry)
     return True

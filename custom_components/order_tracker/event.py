@@ -25,6 +25,9 @@ ORDER_EVENT = EventEntityDescription(
 
 _NOT_ATTRIBUTES = frozenset({"config_entry_id", "device_id"})
 """The bus event's data is the event's attributes, less what only the bus needs."""
+_CODES = frozenset({"old_status", "new_status"})
+"""Provider statuses in lower case, as the status sensor's ``provider_status``, so they read
+translated (the bus keeps the provider's own spelling)."""
 
 
 async def async_setup_entry(
@@ -61,6 +64,11 @@ class OrderEventEntity(OrderEntity, EventEntity):
     @callback
     def _received(self, event_type: str, data: dict[str, Any]) -> None:
         self._trigger_event(
-            event_type, {key: value for key, value in data.items() if key not in _NOT_ATTRIBUTES}
+            event_type,
+            {
+                key: value.lower() if key in _CODES and isinstance(value, str) else value
+                for key, value in data.items()
+                if key not in _NOT_ATTRIBUTES
+            },
         )
         self.async_write_ha_state()

@@ -62,10 +62,17 @@ class OrderEvents:
         if old is None or (old.status == new.status and old.stage == new.stage):
             return
         data = self._event_data(old, self._seen)
+        if new.stage is Stage.ACTION_REQUIRED and old.stage is not Stage.ACTION_REQUIRED:
+            # What the user has to act on (Magma's invoice to pay), as the provider declares.
+            data.update(
+                (key, value)
+                for key in self._coordinator.spec.action_details
+                if isinstance(value := new.details.get(key), str)
+            )
         self._fire(EVENT_STATUS_CHANGED, data)
         if new.stage is Stage.ACTION_REQUIRED:
             # Each status that waits for the user, told once (a Magma seller approves, then
-            # must open the channel: two statuses, both needing them).
+            # must open the channel: two statuses, both needing them); same data.
             self._fire(EVENT_ORDER_ACTION_REQUIRED, data)
         outcome = None
         if new.stage != old.stage:

@@ -28,6 +28,7 @@ from .harness import (
     Stack,
     StateTracker,
     free_port,
+    history_config,
 )
 
 E2E_ENV = "ORDER_TRACKER_E2E"
@@ -40,6 +41,8 @@ FLUX_KEY = "flux_sim_key"
 
 # Fixed ids: the default names ("Flux " + first 8 characters) and so the entity ids are known.
 HAPPY_FLUX_ID = "intent_HappyE2EOrder000001"
+HAPPY_FLUX_TITLE = "Flux KXBTC-26JUN10-B100000 YES"
+"""Its default name: what it is (the simulator's default market and outcome), not its id."""
 FAILING_FLUX_ID = "intent_FailE2EOrder000002"
 FAILING_FLUX_NAME = "E2E failing order"
 
@@ -88,7 +91,14 @@ def artifacts() -> Path:
 def stack(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[Stack]:
     """The simulator (real-time clock) and Home Assistant on free loopback ports."""
     work_dir = tmp_path_factory.mktemp("e2e")
-    stack = Stack(work_dir, hass_port=free_port(), sim_port=free_port(), sim_speed=1.0, debug=True)
+    stack = Stack(
+        work_dir,
+        hass_port=free_port(),
+        sim_port=free_port(),
+        sim_speed=1.0,
+        debug=True,
+        extra_config=history_config(),
+    )
     stack.start()
     try:
         yield stack
@@ -178,7 +188,7 @@ async def flux_run(instance: Instance) -> FluxRun:
     await instance.hass.add_order(entry["entry_id"], HAPPY_FLUX_ID)
     await instance.hass.add_order(entry["entry_id"], FAILING_FLUX_ID, name=FAILING_FLUX_NAME)
 
-    happy = f"flux_{HAPPY_FLUX_ID[:8].lower()}"
+    happy = "flux_kxbtc_26jun10_b100000_yes"  # from HAPPY_FLUX_TITLE
     failing = "e2e_failing_order"
     await asyncio.gather(
         instance.states.wait(f"binary_sensor.{happy}_completed", "on", within=ORDER_WAIT),

@@ -6,6 +6,7 @@ accounts it finds.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 import re
 
@@ -32,6 +33,7 @@ pytestmark = [
 
 async def test_demo_dashboard_shows_orders_progressing(instance: Instance, artifacts: Path) -> None:
     """What scripts/develop sets up: the Orders dashboard shows the demo orders progress."""
+    started = datetime.now(UTC)
     await create_sim_orders(instance.simulator, speed=1.0)
     accounts = await ensure_accounts(instance.hass, instance.simulator)
     added = await track_orders(instance.hass, instance.ws, accounts)
@@ -46,16 +48,57 @@ async def test_demo_dashboard_shows_orders_progressing(instance: Instance, artif
             page = await browser.new_page(viewport=VIEWPORT)
             await log_in(page, instance.hass.url, E2E_USER)
             await page.goto(f"{instance.hass.url}/{DASHBOARD_PATH}/orders", timeout=60_000)
-            cards = page.locator("hui-entities-card")
+            # The Orders strategy: a section per account, each with the account's Orders card.
+            orders = page.locator("order-tracker-card .order")
             for order in DEMO_ORDERS:
-                await expect(cards.filter(has_text=order.name).first).to_be_visible(timeout=60_000)
-            flux_yes = cards.filter(has_text=DEMO_ORDERS[0].name).first
+                await expect(orders.filter(has_text=order.name).first).to_be_attached(
+                    timeout=60_000
+                )
+            flux_yes = orders.filter(has_text=DEMO_ORDERS[0].name).first
             # It starts pending and completes about 50 s later: the page follows it live.
-            status = flux_yes.locator("hui-generic-entity-row").filter(
-                has=page.get_by_text("Status", exact=True)
+            await expect(flux_yes).to_have_attribute(
+                "data-stage", re.compile("pending|in_progress")
             )
-            await expect(status).to_contain_text(re.compile("Pending|In progress"))
-            await expect(status).to_contain_text("Completed", timeout=120_000)
+            await expect(flux_yes).to_have_attribute("data-stage", "completed", timeout=120_000)
+            await expect(flux_yes.locator(".chip")).to_have_text("Completed")
+            # The Magma order waiting for the user's payment: the card asks for it, invoice
+            # shown; the sale waiting for the user's approval: asked too, without one.
+            named = {
+                order.name: orders.filter(
+                    has=page.locator(".name", has_text=re.compile(f"^{re.escape(order.name)}$"))
+                )
+                for order in DEMO_ORDERS
+            }
+            to_pay = named["Magma channel to pay"]
+            await expect(to_pay.locator(".cta .invoice")).to_contain_text("lnbc", timeout=120_000)
+            sale = named["Magma channel sale"]
+            await expect(sale.locator(".cta")).to_be_visible(timeout=60_000)
+            await expect(sale.locator(".cta .invoice")).to_have_count(0)
             await page.screenshot(path=artifacts / "demo-dashboard.png")
         finally:
             await browser.close()
+
+    # The order waiting for the user's payment shows its invoice; the sale waits for the
+    # user's own approval (the seller's view).
+    status_of = {
+        entity["unique_id"].removesuffix("_status").split("_", 1)[-1]: entity["entity_id"]
+        for entity in await instance.ws.entities()
+        if entity["platform"] == "order_tracker" and entity["unique_id"].endswith("_status")
+    }
+    to_pay, sale = (order for order in DEMO_ORDERS if order.name.startswith("Magma channel "))
+    state = await instance.states.wait(status_of[to_pay.order_id], "action_required", within=120)
+    assert state["attributes"]["invoice"].startswith("lnbc")
+    state = await instance.states.wait(status_of[sale.order_id], "action_required", within=60)
+    assert state["attributes"]["role"] == "seller"
+    assert "invoice" not in state["attributes"]
+
+    # Recorder, history and logbook are on (as in the demo): the README's logbook is there.
+    entries = await instance.ws.call(
+        "logbook/get_events", start_time=started.isoformat(), within=30
+    )
+    lines = [
+        entry
+        for entry in entries
+        if entry.get("domain") == "order_tracker" and entry.get("name") == DEMO_ORDERS[0].name
+    ]
+    assert any("completed" in entry["message"] for entry in lines), entries

@@ -9,6 +9,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from .tokens import TokenRef
+
 
 class Stage(StrEnum):
     """The canonical stage every provider status maps to (DESIGN.md §3)."""
@@ -78,6 +80,11 @@ class OrderSnapshot:
     channel_id: str | None = None
     fill_transaction_id: str | None = None
     amounts: Mapping[str, Amount] = field(default_factory=dict)
+    tokens: Mapping[str, TokenRef] = field(default_factory=dict)
+    """The token each amount in base units is in, by amount key (Mach, M0)."""
+    transaction_chains: Mapping[str, str] = field(default_factory=dict)
+    """The chain each transaction field is on (``transaction_id`` → ``avalanche``), where the
+    order says; the others are on `ProviderSpec.home_chain`."""
     details: Mapping[str, Detail] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -132,6 +139,8 @@ class AmountField:
     key: str
     unit: str | None
     """Unit shown to the user: "sat", "USD", or None for token base units."""
+    unit_detail: str | None = None
+    """A detail of the order that names the unit (Flux: the outcome, "100 YES")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +174,38 @@ class ProviderSpec:
     redact: frozenset[str] = frozenset()
     """Keys of the provider's order documents that identify the user (wallet addresses,
     node keys): diagnostics redact them wherever they appear."""
+    seller_stage_map: Mapping[str, Stage] | None = None
+    """The stages when the user is the order's seller (Magma sales), where they differ from
+    the buyer's: what waits for the counterparty for one side waits for the user for the
+    other. None when the user is always the buyer."""
+    action_details: tuple[str, ...] = ()
+    """Details that tell the user what to do while the order waits for them (Magma's invoice
+    to pay): the event into ``action_required`` carries them."""
+    supports_lease: bool = False
+    """Whether a finished order keeps a lease that ends later (Magma channels): the snapshot's
+    ``lease_end`` and ``lease_blocks_left`` details."""
+    home_chain: str | None = None
+    """The chain of a transaction whose order does not name one (Magma: bitcoin, Flux: base)."""
+    asset_list_path: str | None = None
+    """Where the provider lists its tokens (chain, address, symbol, decimals), if it does."""
+    coded_details: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Details whose values are codes (Magma ``payment_status``, Flux ``side``), with their
+    known values in lower case: they are shown lower-cased, so that they translate."""
+    id_prefix: str = ""
+    """What every order id starts with (M0 ``0x``, Flux ``intent_``): a short id skips it."""
+    chain_labels: Mapping[str, str] = field(default_factory=dict)
+    """Readable names of ``chains`` ("BaseSepolia" → "Base Sepolia"); a chain not in it is
+    shown as it is spelt."""
+
+    def short_id(self, order_id: str) -> str:
+        """The 8 characters that tell an order from the others: past the common prefix."""
+        if self.id_prefix and order_id.lower().startswith(self.id_prefix.lower()):
+            order_id = order_id[len(self.id_prefix) :]
+        return order_id[:8]
+
+    def chain_label(self, chain: str) -> str:
+        """A chain's readable name."""
+        return self.chain_labels.get(chain, chain)
 
     @property
     def needs_chain(self) -> bool:

@@ -5,9 +5,9 @@ strings whose placeholders differ from English. Exit status 1 when anything is l
 
     .venv/bin/python -m scripts.i18n_missing [LANG ...] [--skeleton]
 
-`--skeleton` prints, per language, the missing keys as a nested JSON object holding the English
-text, ready to translate and merge into the language file. tests/test_translations.py runs
-the same comparison.
+`--skeleton` prints one JSON object: per language, the missing keys nested as in the file and
+holding the English text, ready to translate and merge into the language file.
+tests/test_translations.py runs the same comparison.
 """
 
 from __future__ import annotations
@@ -116,9 +116,10 @@ class _IcuParser:
                     if text[self.pos + 1 : self.pos + 2] == "'":
                         self.pos += 2
                         continue
-                    break
+                    self.pos += 1  # the closing apostrophe
+                    return
                 self.pos += 1
-            self.pos += 1
+            # An unclosed quote runs to the end of the message.
         else:
             self.pos += 1
 
@@ -268,12 +269,14 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     args = parser.parse_args(argv)
     english = flatten(load(TRANSLATIONS / "en.json"))
     found = reports(tuple(args.languages))
-    for report in found:
-        if args.skeleton:
-            missing = {key: english[key] for key in report.missing}
-            print(f"// {report.language}.json", file=out)
-            print(json.dumps(unflatten(missing), indent=2, ensure_ascii=False), file=out)
-        else:
+    if args.skeleton:
+        skeleton = {
+            report.language: unflatten({key: english[key] for key in report.missing})
+            for report in found
+        }
+        print(json.dumps(skeleton, indent=2, ensure_ascii=False), file=out)
+    else:
+        for report in found:
             print(describe(report, english), file=out)
     return 0 if all(report.ok for report in found) else 1
 

@@ -28,6 +28,7 @@ from .harness import (
     Stack,
     StateTracker,
     free_port,
+    history_config,
 )
 
 E2E_ENV = "ORDER_TRACKER_E2E"
@@ -84,7 +85,14 @@ def artifacts() -> Path:
 def stack(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[Stack]:
     """The simulator (real-time clock) and Home Assistant on free loopback ports."""
     work_dir = tmp_path_factory.mktemp("e2e")
-    stack = Stack(work_dir, hass_port=free_port(), sim_port=free_port(), sim_speed=1.0, debug=True)
+    stack = Stack(
+        work_dir,
+        hass_port=free_port(),
+        sim_port=free_port(),
+        sim_speed=1.0,
+        debug=True,
+        extra_config=history_config(),
+    )
     stack.start()
     try:
         yield stack

@@ -31,6 +31,7 @@ from .harness import (
     HassWebSocket,
     SimulatorApi,
     Stack,
+    history_config,
     http_session,
     port_is_free,
 )
@@ -334,6 +335,7 @@ async def run(args: argparse.Namespace) -> int:
         sim_speed=args.speed,
         debug=args.debug,
         name="Order Tracker demo",
+        extra_config=history_config(),
     )
     stop = asyncio.Event()
     starting = asyncio.current_task()

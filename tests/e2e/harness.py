@@ -211,6 +211,14 @@ logger:
 {extra}"""
 
 
+def history_config() -> str:
+    """YAML for recorder, history and logbook (the README's logbook, the history graphs).
+
+    The recorder keeps its database in the config dir (it refuses an in-memory SQLite).
+    """
+    return "recorder:\n  commit_interval: 1\nhistory:\nlogbook:\n"
+
+
 def write_hass_config(
     config_dir: Path,
     port: int,

@@ -6,6 +6,7 @@ accounts it finds.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 import re
 
@@ -32,6 +33,7 @@ pytestmark = [
 
 async def test_demo_dashboard_shows_orders_progressing(instance: Instance, artifacts: Path) -> None:
     """What scripts/develop sets up: the Orders dashboard shows the demo orders progress."""
+    started = datetime.now(UTC)
     await create_sim_orders(instance.simulator, speed=1.0)
     accounts = await ensure_accounts(instance.hass, instance.simulator)
     added = await track_orders(instance.hass, instance.ws, accounts)
@@ -59,3 +61,14 @@ async def test_demo_dashboard_shows_orders_progressing(instance: Instance, artif
             await page.screenshot(path=artifacts / "demo-dashboard.png")
         finally:
             await browser.close()
+
+    # Recorder, history and logbook are on (as in the demo): the README's logbook is there.
+    entries = await instance.ws.call(
+        "logbook/get_events", start_time=started.isoformat(), within=30
+    )
+    lines = [
+        entry
+        for entry in entries
+        if entry.get("domain") == "order_tracker" and entry.get("name") == DEMO_ORDERS[0].name
+    ]
+    assert any("completed" in entry["message"] for entry in lines), entries

@@ -1,19 +1,28 @@
-"""Compare every translations/<lang>.json with translations/en.json.
+"""Compare every translations/<lang>.json with translations/en.json, and fill them in.
 
-Lists, per language, the keys of en.json it lacks, the keys en.json does not have, and the
-strings whose placeholders differ from English. Exit status 1 when anything is listed.
+Lists, per language, the keys of en.json it lacks, the keys en.json does not have, the keys
+whose English changed since they were translated ("stale", from the fingerprints in
+scripts/i18n_translated_from.json) and the strings whose placeholders differ from English.
+Exit status 1 when anything is listed.
 
-    .venv/bin/python -m scripts.i18n_missing [LANG ...] [--skeleton]
+    .venv/bin/python -m scripts.i18n_missing [LANG ...]            the report
+    .venv/bin/python -m scripts.i18n_missing --skeleton [LANG ...] > todo.json
+    .venv/bin/python -m scripts.i18n_missing --merge todo.json     (after translating it)
+    .venv/bin/python -m scripts.i18n_missing --record [LANG ...]   English fixed, no new text
 
-`--skeleton` prints one JSON object: per language, the missing keys nested as in the file and
-holding the English text, ready to translate and merge into the language file.
-tests/test_translations.py runs the same comparison.
+`--skeleton` prints one JSON object: per language, the missing and stale keys nested as in the
+file, holding the English text. Translate the values and `--merge` writes them into the
+language files in en.json's key order (refusing wrong placeholders) and records them as
+current. `--record` marks every present translation as current (after a change to the English
+that needs no new translation, such as a typo fix). tests/test_translations.py runs the same
+comparison.
 """
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
+import hashlib
 import json
 from pathlib import Path
 import string
@@ -25,6 +34,9 @@ TRANSLATIONS = (
 )
 LANGUAGES = ("de", "fr", "es", "nl", "it", "pt-BR")
 """The languages the integration ships besides English (file names without .json)."""
+RECORD = Path(__file__).resolve().parent / "i18n_translated_from.json"
+"""Per language and key, a fingerprint of the English text the translation was made from: a
+key whose English changed since is "stale" until translated again (or re-recorded)."""
 
 REFERENCE_START = "[%key:"
 PLURAL_TYPES = frozenset({"plural", "select", "selectordinal"})
@@ -213,21 +225,44 @@ class Report:
     language: str
     missing: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    """Keys translated from another English text than en.json has now (see RECORD)."""
     placeholders: dict[str, str] = field(default_factory=dict)
     references: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.extra or self.placeholders or self.references)
+        return not (
+            self.missing or self.extra or self.stale or self.placeholders or self.references
+        )
+
+    @property
+    def to_translate(self) -> list[str]:
+        """Keys that need a (new) translation: missing ones, then stale ones."""
+        return self.missing + self.stale
 
 
-def compare(language: str, english: dict[str, str], translated: dict[str, str]) -> Report:
+def fingerprint(text: str) -> str:
+    """A short fingerprint of an English text, kept in RECORD per translated key."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+
+
+def compare(
+    language: str,
+    english: dict[str, str],
+    translated: dict[str, str],
+    record: dict[str, str] | None = None,
+) -> Report:
+    """`record`: {key: fingerprint of the English text it was translated from}; None skips
+    the staleness check."""
     report = Report(language)
     report.missing = [key for key in english if key not in translated]
     report.extra = sorted(key for key in translated if key not in english)
     for key, text in english.items():
         if key not in translated:
             continue
+        if record is not None and record.get(key) != fingerprint(text):
+            report.stale.append(key)
         if text.startswith(REFERENCE_START) or REFERENCE_START in translated[key]:
             # A reference stays the same reference in every language.
             if translated[key] != text:
@@ -238,43 +273,142 @@ def compare(language: str, english: dict[str, str], translated: dict[str, str]) 
     return report
 
 
-def reports(languages: tuple[str, ...] = LANGUAGES, folder: Path = TRANSLATIONS) -> list[Report]:
+def load_record(path: Path = RECORD) -> dict[str, dict[str, str]]:
+    return load(path) if path.exists() else {}
+
+
+def reports(
+    languages: tuple[str, ...] = LANGUAGES, folder: Path = TRANSLATIONS, record_path: Path = RECORD
+) -> list[Report]:
     english = flatten(load(folder / "en.json"))
+    record = load_record(record_path)
     found = []
     for language in languages:
         path = folder / f"{language}.json"
         translated = flatten(load(path)) if path.exists() else {}
-        found.append(compare(language, english, translated))
+        found.append(compare(language, english, translated, record.get(language, {})))
     return found
 
 
 def describe(report: Report, english: dict[str, str]) -> str:
     lines = [
         f"{report.language}: {len(report.missing)} missing, {len(report.extra)} extra, "
+        f"{len(report.stale)} stale, "
         f"{len(report.placeholders) + len(report.references)} with other placeholders"
     ]
     lines += [f"  missing  {key}: {english[key]!r}" for key in report.missing]
     lines += [f"  extra    {key}" for key in report.extra]
+    lines += [f"  stale    {key}: English is now {english[key]!r}" for key in report.stale]
     problems = {**report.placeholders, **report.references}
     lines += [f"  mismatch {key}: {why}" for key, why in problems.items()]
     return "\n".join(lines)
 
 
+def ordered_like(english: dict[str, str], translated: dict[str, str]) -> dict[str, str]:
+    """`translated` in en.json's key order; keys en.json does not have come last."""
+    ordered = {key: translated[key] for key in english if key in translated}
+    ordered.update({key: text for key, text in translated.items() if key not in english})
+    return ordered
+
+
+def dump(tree: dict[str, Any]) -> str:
+    return json.dumps(tree, indent=2, ensure_ascii=False) + "\n"
+
+
+def merge(
+    drafts: dict[str, dict[str, Any]], folder: Path = TRANSLATIONS, record_path: Path = RECORD
+) -> list[str]:
+    """Write {language: nested translations} into the language files, in en.json's order,
+    and record that they translate the current English. Returns the files written.
+
+    Placeholder problems are refused before anything is written.
+    """
+    english = flatten(load(folder / "en.json"))
+    record = load_record(record_path)
+    updates = {language: flatten(tree) for language, tree in drafts.items()}
+    for language, flat in updates.items():
+        unknown = sorted(key for key in flat if key not in english)
+        if unknown:
+            msg = f"{language}: not in en.json: {', '.join(unknown)}"
+            raise ValueError(msg)
+        bad = compare(language, english, flat).placeholders
+        if bad:
+            msg = f"{language}: {bad}"
+            raise ValueError(msg)
+    written = []
+    for language, flat in updates.items():
+        path = folder / f"{language}.json"
+        current = flatten(load(path)) if path.exists() else {}
+        merged = ordered_like(english, {**current, **flat})
+        path.write_text(dump(unflatten(merged)), encoding="utf-8")
+        fingerprints = record.setdefault(language, {})
+        fingerprints.update({key: fingerprint(english[key]) for key in flat})
+        written.append(path.name)
+    write_record(record, record_path)
+    return written
+
+
+def write_record(record: dict[str, dict[str, str]], record_path: Path = RECORD) -> None:
+    tidy = {language: dict(sorted(keys.items())) for language, keys in sorted(record.items())}
+    record_path.write_text(dump(tidy), encoding="utf-8")
+
+
+def record_current(
+    languages: tuple[str, ...], folder: Path = TRANSLATIONS, record_path: Path = RECORD
+) -> None:
+    """Record every present translation as made from the current English (after review)."""
+    english = flatten(load(folder / "en.json"))
+    record = load_record(record_path)
+    for language in languages:
+        translated = flatten(load(folder / f"{language}.json"))
+        record[language] = {
+            key: fingerprint(text) for key, text in english.items() if key in translated
+        }
+    write_record(record, record_path)
+
+
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("languages", nargs="*", default=list(LANGUAGES), metavar="LANG")
-    parser.add_argument(
-        "--skeleton", action="store_true", help="print the missing keys as JSON, in English"
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument(
+        "--skeleton",
+        action="store_true",
+        help="print the missing and stale keys as JSON, in English",
+    )
+    action.add_argument(
+        "--merge",
+        type=Path,
+        metavar="FILE",
+        help="write the translations of FILE ({lang: {...}}, as --skeleton prints) into place",
+    )
+    action.add_argument(
+        "--record",
+        action="store_true",
+        help="mark the present translations as up to date with the current English",
     )
     args = parser.parse_args(argv)
+    languages = tuple(args.languages)
+    if args.merge:
+        try:
+            written = merge(load(args.merge))
+        except ValueError as err:
+            print(f"nothing written: {err}", file=out)
+            return 2
+        print(f"wrote {', '.join(written)}", file=out)
+        return 0
+    if args.record:
+        record_current(languages)
+        print(f"recorded {', '.join(languages)} as translating the current English", file=out)
+        return 0
     english = flatten(load(TRANSLATIONS / "en.json"))
-    found = reports(tuple(args.languages))
+    found = reports(languages)
     if args.skeleton:
         skeleton = {
-            report.language: unflatten({key: english[key] for key in report.missing})
+            report.language: unflatten({key: english[key] for key in report.to_translate})
             for report in found
         }
-        print(json.dumps(skeleton, indent=2, ensure_ascii=False), file=out)
+        print(dump(skeleton), end="", file=out)
     else:
         for report in found:
             print(describe(report, english), file=out)

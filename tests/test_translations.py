@@ -24,6 +24,7 @@ from scripts.i18n_missing import (
     LANGUAGES,
     TRANSLATIONS,
     compare,
+    fingerprint,
     flatten,
     icu_placeholders,
     load,
@@ -57,6 +58,18 @@ def test_every_language_has_exactly_the_keys_of_english() -> None:
             problems.append(f"{report.language} misses {', '.join(report.missing)}")
         if report.extra:
             problems.append(f"{report.language} has extra {', '.join(report.extra)}")
+    assert not problems, "\n".join(problems)
+
+
+def test_no_translation_is_older_than_its_english() -> None:
+    """A key whose English changed since it was translated must be translated again
+    (scripts/i18n-missing --skeleton, then --merge) or, when the change needs no new
+    translation, re-recorded (--record)."""
+    problems = [
+        f"{report.language}: English changed for {', '.join(report.stale)}"
+        for report in i18n_missing.reports()
+        if report.stale
+    ]
     assert not problems, "\n".join(problems)
 
 
@@ -145,6 +158,12 @@ def test_compare_lists_missing_extra_and_references() -> None:
     assert set(report.references) == {"a.c"}
     assert not report.ok
     assert compare("de", english, {**english}).ok
+    # Staleness: the English a key was translated from, by fingerprint.
+    record = {"a.b": fingerprint("One {x}"), "a.c": fingerprint("an older text")}
+    stale = compare("de", english, {**english}, record)
+    assert stale.stale == ["a.c", "d"]
+    assert stale.to_translate == ["a.c", "d"]
+    assert not stale.ok
 
 
 def test_script_reports_and_exits(tmp_path: Path) -> None:
@@ -156,11 +175,11 @@ def test_script_reports_and_exits(tmp_path: Path) -> None:
             return len(text)
 
     assert i18n_missing.main([], out=Out()) == 0  # type: ignore[arg-type]
-    assert "de: 0 missing, 0 extra, 0 with other placeholders" in "".join(lines)
+    assert "de: 0 missing, 0 extra, 0 stale, 0 with other placeholders" in "".join(lines)
 
     (tmp_path / "en.json").write_text(json.dumps({"a": {"b": "B {x}", "c": "C"}}))
     (tmp_path / "de.json").write_text(json.dumps({"a": {"b": "B"}, "z": "Z"}))
-    (report,) = i18n_missing.reports(("de",), tmp_path)
+    (report,) = i18n_missing.reports(("de",), tmp_path, tmp_path / "record.json")
     assert report.missing == ["a.c"]
     assert report.extra == ["z"]
     assert "a.b" in report.placeholders
@@ -220,3 +239,41 @@ async def test_german_entity_names_and_errors(
     assert template.format(**(error.translation_placeholders or {})) == (
         f"Die Order intent_unknown wird auf {entry.title} nicht verfolgt."
     )
+
+
+def test_merge_fills_in_english_order_and_records(tmp_path: Path) -> None:
+    """The lead's round trip after new English strings: skeleton, translate, merge."""
+    english = {"a": {"b": "B {x}", "c": "C"}, "d": "D"}
+    (tmp_path / "en.json").write_text(json.dumps(english))
+    (tmp_path / "de.json").write_text(json.dumps({"d": "Dd", "a": {"b": "Bb {x}"}}))
+    record = tmp_path / "record.json"
+    i18n_missing.record_current(("de",), tmp_path, record)
+    (report,) = i18n_missing.reports(("de",), tmp_path, record)
+    assert report.to_translate == ["a.c"]
+
+    # English of a.b changes: a.b is stale until translated again.
+    english["a"]["b"] = "Bee {x}"
+    (tmp_path / "en.json").write_text(json.dumps(english))
+    (report,) = i18n_missing.reports(("de",), tmp_path, record)
+    assert report.missing == ["a.c"]
+    assert report.stale == ["a.b"]
+
+    with pytest.raises(ValueError, match="placeholders"):
+        i18n_missing.merge({"de": {"a": {"b": "Biene"}}}, tmp_path, record)
+    with pytest.raises(ValueError, match=r"not in en\.json"):
+        i18n_missing.merge({"de": {"z": "Z"}}, tmp_path, record)
+    assert json.loads((tmp_path / "de.json").read_text()) == {"d": "Dd", "a": {"b": "Bb {x}"}}
+
+    written = i18n_missing.merge({"de": {"a": {"b": "Biene {x}", "c": "Ce"}}}, tmp_path, record)
+    assert written == ["de.json"]
+    text = (tmp_path / "de.json").read_text()
+    assert text == i18n_missing.dump({"a": {"b": "Biene {x}", "c": "Ce"}, "d": "Dd"})
+    (report,) = i18n_missing.reports(("de",), tmp_path, record)
+    assert report.ok
+
+
+def test_shipped_files_are_written_as_merge_writes_them() -> None:
+    """So that --merge changes only the keys it fills in."""
+    for language in ("en", *LANGUAGES):
+        path = TRANSLATIONS / f"{language}.json"
+        assert path.read_text(encoding="utf-8") == i18n_missing.dump(load(path)), language

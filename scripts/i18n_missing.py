@@ -9,6 +9,7 @@ Exit status 1 when anything is listed.
     .venv/bin/python -m scripts.i18n_missing --skeleton [LANG ...] > todo.json
     .venv/bin/python -m scripts.i18n_missing --merge todo.json     (after translating it)
     .venv/bin/python -m scripts.i18n_missing --record [LANG ...]   English fixed, no new text
+    .venv/bin/python -m scripts.i18n_missing --pending             see PENDING below
 
 `--skeleton` prints one JSON object: per language, the missing and stale keys nested as in the
 file, holding the English text. Translate the values and `--merge` writes them into the
@@ -37,6 +38,10 @@ LANGUAGES = ("de", "fr", "es", "nl", "it", "pt-BR")
 RECORD = Path(__file__).resolve().parent / "i18n_translated_from.json"
 """Per language and key, a fingerprint of the English text the translation was made from: a
 key whose English changed since is "stale" until translated again (or re-recorded)."""
+PENDING = Path(__file__).resolve().parent / "i18n_pending.json"
+"""Translations made ahead for English strings other branches are adding: {key: {"en": the
+English text, language: translation}}. `--pending` applies those whose English is now in
+en.json (word for word) and drops them from the file."""
 
 REFERENCE_START = "[%key:"
 PLURAL_TYPES = frozenset({"plural", "select", "selectordinal"})
@@ -367,6 +372,38 @@ def record_current(
     write_record(record, record_path)
 
 
+def apply_pending(
+    folder: Path = TRANSLATIONS, record_path: Path = RECORD, pending_path: Path = PENDING
+) -> dict[str, list[str]]:
+    """Merge the pending translations whose English en.json now has, where a language lacks
+    the key or has it stale; drop applied entries (and the file once empty).
+
+    Returns {language: keys written}.
+    """
+    if not pending_path.exists():
+        return {}
+    english = flatten(load(folder / "en.json"))
+    pending: dict[str, dict[str, str]] = load(pending_path)
+    ready = {key: texts for key, texts in pending.items() if english.get(key) == texts["en"]}
+    needed = {
+        report.language: set(report.to_translate)
+        for report in reports(tuple(LANGUAGES), folder, record_path)
+    }
+    drafts: dict[str, dict[str, str]] = {}
+    for key, texts in ready.items():
+        for language, text in texts.items():
+            if language != "en" and key in needed.get(language, set()):
+                drafts.setdefault(language, {})[key] = text
+    if drafts:
+        merge({language: unflatten(flat) for language, flat in drafts.items()}, folder, record_path)
+    left = {key: texts for key, texts in pending.items() if key not in ready}
+    if left:
+        pending_path.write_text(dump(left), encoding="utf-8")
+    else:
+        pending_path.unlink()
+    return {language: list(flat) for language, flat in drafts.items()}
+
+
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("languages", nargs="*", default=list(LANGUAGES), metavar="LANG")
@@ -383,6 +420,11 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
         help="write the translations of FILE ({lang: {...}}, as --skeleton prints) into place",
     )
     action.add_argument(
+        "--pending",
+        action="store_true",
+        help=f"apply the translations prepared in {PENDING.name} whose English has arrived",
+    )
+    action.add_argument(
         "--record",
         action="store_true",
         help="mark the present translations as up to date with the current English",
@@ -396,6 +438,17 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
             print(f"nothing written: {err}", file=out)
             return 2
         print(f"wrote {', '.join(written)}", file=out)
+        return 0
+    if args.pending:
+        try:
+            applied = apply_pending()
+        except ValueError as err:
+            print(f"nothing written: {err}", file=out)
+            return 2
+        for language, keys in applied.items():
+            print(f"{language}: {len(keys)} pending translations applied", file=out)
+        if not applied:
+            print("no pending translation applies", file=out)
         return 0
     if args.record:
         record_current(languages)

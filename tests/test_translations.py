@@ -280,3 +280,49 @@ def test_shipped_files_are_written_as_merge_writes_them() -> None:
     for language in ("en", *LANGUAGES):
         path = TRANSLATIONS / f"{language}.json"
         assert path.read_text(encoding="utf-8") == i18n_missing.dump(load(path)), language
+
+
+def test_pending_translations_are_complete_and_keep_placeholders() -> None:
+    """Translations made ahead for strings on their way (scripts/i18n-missing --pending)."""
+    if not i18n_missing.PENDING.exists():
+        return
+    pending = load(i18n_missing.PENDING)
+    for key, texts in pending.items():
+        assert set(texts) == {"en", *LANGUAGES}, key
+        for language in LANGUAGES:
+            assert not placeholder_problem(texts["en"], texts[language]), (key, language)
+        if key in ENGLISH:
+            # Arrived with other English: the draft no longer applies, translate anew.
+            assert ENGLISH[key] != texts["en"], f"{key}: run scripts/i18n-missing --pending"
+
+
+def test_apply_pending_fills_arrived_strings_only(tmp_path: Path) -> None:
+    (tmp_path / "en.json").write_text(json.dumps({"a": "A", "b": "B {x}", "c": "See"}))
+    for language in LANGUAGES:
+        (tmp_path / f"{language}.json").write_text(json.dumps({"a": f"A-{language}"}))
+    record = tmp_path / "record.json"
+    i18n_missing.record_current(LANGUAGES, tmp_path, record)
+    pending = tmp_path / "pending.json"
+    drafts = {
+        "b": {"en": "B {x}", **{language: f"B-{language} {{x}}" for language in LANGUAGES}},
+        "c": {"en": "C (older English)", **dict.fromkeys(LANGUAGES, "Ce")},
+        "d": {"en": "D", **dict.fromkeys(LANGUAGES, "De")},
+    }
+    pending.write_text(json.dumps(drafts))
+
+    applied = i18n_missing.apply_pending(tmp_path, record, pending)
+    assert applied == {language: ["b"] for language in LANGUAGES}
+    assert json.loads((tmp_path / "de.json").read_text()) == {"a": "A-de", "b": "B-de {x}"}
+    # c arrived with other English and d has not arrived: both stay pending.
+    assert set(json.loads(pending.read_text())) == {"c", "d"}
+    (report, *_) = i18n_missing.reports(LANGUAGES, tmp_path, record)
+    assert report.missing == ["c"]
+    assert not report.stale
+
+    (tmp_path / "en.json").write_text(
+        json.dumps({"a": "A", "b": "B {x}", "c": "C (older English)", "d": "D"})
+    )
+    i18n_missing.apply_pending(tmp_path, record, pending)
+    assert not pending.exists()
+    assert all(report.ok for report in i18n_missing.reports(LANGUAGES, tmp_path, record))
+    assert i18n_missing.apply_pending(tmp_path, record, pending) == {}

@@ -236,13 +236,12 @@ class Recorder:
 
         setattr(client, "_request", request)  # noqa: B010
         setattr(client, "parse_order", parse_order)  # noqa: B010
-        parse_summary: Callable[[Any], OrderSummary] | None = getattr(
-            client, "_parse_summary", None
-        )
+        parse_summary: Callable[..., OrderSummary] | None = getattr(client, "_parse_summary", None)
         if parse_summary is not None:
 
-            def summary(item: Any) -> OrderSummary:
-                entry = parse_summary(item)
+            def summary(item: Any, **options: Any) -> OrderSummary:
+                # Magma says which side of the account's list the entry came from.
+                entry = parse_summary(item, **options)
                 self.entries.append(entry)
                 return entry
 

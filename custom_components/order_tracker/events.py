@@ -8,6 +8,7 @@ from typing import Any
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 
+from .api import Stage
 from .const import EVENT_ORDER_COMPLETED, EVENT_ORDER_FAILED, EVENT_STATUS_CHANGED
 from .coordinator import OrderCoordinator
 from .store import SeenStatus
@@ -46,6 +47,13 @@ class OrderEvents:
             return
         hass = self._coordinator.hass
         data = self._event_data(old, self._seen)
+        if new.stage is Stage.ACTION_REQUIRED and old.stage is not Stage.ACTION_REQUIRED:
+            # What the user has to act on (Magma's invoice to pay), as the provider declares.
+            data.update(
+                (key, value)
+                for key in self._coordinator.spec.action_details
+                if isinstance(value := new.details.get(key), str)
+            )
         hass.bus.async_fire(EVENT_STATUS_CHANGED, data)
         outcome = None
         if new.stage != old.stage:

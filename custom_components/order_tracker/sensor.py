@@ -105,6 +105,14 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
         value_fn=lambda snapshot: snapshot.fill_transaction_id,
         exists_fn=lambda spec: "fill_transaction_id" in spec.transaction_fields,
     ),
+    # When the lease of an order's channel ends (the blocks left are a status attribute).
+    OrderSensorEntityDescription(
+        key="lease_end",
+        translation_key="lease_end",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda snapshot: snapshot.details.get("lease_end"),
+        exists_fn=lambda spec: spec.supports_lease,
+    ),
 )
 
 

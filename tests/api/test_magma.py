@@ -109,7 +109,12 @@ async def test_happy_path_walks_every_phase(http: SimClient, simulator: Simulato
     assert first["created_at"] == "2026-06-10T18:00:00.000Z"
     assert first["timeout"] == "2026-06-10T18:30:00Z"
     assert first["amount"] == {"satoshi": {"sats": "1000000"}}
-    assert first["fees"] == {"buyer": {"sats": "6600", "usd": "2.97"}}
+    assert first["fees"] == {
+        "buyer": {"sats": "6600", "usd": "2.97"},
+        "seller": {"sats": "6000", "usd": "2.70"},
+    }
+    assert first["is_seller"] is False
+    assert first["payment"] == {"lightning": {"invoice": None}}
     for seconds in (60, 120, 60, 30, 600, 600, 600, 60):
         simulator.advance(seconds)
         await observe()
@@ -342,14 +347,29 @@ async def test_page_input_is_typed_float_as_published(http: SimClient) -> None:
 
 
 def test_scenarios_end_where_they_should(simulator: Simulator) -> None:
+    # The seller's side (sale_*) ends where the buyer's scenario of the same outcome ends.
+    sales = {
+        "sale_happy": "CHANNEL_MONITORING_FINISHED",
+        "sale_rejected": "SELLER_REJECTED",
+        "sale_failed_to_react": "SELLER_FAILED_TO_REACT",
+        "sale_failed_to_open_channel": "SELLER_FAILED_TO_OPEN_CHANNEL",
+    }
     failures = {
         name: ("status", name.upper())
         for name in SCENARIOS[MAGMA]
-        if name not in {"happy", "custom"}
+        if name not in {"happy", "custom", *sales}
     }
     assert_final_states(
-        simulator, "magma", {"happy": ("status", "CHANNEL_MONITORING_FINISHED"), **failures}
+        simulator,
+        "magma",
+        {
+            "happy": ("status", "CHANNEL_MONITORING_FINISHED"),
+            **failures,
+            **{name: ("status", status) for name, status in sales.items()},
+        },
     )
+    for name in sales:
+        assert simulator.create_order("magma", name).document(NOW)["is_seller"] is True, name
 
 
 def test_ids_are_uuids_and_orders_have_no_wallet(simulator: Simulator) -> None:
@@ -703,3 +723,219 @@ def test_stage_map(status: str, stage: Stage, terminal: bool) -> None:
     snapshot = MagmaClient.parse_order(magma_order() | {"status": status}, now=NOW)
     assert (snapshot.stage, snapshot.terminal) == (stage, terminal)
     assert MagmaClient.spec.statuses.count(status) == 1
+
+
+# --- the seller's side, the invoice to pay, the lease ----------------------------------------
+
+SALES: list[Lifecycle] = [
+    (
+        "sale_happy",
+        None,
+        {"lease_blocks": 4},
+        [
+            # The order waits for the user to approve it and to open the channel, and for the
+            # buyer to pay (DESIGN.md §3, seller side).
+            ("WAITING_FOR_SELLER_APPROVAL", Stage.ACTION_REQUIRED, False),
+            ("WAITING_FOR_BUYER_PAYMENT", Stage.PENDING, False),
+            ("WAITING_FOR_CHANNEL_OPEN", Stage.ACTION_REQUIRED, False),
+            ("SELLER_SENT_TRANSACTION", Stage.IN_PROGRESS, False),
+            ("WAITING_FOR_ON_CHAIN_CONFIRMATION", Stage.CONFIRMING, False),
+            ("ON_CHAIN_CONFIRMATION", Stage.CONFIRMING, False),
+            ("SELLER_OPENED_CHANNEL", Stage.CONFIRMING, False),
+            ("VALID_CHANNEL_OPENING", Stage.COMPLETED, False),
+            ("CHANNEL_MONITORING_FINISHED", Stage.COMPLETED, True),
+        ],
+        2190 + 4 * 600 + 60,
+    ),
+    ("sale_rejected", None, {}, [("SELLER_REJECTED", Stage.FAILED, True)], 600),
+    ("sale_failed_to_react", None, {}, [("SELLER_FAILED_TO_REACT", Stage.FAILED, True)], 2400),
+    (
+        "sale_failed_to_open_channel",
+        None,
+        {},
+        [("SELLER_FAILED_TO_OPEN_CHANNEL", Stage.FAILED, True)],
+        4 * 3600,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", SALES, ids=lifecycle_id)
+async def test_sale_lifecycle(
+    simulator: Simulator, make_client: MakeClient, case: Lifecycle
+) -> None:
+    await assert_lifecycle(simulator, make_client, "magma", case)
+
+
+async def test_a_sale_waits_for_the_seller_where_a_purchase_waits_for_the_buyer(
+    simulator: Simulator, make_client: MakeClient
+) -> None:
+    bought = simulator.create_order("magma", "happy")
+    sold = simulator.create_order("magma", "sale_happy")
+    client = make_client("magma")
+    stages: dict[str, list[tuple[str, Stage]]] = {bought.order_id: [], sold.order_id: []}
+    for advance in (0, 60, 120):
+        simulator.advance(advance)
+        for order_id, seen in stages.items():
+            snapshot = await client.fetch_order(OrderReference(order_id))
+            seen.append((snapshot.status, snapshot.stage))
+    statuses = [
+        "WAITING_FOR_SELLER_APPROVAL",
+        "WAITING_FOR_BUYER_PAYMENT",
+        "WAITING_FOR_CHANNEL_OPEN",
+    ]
+    buyer_view = [Stage.PENDING, Stage.ACTION_REQUIRED, Stage.IN_PROGRESS]
+    seller_view = [Stage.ACTION_REQUIRED, Stage.PENDING, Stage.ACTION_REQUIRED]
+    assert stages[bought.order_id] == list(zip(statuses, buyer_view, strict=True))
+    assert stages[sold.order_id] == list(zip(statuses, seller_view, strict=True))
+
+
+async def test_the_fee_is_the_users_side_of_it(
+    simulator: Simulator, make_client: MakeClient
+) -> None:
+    # 1,000 fixed + 5,000 variable; the buyer also pays Amboss's 600.
+    bought = simulator.create_order("magma", "happy")
+    sold = simulator.create_order("magma", "sale_happy")
+    client = make_client("magma")
+    purchase = await client.fetch_order(OrderReference(bought.order_id))
+    sale = await client.fetch_order(OrderReference(sold.order_id))
+    assert (purchase.amounts["fee"], purchase.details["fee_usd"]) == (6600, Decimal("2.97"))
+    assert (sale.amounts["fee"], sale.details["fee_usd"]) == (6000, Decimal("2.70"))
+    assert (purchase.details["role"], sale.details["role"]) == ("buyer", "seller")
+
+
+@pytest.mark.parametrize(
+    ("scenario", "is_seller", "failed_by"),
+    [
+        ("seller_failed_to_react", False, "counterparty"),
+        ("sale_failed_to_react", True, "you"),
+        ("seller_rejected", False, "counterparty"),
+        ("sale_rejected", True, "you"),
+        ("seller_failed_to_open_channel", False, "counterparty"),
+        ("sale_failed_to_open_channel", True, "you"),
+        ("seller_failed_to_send_swap", True, "you"),
+        ("buyer_failed_to_pay", False, "you"),
+        ("buyer_failed_to_pay", True, "counterparty"),
+        ("buyer_rejected", False, "you"),
+        ("buyer_rejected", True, "counterparty"),
+        ("admin_closed", False, "provider"),
+        ("admin_closed", True, "provider"),
+        # The docs do not say whose doing an invalid channel is: no one is named.
+        ("invalid_channel_opening", True, None),
+    ],
+)
+async def test_failures_name_whose_doing_they_are(
+    simulator: Simulator,
+    make_client: MakeClient,
+    scenario: str,
+    is_seller: bool,
+    failed_by: str | None,
+) -> None:
+    order = simulator.create_order("magma", scenario, is_seller=is_seller)
+    client = make_client("magma")
+    before = await client.fetch_order(OrderReference(order.order_id))
+    simulator.advance(order.steps[-1].at)
+    after = await client.fetch_order(OrderReference(order.order_id))
+    assert before.details["failed_by"] is None
+    assert after.stage is Stage.FAILED
+    assert after.details["failed_by"] == failed_by
+
+
+async def test_lists_show_each_side_with_its_stages(
+    simulator: Simulator, make_client: MakeClient
+) -> None:
+    bought = simulator.create_order("magma", "happy")
+    sold = simulator.create_order("magma", "sale_happy")
+    simulator.advance(200)  # both wait for the channel to be opened
+    client = make_client("magma")
+    listed = {summary.reference.order_id: summary for summary in await client.list_orders()}
+    assert listed[bought.order_id].stage is Stage.IN_PROGRESS
+    assert listed[sold.order_id].stage is Stage.ACTION_REQUIRED
+    watched = await client.watch_list()
+    assert watched is not None
+    for order in (bought, sold):
+        fetched = await client.fetch_order(OrderReference(order.order_id))
+        summary = watched[order.order_id]
+        assert summary.snapshot is not None
+        # The list shows the order as fetching it does: the list watch sees no false move.
+        assert client.list_signature(summary.snapshot) == client.list_signature(fetched)
+        assert summary.stage is fetched.stage
+
+
+async def test_the_invoice_is_shown_while_the_buyer_has_to_pay_it(
+    simulator: Simulator, make_client: MakeClient
+) -> None:
+    order = simulator.create_order("magma", "happy")
+    client = make_client("magma")
+    reference = OrderReference(order.order_id)
+    waiting = await client.fetch_order(reference)
+    simulator.advance(60)
+    due = await client.fetch_order(reference)
+    simulator.advance(120)
+    paid = await client.fetch_order(reference)
+    assert waiting.details["invoice"] is None
+    assert due.stage is Stage.ACTION_REQUIRED
+    invoice = due.details["invoice"]
+    assert isinstance(invoice, str)
+    assert invoice.startswith("lnbc66u1p")  # the buyer's 6,600 sat fee
+    assert paid.details["invoice"] is None
+    assert paid.details["payment_status"] == "SUCCESSFUL_PAYMENT"
+
+
+def test_the_invoice_goes_once_paid_or_timed_out_and_is_never_the_sellers() -> None:
+    order = magma_order()
+    order["status"] = "WAITING_FOR_BUYER_PAYMENT"
+    order["payment_status"] = "PENDING_PAYMENT"
+    order["payment"] = {"lightning": {"invoice": "lnbc66u1pinvoice"}}
+    assert MagmaClient.parse_order(order, now=NOW).details["invoice"] == "lnbc66u1pinvoice"
+    # Amboss may keep the invoice on the order once paid or expired: it is not to pay any more.
+    for payment_status in ("SUCCESSFUL_PAYMENT", "HODL_INVOICE_TIMEOUT"):
+        done = {**order, "payment_status": payment_status}
+        assert MagmaClient.parse_order(done, now=NOW).details["invoice"] is None
+    sale = {**order, "is_seller": True}
+    snapshot = MagmaClient.parse_order(sale, now=NOW)
+    assert (snapshot.stage, snapshot.details["invoice"]) == (Stage.PENDING, None)
+    for payment in (None, {"lightning": None}, {"lightning": {"invoice": ""}}):
+        assert (
+            MagmaClient.parse_order({**order, "payment": payment}, now=NOW).details["invoice"]
+            is None
+        )
+    with pytest.raises(ProtocolError):
+        MagmaClient.parse_order({**order, "payment": {"lightning": {"invoice": 5}}}, now=NOW)
+
+
+async def test_the_lease_counts_down_once_the_channel_is_open(
+    simulator: Simulator, make_client: MakeClient
+) -> None:
+    order = simulator.create_order("magma", "happy", lease_blocks=6)
+    client = make_client("magma")
+    reference = OrderReference(order.order_id)
+    # Confirming: blocks_until_can_be_closed is there, but there is no channel yet.
+    simulator.advance(60 + 120 + 60 + 30)
+    confirming = await client.fetch_order(reference)
+    assert confirming.details["blocks_until_can_be_closed"] == 6
+    assert "lease_end" not in confirming.details
+    assert "lease_blocks_left" not in confirming.details
+    simulator.advance(3 * 600 + 60 + 60)  # the channel is valid, its lease starts
+    valid = await client.fetch_order(reference)
+    assert valid.status == "VALID_CHANNEL_OPENING"
+    assert valid.details["lease_blocks_left"] == 6
+    assert valid.details["lease_end"] == simulator.now() + timedelta(minutes=60)
+    simulator.advance(2 * 600 + 30)
+    later = await client.fetch_order(reference)
+    assert later.details["lease_blocks_left"] == 4
+    assert later.details["lease_end"] == simulator.now() + timedelta(minutes=40)
+    simulator.advance(4 * 600)
+    finished = await client.fetch_order(reference)
+    assert finished.status == "CHANNEL_MONITORING_FINISHED"
+    assert finished.details["lease_blocks_left"] == 0
+    assert finished.details["lease_end"] == simulator.now()
+
+
+def test_no_lease_without_a_channel_or_for_a_failed_order() -> None:
+    order = {**magma_order(), "channel_id": "951200x1x0", "status": "INVALID_CHANNEL_OPENING"}
+    assert "lease_end" not in MagmaClient.parse_order(order, now=NOW).details
+    order = {**magma_order(), "channel_id": None, "status": "VALID_CHANNEL_OPENING"}
+    assert "lease_end" not in MagmaClient.parse_order(order, now=NOW).details
+    order = {**magma_order(), "channel_id": "951200x1x0", "status": "VALID_CHANNEL_OPENING"}
+    snapshot = MagmaClient.parse_order(order, now=NOW)
+    assert snapshot.details["lease_end"] == NOW + timedelta(days=30)  # 4,320 blocks

@@ -18,6 +18,14 @@ def test_registry_and_specs() -> None:
         assert spec.key == key
         assert set(spec.terminal_statuses) <= set(spec.statuses)
         assert set(spec.stage_map) == set(spec.statuses)
+        if spec.seller_stage_map is not None:
+            assert set(spec.seller_stage_map) == set(spec.statuses)
+        # A provider without a seller's side shows every order as the buyer sees it.
+        sides = spec.seller_stage_map or spec.stage_map
+        for status in (*spec.statuses, "UNDOCUMENTED"):
+            assert client.stage_for_status(status, seller=True) is sides.get(
+                status, client.stage_for_status(status)
+            )
         assert spec.status_options == [s.lower() for s in spec.statuses]
         assert spec.needs_chain == bool(spec.chains)
 

@@ -437,7 +437,8 @@ GET_ORDER_QUERY = (
     "query GetOrder($orderId: String!) { user { market { orders { get_order(order_id: $orderId)"
     " { id status payment_status created_at channel_id transaction_id timeout"
     " blocks_until_can_be_closed confirmations { confirmations } amount { satoshi { sats } }"
-    " fees { buyer { sats usd } } } } } } }"
+    " fees { buyer { sats usd } seller { sats usd } } is_seller payment { lightning { invoice } } }"
+    " } } } }"
 )
 
 

@@ -209,7 +209,8 @@ def _satoshi_value(sats: int, btc_usd: Decimal) -> JsonObject:
 class _MagmaScript:
     """The Magma happy path, phase by phase; failure scenarios stop at a phase and fail."""
 
-    def __init__(self, ctx: ScenarioContext) -> None:
+    def __init__(self, ctx: ScenarioContext, *, seller: bool = False) -> None:
+        """`seller`: the order is the key's sale (its default side; `is_seller` overrides)."""
         self.ctx = ctx
         amount = ctx.integer("amount_sats", 1_000_000)
         fixed = ctx.integer("fixed_fee_sats", 1_000)
@@ -233,7 +234,7 @@ class _MagmaScript:
         self.fail_after = ctx.optional_number("fail_after")
         self.tx_sent_at = 0.0
         self.timeline = Timeline()
-        is_seller = ctx.flag("is_seller", default=False)
+        is_seller = ctx.flag("is_seller", default=seller)
         # The seller's node opens the channel (source) to the buyer's node (destination).
         own = {"pubkey": ctx.text("node_pubkey", DEFAULT_MAGMA_NODE), "alias": "my-node"}
         peer = {
@@ -425,6 +426,41 @@ def magma_admin_closed(ctx: ScenarioContext) -> ScenarioPlan:
     script.seller_approves()
     script.buyer_pays()
     return script.fail(600, "ADMIN_CLOSED")
+
+
+# The seller's side: the key's account sells the channel (listed by `sales`, `is_seller`).
+
+
+def magma_sale_happy(ctx: ScenarioContext) -> ScenarioPlan:
+    """The user approves, the buyer pays, the user opens the channel, it is valid; lease ends."""
+    script = _MagmaScript(ctx, seller=True)
+    script.seller_approves()
+    script.buyer_pays()
+    script.seller_sends_transaction()
+    script.chain_confirms()
+    script.channel_found()
+    script.channel_valid()
+    script.lease_runs_out()
+    return script.plan()
+
+
+def magma_sale_rejected(ctx: ScenarioContext) -> ScenarioPlan:
+    """The user, as the seller, declines the order."""
+    return _MagmaScript(ctx, seller=True).fail(120, "SELLER_REJECTED")
+
+
+def magma_sale_failed_to_react(ctx: ScenarioContext) -> ScenarioPlan:
+    """The user, as the seller, neither approves nor rejects before the approval deadline."""
+    script = _MagmaScript(ctx, seller=True)
+    return script.fail(script.approval_window, "SELLER_FAILED_TO_REACT")
+
+
+def magma_sale_failed_to_open_channel(ctx: ScenarioContext) -> ScenarioPlan:
+    """The buyer paid; the user, as the seller, never opens the channel."""
+    script = _MagmaScript(ctx, seller=True)
+    script.seller_approves()
+    script.buyer_pays()
+    return script.fail(script.open_window, "SELLER_FAILED_TO_OPEN_CHANNEL")
 
 
 # --- Mach ----------------------------------------------------------------------------------
@@ -740,6 +776,10 @@ SCENARIOS: dict[Provider, dict[str, ScenarioBuilder]] = {
         "seller_failed_to_send_swap": magma_seller_failed_to_send_swap,
         "invalid_channel_opening": magma_invalid_channel_opening,
         "admin_closed": magma_admin_closed,
+        "sale_happy": magma_sale_happy,
+        "sale_rejected": magma_sale_rejected,
+        "sale_failed_to_react": magma_sale_failed_to_react,
+        "sale_failed_to_open_channel": magma_sale_failed_to_open_channel,
         "custom": magma_custom,
     },
     Provider.MACH: {

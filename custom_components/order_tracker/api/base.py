@@ -278,9 +278,13 @@ class ProviderClient(ABC):
         """Turn one order document into a snapshot; ProtocolError when it does not fit."""
 
     @classmethod
-    def stage_for_status(cls, status: str) -> Stage:
-        """The canonical stage for a native status; undocumented ones count as in progress."""
-        return cls.spec.stage_map.get(status, Stage.IN_PROGRESS)
+    def stage_for_status(cls, status: str, *, seller: bool = False) -> Stage:
+        """The canonical stage for a native status; undocumented ones count as in progress.
+
+        ``seller``: the user is the order's seller, and sees the provider's seller stages.
+        """
+        stages = cls.spec.seller_stage_map if seller else None
+        return (stages or cls.spec.stage_map).get(status, Stage.IN_PROGRESS)
 
     # -- polling ---------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, override
 
 from .base import MAX_LIST_PAGES, ProviderClient, time_in_status, validate_uuid
@@ -18,6 +18,7 @@ from .http import LIST_BODY_LIMIT, ORDER_BODY_LIMIT, HttpResponse
 from .models import (
     Amount,
     AmountField,
+    Detail,
     OrderReference,
     OrderSnapshot,
     OrderSummary,
@@ -28,6 +29,7 @@ from .parsing import (
     JSONObject,
     as_list,
     as_object,
+    get_bool,
     get_datetime,
     get_decimal,
     get_int,
@@ -63,6 +65,37 @@ STAGE_MAP: dict[str, Stage] = {
     **_SUCCESS,
     **dict.fromkeys(_FAILURES, Stage.FAILED),
 }
+# The seller side (`is_seller`, orders listed by `sales`): the order waits for the user to approve
+# it and to open the channel, and for the counterparty to pay (DESIGN.md §3).
+SELLER_STAGE_MAP: dict[str, Stage] = {
+    **STAGE_MAP,
+    "WAITING_FOR_SELLER_APPROVAL": Stage.ACTION_REQUIRED,
+    "WAITING_FOR_BUYER_PAYMENT": Stage.PENDING,
+    "WAITING_FOR_CHANNEL_OPEN": Stage.ACTION_REQUIRED,
+}
+BUYER = "buyer"
+SELLER = "seller"
+# Whose doing each failure is. Seen from the order's own side it is the user's ("you"), from
+# the other side the counterparty's; Amboss's own closing is the provider's. Where the docs do
+# not say (INVALID_CHANNEL_OPENING), no one is named.
+_FAILURE_PARTY = {
+    "SELLER_REJECTED": SELLER,
+    "SELLER_FAILED_TO_REACT": SELLER,
+    "SELLER_FAILED_TO_OPEN_CHANNEL": SELLER,
+    "SELLER_FAILED_TO_SEND_SWAP": SELLER,
+    "BUYER_REJECTED": BUYER,
+    "BUYER_FAILED_TO_PAY": BUYER,
+    "ADMIN_CLOSED": "provider",
+}
+FAILED_BY_YOU = "you"
+FAILED_BY_COUNTERPARTY = "counterparty"
+# The buyer pays the seller's HODL invoice in this status, while the payment is not made yet
+# (nor timed out): only then is the invoice shown.
+PAYMENT_DUE_STATUS = "WAITING_FOR_BUYER_PAYMENT"
+_UNPAID = frozenset({None, "PENDING_PAYMENT"})
+BLOCK_INTERVAL = timedelta(minutes=10)
+"""Bitcoin's target block interval: a lease's blocks left, read as time."""
+
 # The terminal set is closed (provider docs); VALID_CHANNEL_OPENING is success but the lease
 # keeps counting down until CHANNEL_MONITORING_FINISHED, so it is not final.
 TERMINAL = frozenset({"CHANNEL_MONITORING_FINISHED", *_FAILURES})
@@ -101,7 +134,7 @@ UNKNOWN_IN_FLIGHT_INTERVAL = 10.0
 _ORDER_FIELDS = (
     "id status payment_status created_at channel_id transaction_id timeout "
     "blocks_until_can_be_closed confirmations { confirmations } amount { satoshi { sats } } "
-    "fees { buyer { sats usd } }"
+    "fees { buyer { sats usd } seller { sats usd } } is_seller payment { lightning { invoice } }"
 )
 GET_ORDER_QUERY = (
     "query GetOrder($orderId: String!) { user { market { orders { "
@@ -153,8 +186,12 @@ SPEC = ProviderSpec(
     lists_by_account=True,
     amount_fields=(AmountField("amount", "sat"), AmountField("fee", "sat")),
     transaction_fields=("transaction_id", "channel_id"),
-    # The nodes' public keys on either end of the channel identify the user's node.
-    redact=frozenset({"source", "destination"}),
+    # The nodes' public keys on either end of the channel identify the user's node; the
+    # invoice to pay is the user's payment request.
+    redact=frozenset({"source", "destination", "invoice"}),
+    seller_stage_map=SELLER_STAGE_MAP,
+    action_details=("invoice",),
+    supports_lease=True,
 )
 
 
@@ -259,7 +296,10 @@ class MagmaClient(ProviderClient):
                 listing_obj = as_object(as_object(orders, "orders").get(side), f"orders.{side}")
                 items = as_list(listing_obj.get("list"), f"orders.{side}.list")
                 total = require_int(listing_obj, "total", f"orders.{side}")
-                listing.add_all(self._parse_summary(item) for item in listing.take(items))
+                listing.add_all(
+                    self._parse_summary(item, seller=side == "sales")
+                    for item in listing.take(items)
+                )
                 if not items or offset + len(items) >= total:
                     pending_sides.remove(side)
         self._end_listing(listing, pages=pages, more=bool(pending_sides))
@@ -278,7 +318,9 @@ class MagmaClient(ProviderClient):
             side_obj = as_object(orders.get(side), f"orders.{side}")
             items = as_list(side_obj.get("list"), f"orders.{side}.list")
             listing.add_all(
-                OrderSummary.from_snapshot(self.parse_order(item, now=now), complete=False)
+                OrderSummary.from_snapshot(
+                    self._parse(item, now=now, seller=side == "sales"), complete=False
+                )
                 for item in listing.take(items)
             )
         self._end_listing(listing, pages=1)
@@ -299,14 +341,14 @@ class MagmaClient(ProviderClient):
             snapshot.channel_id,
         )
 
-    def _parse_summary(self, item: Any) -> OrderSummary:
+    def _parse_summary(self, item: Any, *, seller: bool) -> OrderSummary:
         obj = as_object(item, "order list item")
         order_id = require_str(obj, "id", "order")
         status = require_str(obj, "status", "order")
         return OrderSummary(
             reference=OrderReference(order_id),
             status=status,
-            stage=self.stage_for_status(status),
+            stage=self.stage_for_status(status, seller=seller),
             terminal=status in TERMINAL,
             created_at=get_datetime(obj, "created_at", "order"),
         )
@@ -318,10 +360,21 @@ class MagmaClient(ProviderClient):
     @classmethod
     @override
     def parse_order(cls, payload: Any, *, now: datetime, chain: str | None = None) -> OrderSnapshot:
+        return cls._parse(payload, now=now)
+
+    @classmethod
+    def _parse(cls, payload: Any, *, now: datetime, seller: bool | None = None) -> OrderSnapshot:
+        """One order; ``seller`` is the side of the list it came from (its entries carry no
+        ``is_seller``), else the order's own ``is_seller`` tells (absent: the buyer's view)."""
         where = "Magma order"
         order = as_object(payload, where)
         order_id = require_str(order, "id", where)
         status = require_str(order, "status", where)
+        is_seller = get_bool(order, "is_seller", where)
+        if is_seller is None:
+            is_seller = seller
+        role = None if is_seller is None else SELLER if is_seller else BUYER
+        stage = cls.stage_for_status(status, seller=bool(is_seller))
         confirmations_obj = get_object(order, "confirmations", where)
         confirmations = (
             get_int(confirmations_obj, "confirmations", f"{where}.confirmations")
@@ -332,32 +385,44 @@ class MagmaClient(ProviderClient):
         amount = _dig_optional(order, ("amount", "satoshi"), "sats", where)
         if amount is not None:
             amounts["amount"] = amount
+        # The fee that matters to the user: what the buyer pays, or what the seller earns.
+        side = SELLER if is_seller else BUYER
         fees = get_object(order, "fees", where)
-        buyer = get_object(fees, "buyer", f"{where}.fees") if fees is not None else None
-        if buyer is not None:
-            fee = get_int(buyer, "sats", f"{where}.fees.buyer")
+        fee_obj = get_object(fees, side, f"{where}.fees") if fees is not None else None
+        fee_usd = None
+        if fee_obj is not None:
+            fee = get_int(fee_obj, "sats", f"{where}.fees.{side}")
             if fee is not None:
                 amounts["fee"] = fee
-            fee_usd = get_decimal(buyer, "usd", f"{where}.fees.buyer")
-        else:
-            fee_usd = None
+            fee_usd = get_decimal(fee_obj, "usd", f"{where}.fees.{side}")
+        payment_status = get_str(order, "payment_status", where)
+        channel_id = get_str(order, "channel_id", where)
+        blocks = get_int(order, "blocks_until_can_be_closed", where)
+        details: dict[str, Detail] = {
+            "payment_status": payment_status,
+            "blocks_until_can_be_closed": blocks,
+            "fee_usd": fee_usd,
+            "role": role,
+            "failed_by": _failed_by(status, side),
+            "invoice": _invoice_to_pay(order, status, payment_status, is_seller=bool(is_seller)),
+        }
+        if blocks is not None and channel_id is not None and not stage.is_failure:
+            # The lease counts down once the channel is open, a block every ~10 minutes.
+            details["lease_blocks_left"] = max(blocks, 0)
+            details["lease_end"] = now + max(blocks, 0) * BLOCK_INTERVAL
         return OrderSnapshot(
             provider=SPEC.key,
             order_id=order_id,
             status=status,
-            stage=cls.stage_for_status(status),
+            stage=stage,
             terminal=status in TERMINAL,
             created_at=get_datetime(order, "created_at", where),
             confirmations=confirmations,
             deadline=get_datetime(order, "timeout", where),
             transaction_id=get_str(order, "transaction_id", where),
-            channel_id=get_str(order, "channel_id", where),
+            channel_id=channel_id,
             amounts=amounts,
-            details={
-                "payment_status": get_str(order, "payment_status", where),
-                "blocks_until_can_be_closed": get_int(order, "blocks_until_can_be_closed", where),
-                "fee_usd": fee_usd,
-            },
+            details=details,
             raw=order,
         )
 
@@ -393,6 +458,27 @@ class MagmaClient(ProviderClient):
             txid = snapshot.transaction_id.split(":", 1)[0]
             return f"https://mempool.space/tx/{txid}"
         return None
+
+
+def _failed_by(status: str, side: str) -> str | None:
+    """Whose doing a failure is, seen from the user's side of the order."""
+    party = _FAILURE_PARTY.get(status)
+    if party is None or party not in (BUYER, SELLER):
+        return party
+    return FAILED_BY_YOU if party == side else FAILED_BY_COUNTERPARTY
+
+
+def _invoice_to_pay(
+    order: JSONObject, status: str, payment_status: str | None, *, is_seller: bool
+) -> str | None:
+    """The HODL invoice while the user, as the buyer, has yet to pay it; None otherwise."""
+    if is_seller or status != PAYMENT_DUE_STATUS or payment_status not in _UNPAID:
+        return None
+    payment = get_object(order, "payment", "Magma order")
+    lightning = get_object(payment, "lightning", "Magma order.payment") if payment else None
+    if lightning is None:
+        return None
+    return get_str(lightning, "invoice", "Magma order.payment.lightning") or None
 
 
 def _first_graphql_message(body: Any) -> str | None:

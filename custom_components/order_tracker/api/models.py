@@ -165,6 +165,16 @@ class ProviderSpec:
     redact: frozenset[str] = frozenset()
     """Keys of the provider's order documents that identify the user (wallet addresses,
     node keys): diagnostics redact them wherever they appear."""
+    seller_stage_map: Mapping[str, Stage] | None = None
+    """The stages when the user is the order's seller (Magma sales), where they differ from
+    the buyer's: what waits for the counterparty for one side waits for the user for the
+    other. None when the user is always the buyer."""
+    action_details: tuple[str, ...] = ()
+    """Details that tell the user what to do while the order waits for them (Magma's invoice
+    to pay): the event into ``action_required`` carries them."""
+    supports_lease: bool = False
+    """Whether a finished order keeps a lease that ends later (Magma channels): the snapshot's
+    ``lease_end`` and ``lease_blocks_left`` details."""
 
     @property
     def needs_chain(self) -> bool:

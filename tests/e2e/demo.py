@@ -120,6 +120,38 @@ DEMO_ORDERS: tuple[DemoOrder, ...] = (
         params={"lease_blocks": 144},
         story="approval, payment, funding tx, 3 confirmations, channel open in ~5 min",
     ),
+    DemoOrder(
+        provider="magma",
+        order_id="8f41d2a6-5c3e-4b97-a0d8-2e6f1b9c7a54",
+        name="Magma channel to pay",
+        scenario="happy",
+        timings={
+            "approve_after": 10,
+            "pay_after": 900,
+            "send_after": 15,
+            "mempool_after": 12,
+            "block_interval": 55,
+            "check_after": 25,
+        },
+        params={"lease_blocks": 144},
+        story="approved, then waits 15 min for you to pay its invoice (shown on the status)",
+    ),
+    DemoOrder(
+        provider="magma",
+        order_id="d7b3e9f1-2a64-4c85-9e0b-6f1a3c5d8e27",
+        name="Magma channel sale",
+        scenario="sale_happy",
+        timings={
+            "approve_after": 120,
+            "pay_after": 30,
+            "send_after": 20,
+            "mempool_after": 12,
+            "block_interval": 55,
+            "check_after": 25,
+        },
+        params={"lease_blocks": 144},
+        story="you sell the channel: waits 2 min for your approval, then opens and confirms",
+    ),
 )
 
 

@@ -62,6 +62,20 @@ async def test_demo_dashboard_shows_orders_progressing(instance: Instance, artif
         finally:
             await browser.close()
 
+    # The order waiting for the user's payment shows its invoice; the sale waits for the
+    # user's own approval (the seller's view).
+    status_of = {
+        entity["unique_id"].removesuffix("_status").split("_", 1)[-1]: entity["entity_id"]
+        for entity in await instance.ws.entities()
+        if entity["platform"] == "order_tracker" and entity["unique_id"].endswith("_status")
+    }
+    to_pay, sale = (order for order in DEMO_ORDERS if order.name.startswith("Magma channel "))
+    state = await instance.states.wait(status_of[to_pay.order_id], "action_required", within=120)
+    assert state["attributes"]["invoice"].startswith("lnbc")
+    state = await instance.states.wait(status_of[sale.order_id], "action_required", within=60)
+    assert state["attributes"]["role"] == "seller"
+    assert "invoice" not in state["attributes"]
+
     # Recorder, history and logbook are on (as in the demo): the README's logbook is there.
     entries = await instance.ws.call(
         "logbook/get_events", start_time=started.isoformat(), within=30

@@ -23,6 +23,15 @@ from custom_components.order_tracker.const import EVENT_ORDER_COMPLETED, EVENT_O
 from custom_components.order_tracker.runtime import order_subentry
 from custom_components.order_tracker.store_file import SnapshotStore
 
+TOKEN_LIST_PATHS = tuple(
+    path for client in CLIENTS.values() if (path := client.spec.asset_list_path) is not None
+)
+
+
+def is_token_list(record: Any) -> bool:
+    """A simulator request for a provider's token list (read at most once a day or hour)."""
+    return bool(TOKEN_LIST_PATHS) and str(record.path).endswith(TOKEN_LIST_PATHS)
+
 
 def spec(provider: str) -> ProviderSpec:
     """What the integration declares about a provider (name, key, wallet, chains, …)."""

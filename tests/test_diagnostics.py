@@ -47,7 +47,10 @@ async def test_entry_and_device_diagnostics_are_redacted(
     assert diagnostics["entry"]["data"]["api_key"] == "**REDACTED**"
     assert diagnostics["entry"]["data"]["wallet_address"] == "**REDACTED**"
     assert diagnostics["account"]["provider"] == "m0"
-    assert diagnostics["account"]["requests"] == 2
+    # Both orders and the one read of M0's token list (its asset list, for amounts).
+    assert diagnostics["account"]["requests"] == 3
+    assert diagnostics["account"]["tokens"]["reads"] == 1
+    assert diagnostics["account"]["tokens"]["tokens"] > 0
     assert diagnostics["account"]["errors"] == 1
     orders = {o["order_id"]: o for o in diagnostics["orders"].values()}
     good = orders[order.order_id.lower()]

@@ -65,6 +65,8 @@ async def async_get_config_entry_diagnostics(
             "undocumented_statuses": sorted(account.reported_statuses),
             # What the client itself knows, e.g. M0 chains it could not name yet.
             "client": jsonable(account.client.diagnostics()),
+            # The provider's token list (how many tokens, when read, reads and failures).
+            "tokens": account.client.tokens.diagnostics(),
             "list_watch": None
             if data.list_watch is None
             else {

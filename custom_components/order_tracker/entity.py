@@ -52,6 +52,7 @@ class OrderEntity(CoordinatorEntity[OrderCoordinator]):
             model=spec.model,
             entry_type=DeviceEntryType.SERVICE,
             configuration_url=coordinator.client.order_url(snapshot) if snapshot else None,
+            serial_number=coordinator.reference.order_id,
         )
         if account_device_id := coordinator.account.device_id:
             self._attr_device_info["via_device_id"] = account_device_id

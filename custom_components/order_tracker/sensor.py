@@ -25,6 +25,7 @@ from .api import OrderSnapshot, ProviderSpec, Stage
 from .const import DOMAIN
 from .coordinator import OrderCoordinator
 from .entity import OrderEntity, async_add_order_entities
+from .presentation import amount_sensors, order_attributes
 from .runtime import OrderTrackerConfigEntry, signal_orders_changed
 
 PARALLEL_UPDATES = 0
@@ -38,6 +39,8 @@ class OrderSensorEntityDescription(SensorEntityDescription):
 
     value_fn: Callable[[OrderSnapshot], SensorValue]
     exists_fn: Callable[[ProviderSpec], bool] = lambda spec: True
+    transaction_field: str | None = None
+    """The snapshot field of a transaction: its explorer link is an attribute."""
 
 
 def _attribute_value(value: Any) -> Any:
@@ -90,6 +93,7 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda snapshot: snapshot.transaction_id,
         exists_fn=lambda spec: "transaction_id" in spec.transaction_fields,
+        transaction_field="transaction_id",
     ),
     OrderSensorEntityDescription(
         key="channel",
@@ -104,6 +108,7 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda snapshot: snapshot.fill_transaction_id,
         exists_fn=lambda spec: "fill_transaction_id" in spec.transaction_fields,
+        transaction_field="fill_transaction_id",
     ),
     # When the lease of an order's channel ends (the blocks left are a status attribute).
     OrderSensorEntityDescription(
@@ -116,22 +121,10 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
 )
 
 
-def _amount_description(key: str, unit: str | None) -> OrderSensorEntityDescription:
-    return OrderSensorEntityDescription(
-        key=key,
-        translation_key=key,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        native_unit_of_measurement=unit,
-        value_fn=lambda snapshot: snapshot.amounts.get(key),
-    )
-
-
 def descriptions_for(spec: ProviderSpec) -> list[OrderSensorEntityDescription]:
-    """The sensors an order of this provider has (read from the provider's declarations)."""
-    return [
-        *(description for description in SENSORS if description.exists_fn(spec)),
-        *(_amount_description(field.key, field.unit) for field in spec.amount_fields),
-    ]
+    """The sensors an order of this provider has (read from the provider's declarations);
+    its amounts are `presentation.OrderAmountSensor`s."""
+    return [description for description in SENSORS if description.exists_fn(spec)]
 
 
 async def async_setup_entry(
@@ -149,6 +142,7 @@ async def async_setup_entry(
                 OrderSensor(coordinator, description)
                 for description in descriptions_for(coordinator.spec)
             ),
+            *amount_sensors(coordinator),
         ]
 
     async_add_entities([OrdersInProgressSensor(entry)])
@@ -165,6 +159,16 @@ class OrderSensor(OrderEntity, SensorEntity):
         """The described value of the latest snapshot."""
         snapshot = self.coordinator.data
         return None if snapshot is None else self.entity_description.value_fn(snapshot)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """A transaction's explorer link (``explorer_url``), as soon as it is known."""
+        field = self.entity_description.transaction_field
+        snapshot = self.coordinator.data
+        if field is None or snapshot is None:
+            return None
+        url = self.coordinator.client.explorer_url(snapshot, field)
+        return None if url is None else {"explorer_url": url}
 
 
 class OrderStatusSensor(OrderSensor):
@@ -190,6 +194,7 @@ class OrderStatusSensor(OrderSensor):
             for key, value in snapshot.details.items()
             if value is not None
         )
+        attributes.update(order_attributes(self.coordinator.client, snapshot))
         return attributes
 
 

@@ -197,12 +197,14 @@ def _close(node: Json) -> Json:
 
 def build_openapi(fixture: Json) -> Json:
     """An OpenAPI document of the fixture's operations; success bodies are closed schemas."""
-    success = {
-        status: schema
+    # Every operation's success schemas (a list: keyed by status, one operation's "200" would
+    # hide another's).
+    success = [
+        schema
         for operation in fixture["operations"].values()
         for status, schema in operation.get("responses", {}).items()
         if status.startswith("2")
-    }
+    ]
     schemas = fixture.get("schemas", {})
     closed = set(_closure(success, schemas))
     paths: dict[str, dict[str, Json]] = {}

@@ -15,6 +15,7 @@ import pytest
 
 from ..simulator import DEFAULT_WALLETS, SCENARIOS, Provider, Simulator, sim_provider
 from ..simulator.m0 import CHAIN_IDS as M0_CHAIN_IDS
+from ..simulator.mach import CHAINS as MACH_CHAINS, TOKENS as MACH_TOKENS
 from .conftest import AnswerChecker
 from .published import published_providers
 
@@ -120,3 +121,35 @@ async def test_m0_answers_follow_the_published_schema(
     assert (m0.checked[400], m0.checked[404]) == (2, 2)
     assert m0.checked[200] > 4 * len(orders)
     assert m0.undocumented == set()
+
+
+async def test_mach_token_answers_follow_the_published_schema(
+    checkers: dict[Provider, AnswerChecker],
+) -> None:
+    """The token list (whole and per chain) and one token's info, as AssetInfo."""
+    mach = checkers[Provider.MACH]
+    assert await mach.get("/v1/tokens/get_all_tokens_from_db") == 200
+    for chain in MACH_CHAINS:
+        assert await mach.get("/v1/tokens/get_all_tokens_from_db", {"chain": chain}) == 200
+    for chain, _symbol, address, _decimals in MACH_TOKENS:
+        query = {"chain": chain, "token_address": address.lower()}
+        assert await mach.get("/v1/tokens/token_info", query) == 200
+    # Errors in the documented (FastAPI validation) shape.
+    assert await mach.get("/v1/tokens/get_all_tokens_from_db", {"chain": "narnia"}) == 422
+    assert await mach.get("/v1/tokens/token_info", {"chain": "base"}) == 422
+    # Not documented by Mach: not checkable, but seen.
+    query = {"chain": "base", "token_address": "0x" + "12" * 20}
+    assert await mach.get("/v1/tokens/token_info", query) == 404
+
+    assert mach.errors == []
+    assert mach.checked == {200: 1 + len(MACH_CHAINS) + len(MACH_TOKENS), 422: 2}
+    assert mach.undocumented == {("/v1/tokens", 404)}
+
+
+async def test_m0_supported_assets_follow_the_published_schema(
+    checkers: dict[Provider, AnswerChecker],
+) -> None:
+    m0 = checkers[Provider.M0]
+    assert await m0.get("/v1/orchestration/supported-assets") == 200
+    assert m0.errors == []
+    assert m0.checked == {200: 1}

@@ -45,6 +45,7 @@ async def _exercise(simulator: Simulator, make_client: MakeClient, provider: str
     assert await client.list_orders(wallet)
     await client.list_orders(None)
     await client.check_credentials()
+    await client.async_refresh_tokens()  # the provider's token list, where it has one
 
 
 def _request_errors(simulator: Simulator, provider: str) -> list[str]:

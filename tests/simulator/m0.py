@@ -49,6 +49,18 @@ CHAIN_IDS: dict[str, int] = {
     "Rise": 4153,
 }
 
+# The assets the simulated M0 quotes (Asset): M on every EVM chain (the scenarios' default
+# token in and out), wrapped M and USDC where M0 lists them, and M on Solana.
+M_TOKEN = "0x866A2BF4E572CbcF37D5071A7a58503Bfb36be1b"
+WRAPPED_M = "0x437cc33344a0B27A429f795ff6B469C72698B291"
+_SVM_CHAINS = ("Solana", "SolanaDevnet")
+ASSETS: tuple[tuple[str, str, str, str, int], ...] = (
+    *((chain, M_TOKEN, "M", "M by M0", 6) for chain in CHAIN_IDS if chain not in _SVM_CHAINS),
+    *((chain, WRAPPED_M, "wM", "WrappedM by M0", 6) for chain in ("Ethereum", "Base", "Arbitrum")),
+    ("Base", "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913", "USDC", "USD Coin", 6),
+    ("Solana", "mzerokyEX9TNDoK4o2YZQBDmMzjokAeN6M2g2S3pLJo", "M", "M by M0", 6),
+)
+
 _ORDER_ID = re.compile(r"0x[0-9a-fA-F]{1,64}")
 STATUSES = ("CREATED", "COMPLETED", "CANCELLED")
 DEFAULT_LIST_LIMIT = 50
@@ -143,11 +155,33 @@ async def handle_orders(request: web.Request, call: ProviderCall) -> web.StreamR
     )
 
 
+async def handle_supported_assets(request: web.Request, call: ProviderCall) -> web.StreamResponse:
+    """Every asset M0 quotes (Asset: chain name, runtime, address, symbol, decimals...)."""
+    if not call.authorized:
+        return _unauthorized()
+    return web.json_response(
+        [
+            {
+                "chain": chain,
+                "runtime": "svm" if chain in _SVM_CHAINS else "evm",
+                "address": address,
+                "icon": f"https://sim.invalid/icons/{symbol}.svg",
+                "decimals": decimals,
+                "symbol": symbol,
+                "name": name,
+                "m0Extension": symbol != "M",
+            }
+            for chain, address, symbol, name, decimals in ASSETS
+        ]
+    )
+
+
 def add_routes(router: web.UrlDispatcher, endpoint: Endpoint) -> None:
-    """The order list and the single order (by chain name and id)."""
+    """The order list, the single order (by chain name and id) and the supported assets."""
     orders = f"{PREFIX}{ORDERS_PATH}"
     router.add_get(orders, endpoint(handle_orders))
     router.add_get(f"{orders}/{{chain}}/{{order_id}}", endpoint(handle_order))
+    router.add_get(f"{PREFIX}/supported-assets", endpoint(handle_supported_assets))
 
 
 def new_order_id(rng: random.Random) -> str:

@@ -20,7 +20,26 @@ if TYPE_CHECKING:
     from .registry import Endpoint
 
 ORDERS_PATH = "/v1/orders"
+TOKENS_PATH = "/v1/tokens/get_all_tokens_from_db"
+TOKEN_INFO_PATH = "/v1/tokens/token_info"
 DEFAULT_WALLET = "0xb20094DFede30AbEe3a8d549BbA828b6fd771106"
+
+# Mach's Chain enum (its OpenAPI document): the values a `chain` query parameter may take.
+CHAINS = (
+    "ethereum", "bsc", "avalanche", "polygon", "arbitrum", "optimism", "base", "solana",
+    "celo", "blast", "scroll", "mantle", "opbnb", "mode", "tron", "unichain",
+)  # fmt: skip
+# The tokens the simulated Mach lists (AssetInfo): (chain, symbol, address, decimals). The
+# scenarios' default assets (avalanche and arbitrum USDC) are among them.
+TOKENS = (
+    ("avalanche", "USDC", "0xB97EF9Ef8734C71904D8002F8b6Bc66Dd9c48a6E", 6),
+    ("arbitrum", "USDC", "0x498Bf2B1e120FeD3ad3D42EA2165E9b73f99C1e5", 6),
+    ("arbitrum", "USDC", "0xaf88d065e77c8cC2239327C5EDb3A432268e5831", 6),
+    ("ethereum", "USDC", "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", 6),
+    ("ethereum", "WETH", "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2", 18),
+    ("base", "USDC", "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913", 6),
+    ("optimism", "USDC", "0x0b2C639c533813f4Aa9D7837cAf62653d097Ff85", 6),
+)
 
 
 async def handle_order(request: web.Request, call: ProviderCall) -> web.StreamResponse:
@@ -57,10 +76,64 @@ async def handle_orders(request: web.Request, call: ProviderCall) -> web.StreamR
     return web.json_response([call.serve(order) for order in call.listed(orders)])
 
 
+def _asset_info(chain: str, symbol: str, address: str, decimals: int) -> JsonObject:
+    return {
+        "chain": chain,
+        "symbol": symbol,
+        "address": address,
+        "decimals": decimals,
+        "usd_est": 1 if symbol == "USDC" else None,
+        "is_wrapped": symbol.startswith("W"),
+        "cex_tickers": {},
+        "name": symbol,
+    }
+
+
+def _bad_chain(value: str) -> web.Response:
+    detail = {
+        "type": "enum",
+        "loc": ["query", "chain"],
+        "msg": f"Input should be {', '.join(repr(chain) for chain in CHAINS)}",
+        "input": value,
+    }
+    return web.json_response({"detail": [detail]}, status=422)
+
+
+async def handle_tokens(request: web.Request, call: ProviderCall) -> web.StreamResponse:
+    """Every listed token (AssetInfo), or those of one `chain`; 422 for a chain not in the enum."""
+    chain = request.query.get("chain")
+    if chain is not None and chain not in CHAINS:
+        return _bad_chain(chain)
+    return web.json_response(
+        [_asset_info(*token) for token in TOKENS if chain is None or token[0] == chain]
+    )
+
+
+async def handle_token_info(request: web.Request, call: ProviderCall) -> web.StreamResponse:
+    """One token by chain and address (any case); 422 without both, 404 when not listed."""
+    chain = request.query.get("chain", "")
+    address = request.query.get("token_address", "")
+    missing = [name for name, value in (("chain", chain), ("token_address", address)) if not value]
+    if missing:
+        detail = [
+            {"type": "missing", "loc": ["query", name], "msg": "Field required", "input": None}
+            for name in missing
+        ]
+        return web.json_response({"detail": detail}, status=422)
+    if chain not in CHAINS:
+        return _bad_chain(chain)
+    for token in TOKENS:
+        if token[0] == chain and token[2].lower() == address.lower():
+            return web.json_response(_asset_info(*token))
+    return web.json_response({"detail": "Token not found"}, status=404)
+
+
 def add_routes(router: web.UrlDispatcher, endpoint: Endpoint) -> None:
-    """The order list and the single order."""
+    """The order list, the single order and the token endpoints."""
     router.add_get(ORDERS_PATH, endpoint(handle_orders))
     router.add_get(f"{ORDERS_PATH}/{{order_id}}", endpoint(handle_order))
+    router.add_get(TOKENS_PATH, endpoint(handle_tokens))
+    router.add_get(TOKEN_INFO_PATH, endpoint(handle_token_info))
 
 
 def new_order_id(rng: random.Random) -> str:

@@ -34,6 +34,7 @@ from .models import (
     Stage,
 )
 from .polling import JITTER, MIN_POLL_INTERVAL, RequestBudget, error_backoff, next_poll_delay
+from .tokens import RETRY_AFTER as TOKEN_RETRY_AFTER
 
 CLIENTS: dict[str, type[ProviderClient]] = {
     client.spec.key: client for client in (MagmaClient, MachClient, M0Client, FluxClient)
@@ -44,6 +45,7 @@ __all__ = [
     "CLIENTS",
     "JITTER",
     "MIN_POLL_INTERVAL",
+    "TOKEN_RETRY_AFTER",
     "AmountField",
     "AuthError",
     "Decision",

@@ -20,7 +20,9 @@ from .errors import (
     ProviderUnavailableError,
     RateLimitedError,
 )
+from .explorers import transaction_url
 from .http import (
+    LIST_BODY_LIMIT,
     ORDER_BODY_LIMIT,
     REQUEST_TIMEOUT,
     HttpResponse,
@@ -31,6 +33,7 @@ from .http import (
     validate_base_url,
 )
 from .models import OrderReference, OrderSnapshot, OrderSummary, ProviderSpec, Stage
+from .tokens import TokenAmount, TokenCatalog, parse_assets
 
 type Clock = Callable[[], datetime]
 
@@ -93,6 +96,8 @@ class ProviderClient(ABC):
         self._timeout = timeout
         self._clock = clock
         self._told_long_list = False
+        self.tokens = TokenCatalog()
+        """The provider's token list, read rarely (`tokens_due`, `async_refresh_tokens`)."""
 
     # -- references ------------------------------------------------------------------------
 
@@ -201,6 +206,51 @@ class ProviderClient(ABC):
         """
         return {}
 
+    # -- tokens ----------------------------------------------------------------------------
+
+    def tokens_due(self, snapshot: OrderSnapshot) -> bool:
+        """Whether the token list should be read for this order now (`TokenCatalog.due`).
+
+        Never for a provider without a token list, or an order without token amounts.
+        """
+        if self.spec.asset_list_path is None:
+            return False
+        return self.tokens.due(snapshot.tokens.values(), self._clock())
+
+    async def async_refresh_tokens(self) -> None:
+        """Read the provider's token list, one request; errors are raised, what was known
+        stays, and the next read waits an hour either way."""
+        path = self.spec.asset_list_path
+        if path is None:
+            return
+        self.tokens.asking(self._clock())
+        try:
+            payload = await self._request("GET", path, max_bytes=LIST_BODY_LIMIT)
+            tokens = parse_assets(payload, f"{self.spec.name} token list")
+        except OrderTrackerError:
+            self.tokens.failed()
+            raise
+        self.tokens.store(tokens, self._clock())
+
+    def token_amounts(self, snapshot: OrderSnapshot) -> dict[str, TokenAmount]:
+        """The order's amounts in token units, for those whose token is known."""
+        found: dict[str, TokenAmount] = {}
+        for key, base_units in snapshot.amounts.items():
+            amount = self.tokens.amount(base_units, snapshot.tokens.get(key))
+            if amount is not None:
+                found[key] = amount
+        return found
+
+    # -- links -----------------------------------------------------------------------------
+
+    @classmethod
+    def explorer_url(cls, snapshot: OrderSnapshot, field: str) -> str | None:
+        """The explorer page of a transaction field (``transaction_id``, ...), when its chain
+        has an explorer (`explorers.EXPLORERS`)."""
+        transaction = getattr(snapshot, field, None)
+        chain = snapshot.transaction_chains.get(field) or cls.spec.home_chain
+        return transaction_url(chain, transaction if isinstance(transaction, str) else None)
+
     def _auth_headers(self) -> dict[str, str]:
         if self.spec.auth_header is None or not self._api_key:
             return {}
@@ -306,7 +356,15 @@ class ProviderClient(ABC):
 
     @classmethod
     def order_url(cls, snapshot: OrderSnapshot) -> str | None:
-        """A page about the order (provider page or explorer link), when one is known."""
+        """The page the order's device links to: the explorer page of its first transaction
+        (opening, else fill) as soon as one is known.
+
+        No provider publishes a page per order (PROVIDERS-RESEARCH.md lists only their APIs),
+        so an order has no link before its first transaction.
+        """
+        for field in cls.spec.transaction_fields:
+            if field != "channel_id" and (url := cls.explorer_url(snapshot, field)):
+                return url
         return None
 
 

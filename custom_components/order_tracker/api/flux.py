@@ -12,6 +12,7 @@ from .http import LIST_BODY_LIMIT, quote_segment
 from .models import (
     Amount,
     AmountField,
+    Detail,
     OrderReference,
     OrderSnapshot,
     OrderSummary,
@@ -19,6 +20,7 @@ from .models import (
     Stage,
 )
 from .parsing import (
+    JSONObject,
     as_list,
     as_object,
     get_bool,
@@ -65,9 +67,13 @@ SPEC = ProviderSpec(
     terminal_statuses=TERMINAL,
     supports_wallet=True,
     lists_by_account=True,
-    amount_fields=(AmountField("base_quantity", None), AmountField("quote_quantity", "USD")),
+    amount_fields=(
+        AmountField("base_quantity", None, unit_detail="outcome"),
+        AmountField("quote_quantity", "USD"),
+    ),
     transaction_fields=("transaction_id",),
     redact=frozenset({"walletAddress", "userAddress", "receiverAddress", "destinationAddress"}),
+    home_chain="base",  # Flux settles on Base (chain 8453)
 )
 
 
@@ -163,6 +169,7 @@ class FluxClient(ProviderClient):
                 "balance_validated_at": get_datetime(order, "balanceValidatedAt", where),
                 "filled_at": get_datetime(order, "txnFilledAt", where),
                 "side": get_str(inner, "orderType", f"{where}.action.order") if inner else None,
+                **_market(action, inner, where),
             },
             raw=order,
         )
@@ -181,10 +188,21 @@ class FluxClient(ProviderClient):
             return FAST_INTERVAL
         return min(MEDIUM_INTERVAL, STATUS_OFFSET + STATUS_SHARE * waited)
 
-    @classmethod
-    @override
-    def order_url(cls, snapshot: OrderSnapshot) -> str | None:
-        # Flux settles on Base (chain 8453).
-        if snapshot.transaction_id and snapshot.transaction_id.startswith("0x"):
-            return f"https://basescan.org/tx/{snapshot.transaction_id}"
-        return None
+
+def _market(action: JSONObject | None, inner: JSONObject | None, where: str) -> dict[str, Detail]:
+    """The prediction market and outcome the order trades: ``market`` (Kalshi's market id)
+    and ``outcome`` (``YES`` / ``NO``), from the base token ``{type: "kalshi", data:
+    {marketId, side}}``, or from the older shape's ``action.marketId`` / ``action.side``."""
+    source: JSONObject | None = None
+    base = get_object(inner, "baseToken", f"{where}.action.order") if inner else None
+    if base is not None and get_str(base, "type", f"{where}.action.order.baseToken") == "kalshi":
+        source = get_object(base, "data", f"{where}.action.order.baseToken")
+    elif action is not None and "marketId" in action:
+        source = action
+    if source is None:
+        return {}
+    side = get_str(source, "side", f"{where} market")
+    return {
+        "market": get_str(source, "marketId", f"{where} market"),
+        "outcome": side.upper() if side else None,
+    }

@@ -36,6 +36,7 @@ from .parsing import (
     require_int,
     require_str,
 )
+from .tokens import TokenRef
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -72,17 +73,6 @@ CHAIN_IDS: dict[int, str] = {
 Fluent and Moca: `M0Client.list_orders` learns theirs by asking M0."""
 UNRESOLVED_RETRY = timedelta(hours=1)
 """How long a chain id that no lookup could name waits before it is looked up again."""
-EXPLORERS = {
-    "Ethereum": "https://etherscan.io/tx/",
-    "Arbitrum": "https://arbiscan.io/tx/",
-    "Base": "https://basescan.org/tx/",
-    "Linea": "https://lineascan.build/tx/",
-    "Sepolia": "https://sepolia.etherscan.io/tx/",
-    "BaseSepolia": "https://sepolia.basescan.org/tx/",
-    "BinanceSmartChain": "https://bscscan.com/tx/",
-    "Solana": "https://solscan.io/tx/",
-}
-
 _ORDER_ID = re.compile(r"0x[0-9a-fA-F]{1,64}")
 # Observed fills come 18-60 s after opening: look closely for the first two minutes, at the
 # reference loop's fast cadence (BENCHMARKS.md §1).
@@ -119,6 +109,7 @@ SPEC = ProviderSpec(
     ),
     transaction_fields=("transaction_id", "fill_transaction_id"),
     redact=frozenset({"sender", "recipient", "funder"}),
+    asset_list_path="/supported-assets",
 )
 
 
@@ -385,11 +376,27 @@ class M0Client(ProviderClient):
                 stage = Stage.PENDING
         else:
             stage = cls.stage_for_status(status)
+        dest_chain_id = get_int(order, "destChainId", where)
+        dest = CHAIN_IDS.get(dest_chain_id) if dest_chain_id is not None else None
         fills = order.get("fills")
         fill_tx = None
+        fill_chain = dest
         if isinstance(fills, list) and fills:
             last = as_object(fills[-1], f"{where}.fills[-1]")
             fill_tx = get_str(last, "transactionHash", f"{where}.fills[-1]")
+            fill_chain_id = get_int(last, "chainId", f"{where}.fills[-1]")
+            fill_chain = CHAIN_IDS.get(fill_chain_id, dest) if fill_chain_id is not None else dest
+        # What goes in (and is refunded) is the origin chain's tokenIn; what comes out (and is
+        # filled) is the destination chain's tokenOut.
+        token_in = get_str(order, "tokenIn", where)
+        token_out = get_str(order, "tokenOut", where)
+        sides = {
+            "amount_in": (chain, token_in),
+            "amount_refunded": (chain, token_in),
+            "amount_out": (dest, token_out),
+            "amount_filled": (dest, token_out),
+        }
+        chains = {"transaction_id": chain, "fill_transaction_id": fill_chain}
         amounts = {
             key: value
             for key, value in (
@@ -413,6 +420,10 @@ class M0Client(ProviderClient):
             transaction_id=get_str(order, "openTx", where),
             fill_transaction_id=fill_tx,
             amounts=amounts,
+            tokens={
+                key: TokenRef(on, address) for key, (on, address) in sides.items() if on and address
+            },
+            transaction_chains={field: on for field, on in chains.items() if on},
             details={
                 "fill_count": get_int(order, "fillCount", where),
                 "fill_report_count": get_int(order, "fillReportCount", where),
@@ -437,11 +448,3 @@ class M0Client(ProviderClient):
         if age(snapshot, now) < FAST_PHASE:
             return FAST_INTERVAL
         return OPEN_INTERVAL
-
-    @classmethod
-    @override
-    def order_url(cls, snapshot: OrderSnapshot) -> str | None:
-        explorer = EXPLORERS.get(snapshot.chain or "")
-        if explorer and snapshot.transaction_id:
-            return explorer + snapshot.transaction_id
-        return None

@@ -24,6 +24,7 @@ from .parsing import (
     get_str,
     require_str,
 )
+from .tokens import TokenRef
 
 # Mach has no status field; these are derived from completed / filled_at / expires_at.
 PLACED = "placed"
@@ -67,6 +68,7 @@ SPEC = ProviderSpec(
     amount_fields=(AmountField("amount_in", None), AmountField("amount_out", None)),
     transaction_fields=("transaction_id", "fill_transaction_id"),
     redact=frozenset({"taker_address", "maker_address"}),
+    asset_list_path="/v1/tokens/get_all_tokens_from_db",
 )
 
 
@@ -144,6 +146,20 @@ class MachClient(ProviderClient):
             )
             if value is not None
         }
+        src_chain = get_str(order, "src_chain", where)
+        dst_chain = get_str(order, "dst_chain", where)
+        # The amount in leaves from the source chain's asset; the amount out arrives in the
+        # destination chain's. The order is placed on the source chain, filled on the other.
+        sides = {
+            "amount_in": (src_chain, get_str(order, "src_asset_address", where)),
+            "amount_out": (dst_chain, get_str(order, "dst_asset_address", where)),
+        }
+        tokens = {
+            key: TokenRef(chain, address)
+            for key, (chain, address) in sides.items()
+            if chain and address
+        }
+        chains = {"transaction_id": src_chain, "fill_transaction_id": dst_chain}
         return OrderSnapshot(
             provider=SPEC.key,
             order_id=order_id,
@@ -156,9 +172,11 @@ class MachClient(ProviderClient):
             transaction_id=get_str(order, "place_tx", where),
             fill_transaction_id=get_str(order, "fill_tx", where),
             amounts=amounts,
+            tokens=tokens,
+            transaction_chains={field: chain for field, chain in chains.items() if chain},
             details={
-                "source_chain": get_str(order, "src_chain", where),
-                "destination_chain": get_str(order, "dst_chain", where),
+                "source_chain": src_chain,
+                "destination_chain": dst_chain,
                 "filled_at": filled_at,
                 "order_type": get_str(order, "order_type", where),
             },

@@ -192,6 +192,7 @@ SPEC = ProviderSpec(
     seller_stage_map=SELLER_STAGE_MAP,
     action_details=("invoice",),
     supports_lease=True,
+    home_chain="bitcoin",
 )
 
 
@@ -450,14 +451,6 @@ class MagmaClient(ProviderClient):
             lease = blocks * LEASE_FASTEST_BLOCK / (1 + JITTER) if isinstance(blocks, int) else 0
             return max(LEASE_END_INTERVAL, lease)
         return UNKNOWN_IN_FLIGHT_INTERVAL
-
-    @classmethod
-    @override
-    def order_url(cls, snapshot: OrderSnapshot) -> str | None:
-        if snapshot.transaction_id:
-            txid = snapshot.transaction_id.split(":", 1)[0]
-            return f"https://mempool.space/tx/{txid}"
-        return None
 
 
 def _failed_by(status: str, side: str) -> str | None:

@@ -9,6 +9,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from .tokens import TokenRef
+
 
 class Stage(StrEnum):
     """The canonical stage every provider status maps to (DESIGN.md §3)."""
@@ -78,6 +80,11 @@ class OrderSnapshot:
     channel_id: str | None = None
     fill_transaction_id: str | None = None
     amounts: Mapping[str, Amount] = field(default_factory=dict)
+    tokens: Mapping[str, TokenRef] = field(default_factory=dict)
+    """The token each amount in base units is in, by amount key (Mach, M0)."""
+    transaction_chains: Mapping[str, str] = field(default_factory=dict)
+    """The chain each transaction field is on (``transaction_id`` → ``avalanche``), where the
+    order says; the others are on `ProviderSpec.home_chain`."""
     details: Mapping[str, Detail] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -132,6 +139,8 @@ class AmountField:
     key: str
     unit: str | None
     """Unit shown to the user: "sat", "USD", or None for token base units."""
+    unit_detail: str | None = None
+    """A detail of the order that names the unit (Flux: the outcome, "100 YES")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +184,10 @@ class ProviderSpec:
     supports_lease: bool = False
     """Whether a finished order keeps a lease that ends later (Magma channels): the snapshot's
     ``lease_end`` and ``lease_blocks_left`` details."""
+    home_chain: str | None = None
+    """The chain of a transaction whose order does not name one (Magma: bitcoin, Flux: base)."""
+    asset_list_path: str | None = None
+    """Where the provider lists its tokens (chain, address, symbol, decimals), if it does."""
 
     @property
     def needs_chain(self) -> bool:

@@ -14,13 +14,13 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.util import dt as dt_util
+from homeassistant.util import dt as dt_util, slugify
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.order_tracker.api import CLIENTS, OrderReference, ProviderSpec, flux
 from custom_components.order_tracker.api.polling import JITTER
 from custom_components.order_tracker.const import EVENT_ORDER_COMPLETED, EVENT_ORDER_FAILED
-from custom_components.order_tracker.runtime import order_subentry
+from custom_components.order_tracker.naming import order_subentry
 from custom_components.order_tracker.store_file import SnapshotStore
 
 TOKEN_LIST_PATHS = tuple(
@@ -61,6 +61,25 @@ def providers(
             if value is not None
         )
     ]
+
+
+def described(provider: str, order: Any) -> str:
+    """The default name of a simulated happy-path order: what it is, not its id."""
+    if provider == "m0":
+        origin = order.chain or ""
+        destination = "Base" if origin != "Base" else "Ethereum"
+        return f"M0 {spec(provider).chain_label(origin)} → {destination}"
+    return {
+        "magma": "Magma 1M sat channel",
+        "mach": "Mach Avalanche → Arbitrum",
+        "flux": "Flux KXBTC-26JUN10-B100000 YES",
+    }[provider]
+
+
+def short_name(provider: str, order_id: str) -> str:
+    """The object id an order's entities get under its name without an answer (``make_entry``):
+    ``m0_abababab`` for ``M0 abababab`` (past ``0x``), ``flux_ik2zweqh`` (past ``intent_``)."""
+    return slugify(f"{spec(provider).name} {spec(provider).short_id(order_id)}")
 
 
 def order_subentry_data(

@@ -44,9 +44,9 @@ from custom_components.order_tracker.const import (
     DOMAIN,
     SUBENTRY_TYPE_ORDER,
 )
-from custom_components.order_tracker.runtime import default_order_title, order_subentry
+from custom_components.order_tracker.naming import default_order_title, order_subentry
 
-from .common import providers, setup_entry, spec
+from .common import described, providers, setup_entry, spec
 from .simulator import DEFAULT_KEYS, Provider, SimOrder, Simulator, base_urls
 from .simulator.registry import sim_provider
 
@@ -180,6 +180,13 @@ def order_input(order: SimOrder, name: str | None = None) -> dict[str, Any]:
     return user_input
 
 
+def not_found(provider: str) -> dict[str, str]:
+    """The form error of an order the provider does not know (M0: on the chain given)."""
+    if spec(provider).needs_chain:
+        return {CONF_CHAIN: "order_not_found_on_chain"}
+    return {"base": "order_not_found"}
+
+
 def any_chain(provider: str) -> dict[str, Any]:
     """A chain field for providers whose references need one."""
     return {CONF_CHAIN: spec(provider).chains[0]} if spec(provider).needs_chain else {}
@@ -248,7 +255,7 @@ async def test_credentials_form_fields(hass: HomeAssistant, provider: str) -> No
     """Each provider asks for what its spec declares: a key only if it needs one, a wallet
     only if orders can be listed by wallet (no key for Mach, no wallet for Magma)."""
     result = await start_account_flow(hass, provider)
-    fields = {CONF_BASE_URL}
+    fields = {CONF_NAME, CONF_BASE_URL}
     if spec(provider).requires_api_key:
         fields.add(CONF_API_KEY)
     if spec(provider).supports_wallet:
@@ -293,17 +300,45 @@ async def test_user_flow_creates_account(
     assert requests[0].order_id is None
 
 
+@pytest.mark.parametrize("provider", ALL_PROVIDERS)
+async def test_account_name(
+    hass: HomeAssistant, simulator: Simulator, sim_urls: dict[Provider, str], provider: str
+) -> None:
+    """The name given is the title; without one, the provider's name, numbered from the second
+    account on (two accounts never read the same, and never show the wallet)."""
+    base_url = sim_urls[Provider(provider)]
+    result = await start_account_flow(hass, provider)
+    result = await configure(
+        hass, result, {CONF_NAME: "  Main  "} | credentials(provider, base_url)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Main"
+    assert CONF_NAME not in result["data"]
+    titles = []
+    for number in range(2):
+        if spec(provider).requires_api_key:
+            simulator_key = {CONF_API_KEY: simulator.add_key(provider, f"{provider}_{number}")}
+        else:
+            simulator_key = {CONF_WALLET_ADDRESS: f"0x{number + 1:040x}"}
+        result = await start_account_flow(hass, provider)
+        result = await configure(hass, result, credentials(provider, base_url) | simulator_key)
+        assert result["type"] is FlowResultType.CREATE_ENTRY, result
+        titles.append(result["title"])
+    assert titles == [spec(provider).name, f"{spec(provider).name} 2"]
+
+
 @pytest.mark.parametrize("provider", WALLET_PROVIDERS)
 async def test_user_flow_with_wallet(
     hass: HomeAssistant, sim_urls: dict[Provider, str], provider: str
 ) -> None:
-    """A wallet is stored and named in the title; without a key it is the account's identity."""
+    """A wallet is stored, never in the title; without a key it is the account's identity."""
     result = await start_account_flow(hass, provider)
     result = await configure(
         hass, result, credentials(provider, sim_urls[Provider(provider)], wallet=f" {WALLET} ")
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"{spec(provider).name} {WALLET[:10]}"
+    assert result["title"] == spec(provider).name
+    assert WALLET[2:10].lower() not in result["title"].lower()
     assert result["data"][CONF_WALLET_ADDRESS] == WALLET
     entry = result["result"]
     if spec(provider).requires_api_key:
@@ -921,15 +956,17 @@ async def test_track_order(
     result = await start_order_flow(hass, entry)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
-    assert result["description_placeholders"] == {"provider": spec(provider).name}
+    placeholders = {"provider": spec(provider).name}
+    if spec(provider).needs_chain:
+        placeholders["chain"] = ""
+    assert result["description_placeholders"] == placeholders
     fields = {CONF_ORDER_ID, CONF_NAME} | ({CONF_CHAIN} if spec(provider).needs_chain else set())
     assert schema_keys(result) == fields
     result = await configure_order(hass, result, order_input(order, name))
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     expected = order_subentry(spec(provider), reference(order), name)
-    title = name.strip() if name else default_order_title(spec(provider), reference(order))
-    assert expected.title == title
+    title = name.strip() if name else described(provider, order)
     assert result["title"] == title
     assert result["data"] == dict(expected.data)
     assert result["unique_id"] == expected.unique_id
@@ -1017,7 +1054,7 @@ async def test_track_order_not_found(
     result = await start_order_flow(hass, entry)
     result = await configure_order(hass, result, {CONF_ORDER_ID: order_id} | any_chain(provider))
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "order_not_found"}
+    assert result["errors"] == not_found(provider)
     assert len(simulator.requests(provider, order_id=order_id)) == 1
     assert not entry.subentries
 
@@ -1039,7 +1076,7 @@ async def test_track_order_of_another_key(
     order = create_order(simulator, provider, owner_key=other_key)
     result = await start_order_flow(hass, entry)
     result = await configure_order(hass, result, order_input(order))
-    assert result["errors"] == {"base": "order_not_found"}
+    assert result["errors"] == not_found(provider)
 
 
 @pytest.mark.parametrize("provider", ALL_PROVIDERS)
@@ -1173,24 +1210,33 @@ async def test_track_order_needs_a_known_chain(
 
     result = await start_order_flow(hass, entry)
     chain_marker = next(m for m in result["data_schema"].schema if str(m) == CONF_CHAIN)
-    assert type(chain_marker).__name__ == "Required"
+    # Not Required: the frontend would preselect the first chain (Ethereum) for the user.
+    assert type(chain_marker).__name__ == "Optional"
+    assert CONF_CHAIN not in defaults(result)
     selector = result["data_schema"].schema[chain_marker]
-    assert selector.config["options"] == list(chains)
+    options = selector.config["options"]
+    assert [option["value"] for option in options] == list(chains)
+    labels = {option["value"]: option["label"] for option in options}
+    assert labels["BaseSepolia"] == "Base Sepolia"
+    assert labels["BinanceSmartChain"] == "BNB Smart Chain"
+    assert labels["Ethereum"] == "Ethereum"
 
     for user_input in (
-        {CONF_ORDER_ID: order.order_id},
         {CONF_ORDER_ID: order.order_id, CONF_CHAIN: "Atlantis"},
         {CONF_ORDER_ID: order.order_id, CONF_CHAIN: ""},
     ):
         with pytest.raises(InvalidData):
             await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
+    result = await configure_order(hass, result, {CONF_ORDER_ID: order.order_id})
+    assert result["errors"] == {CONF_CHAIN: "chain_required"}
     assert simulator.requests() == []
 
-    # On the wrong chain the order does not exist.
+    # On the wrong chain the order does not exist: the error points at the chain, by name.
     result = await configure_order(
         hass, result, {CONF_ORDER_ID: order.order_id, CONF_CHAIN: wrong_chain}
     )
-    assert result["errors"] == {"base": "order_not_found"}
+    assert result["errors"] == {CONF_CHAIN: "order_not_found_on_chain"}
+    assert result["description_placeholders"]["chain"] == spec(provider).chain_label(wrong_chain)
 
     result = await configure_order(hass, result, order_input(order))
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -1288,6 +1334,8 @@ async def test_rename_order(
     assert suggested(result) == {CONF_NAME: "Channel to ACINQ"}
     result = await configure_order(hass, result, {CONF_NAME: "   "})
     assert result["reason"] == "reconfigure_successful"
+    # The account is not running here (mocked setup): no answer at hand says what the order
+    # is, so the default is the provider and the short id (the running case: test_words).
     assert entry.subentries[subentry_id].title == default_title
 
     entry_title_before = entry.title

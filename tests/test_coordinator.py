@@ -28,7 +28,7 @@ from custom_components.order_tracker.api import (
 )
 from custom_components.order_tracker.const import DOMAIN
 
-from .common import advance, run_for, setup_entry
+from .common import advance, run_for, setup_entry, short_name
 from .simulator import DEFAULT_KEYS, Provider, Simulator
 
 MAGMA_HAPPY_PATH = [
@@ -56,7 +56,7 @@ class Extreme(random.Random):
 
 
 def status_entity(provider: str, order_id: str) -> str:
-    return f"sensor.{provider}_{order_id[:8].lower()}_status"
+    return f"sensor.{short_name(provider, order_id)}_status"
 
 
 async def test_magma_polls_at_the_phase_interval(
@@ -389,7 +389,7 @@ async def test_budget_spreads_fifty_orders(
     for index, start in enumerate(times):
         assert len([t for t in times[index:] if t < start + 10]) <= 5 + 10
     for order in orders:
-        state = hass.states.get(f"sensor.flux_{order.order_id[:8].lower()}_status")
+        state = hass.states.get(f"sensor.{short_name('flux', order.order_id)}_status")
         assert state is not None
 
 

@@ -94,3 +94,19 @@ async def test_m0_chains_without_a_name_are_counted_in_diagnostics(
     assert caplog.text.count("777777") == 1  # said once, in the log
     assert WALLET.lower() not in caplog.text.lower()
     assert DEFAULT_KEYS[Provider.M0] not in caplog.text
+
+
+async def test_a_title_with_the_start_of_the_wallet_is_redacted(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    hass_client: ClientSessionGenerator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """Accounts added by older versions are titled "M0 0xCafe0000": diagnostics hide that."""
+    entry = make_entry("m0", wallet_address=WALLET)
+    await setup_entry(hass, entry)
+    hass.config_entries.async_update_entry(entry, title=f"M0 {WALLET[:10]}")
+    await hass.async_block_till_done(wait_background_tasks=True)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["entry"]["title"] == "M0 **REDACTED**"
+    assert WALLET[2:10].lower() not in json.dumps(diagnostics).lower()

@@ -16,12 +16,12 @@ from custom_components.order_tracker.const import (
     EVENT_STATUS_CHANGED,
 )
 
-from .common import FLUX_LONGEST_GAP, advance, run_for, setup_entry
+from .common import FLUX_LONGEST_GAP, advance, run_for, setup_entry, short_name
 from .simulator import Simulator
 
 
 def entity(provider: str, order_id: str, key: str = "status", domain: str = "sensor") -> str:
-    return f"{domain}.{provider}_{order_id[:8].lower()}_{key}"
+    return f"{domain}.{short_name(provider, order_id)}_{key}"
 
 
 async def test_events_on_transitions(

@@ -39,14 +39,14 @@ from custom_components.order_tracker.const import (
     EVENT_STATUS_CHANGED,
     SUBENTRY_TYPE_ORDER,
 )
-from custom_components.order_tracker.runtime import default_order_title, order_subentry
+from custom_components.order_tracker.naming import default_order_title, order_subentry
 
-from .common import is_token_list, providers, run_for, setup_entry, spec
+from .common import described, is_token_list, providers, run_for, setup_entry, short_name, spec
 from .simulator import DEFAULT_KEYS, Provider, Simulator
 
 
 def entity(provider: str, order_id: str, key: str = "status", domain: str = "sensor") -> str:
-    return f"{domain}.{provider}_{order_id[:8].lower()}_{key}"
+    return f"{domain}.{short_name(provider, order_id)}_{key}"
 
 
 async def test_setup_and_unload(
@@ -131,7 +131,9 @@ async def test_adding_and_removing_an_order_leaves_the_others_alone(
     assert entry.state is ConfigEntryState.LOADED
     for subentry_id, coordinator in coordinators.items():
         assert entry.runtime_data.orders[subentry_id] is coordinator  # not rebuilt
-    assert hass.states.get(entity("magma", new.order_id)).state == "pending"
+    new_status = status_entity_id(hass, "magma", OrderReference(new.order_id))
+    assert new_status is not None
+    assert hass.states.get(new_status).state == "pending"
     # The flow's own fetch is the only request for the new order so far.
     assert len(simulator.requests(order_id=new.order_id)) == 1
     await run_for(hass, freezer, 12, step=1)
@@ -303,8 +305,8 @@ async def test_removing_the_account_deletes_its_storage(
 def test_order_subentry_shape() -> None:
     """The subentry every way of tracking an order creates (flow, action, auto-tracking).
 
-    Data: the id (and chain); title: "<provider name> <first 8 characters of the id>" unless
-    named; unique id: the id, or "<chain>_<id>".
+    Data: the id (and chain); title: "<provider name> <short id>" unless named or described
+    (test_words); unique id: the id, or "<chain>_<id>".
     """
     uuid = "0b8f2a6e-1c3d-4e5f-8a9b-0c1d2e3f4a5b"
     magma = order_subentry(spec("magma"), OrderReference(uuid))
@@ -320,7 +322,7 @@ def test_order_subentry_shape() -> None:
     assert m0.title == "Bridge"
     assert m0.unique_id == f"Arbitrum_{hex_id}"
     blank = order_subentry(spec("m0"), OrderReference(hex_id, "Arbitrum"), "   ")
-    assert blank.title == f"{spec('m0').name} 0xababab"
+    assert blank.title == f"{spec('m0').name} abababab"  # past the 0x every M0 id has
 
 
 # -- after the flows: what the running account does ------------------------------------------
@@ -407,7 +409,7 @@ async def test_order_tracked_by_the_flow_starts_at_once(
     result = await submit(hass.config_entries.subentries, result, user_input)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     (subentry,) = entry.subentries.values()
-    title = order_subentry(spec(provider), reference, name).title
+    title = (name or "").strip() or described(provider, order)  # what the order is
 
     # No account reload and no second fetch of the order.
     assert entry.state is ConfigEntryState.LOADED
@@ -419,7 +421,7 @@ async def test_order_tracked_by_the_flow_starts_at_once(
     entity_id = status_entity_id(hass, provider, reference)
     assert entity_id is not None
     if provider == "magma" and name is None:
-        assert entity_id == f"sensor.magma_{order.order_id[:8]}_status"
+        assert entity_id == "sensor.magma_1m_sat_channel_status"  # what the order is
     state = hass.states.get(entity_id)
     assert state is not None
     assert state.state == "pending"
@@ -585,10 +587,11 @@ async def test_rename_by_the_flow_renames_the_device(
     result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
     result = await submit(hass.config_entries.subentries, result, {CONF_NAME: "   "})
     assert result["reason"] == "reconfigure_successful"
+    # The default now says what the order is (from the answer the account has).
     restored = order_device(hass, entry, provider, reference)
     assert restored is not None
-    assert restored.name == default_title
-    assert entry.runtime_data.orders[subentry_id].title == default_title
+    assert restored.name == described(provider, order)
+    assert entry.runtime_data.orders[subentry_id].title == described(provider, order)
 
     result = await entry.start_subentry_reconfigure_flow(hass, subentry_id)
     result = await submit(hass.config_entries.subentries, result, {})

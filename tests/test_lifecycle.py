@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from .common import FLUX_LONGEST_GAP, advance, setup_entry, spec
+from .common import FLUX_LONGEST_GAP, advance, setup_entry, short_name, spec
 from .simulator import Simulator
 
 
@@ -229,7 +229,7 @@ async def test_lifecycle(
     entry = make_entry(case.provider, [{"order_id": order.order_id, "chain": case.chain}])
     await setup_entry(hass, entry)
 
-    prefix = f"{case.provider}_{order.order_id[:8]}".lower()
+    prefix = short_name(case.provider, order.order_id)
     watched = {
         "status": f"sensor.{prefix}_status",
         "provider_status": f"sensor.{prefix}_provider_status",

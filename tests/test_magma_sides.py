@@ -140,7 +140,7 @@ async def test_a_sale_shows_the_sellers_stages_fee_and_failures(
     if outcome == EVENT_ORDER_FAILED:
         # The user's own doing: they were the seller.
         assert last["failed_by"] == "you"
-        assert last["provider_status"] == scenario.replace("sale", "seller").upper()
+        assert last["provider_status"] == scenario.replace("sale", "seller")  # a lower-case key
     else:
         assert "failed_by" not in last
     # No invoice for the seller to pay, ever.
@@ -217,11 +217,11 @@ async def test_the_lease_end_of_an_open_channel(
         freezer,
         order.order_id,
         3600,
-        until=lambda state: state.attributes.get("provider_status") == "VALID_CHANNEL_OPENING",
+        until=lambda state: state.attributes.get("provider_status") == "valid_channel_opening",
     )
     # The lease shows from when the channel is found (it has a channel id), not before.
     with_lease = {point["provider_status"] for point in seen if "lease_end" in point}
-    assert with_lease == {"SELLER_OPENED_CHANNEL", "VALID_CHANNEL_OPENING"}
+    assert with_lease == {"seller_opened_channel", "valid_channel_opening"}
     assert any(point["state"] == "confirming" for point in seen if "lease_end" not in point)
     valid = seen[-1]
     assert valid["lease_blocks_left"] == 12
@@ -241,7 +241,7 @@ async def test_the_lease_end_of_an_open_channel(
         4 * 3600,
         step=30,
         until=lambda state: state.attributes.get("provider_status")
-        == "CHANNEL_MONITORING_FINISHED",
+        == "channel_monitoring_finished",
     )
     finished = seen[-1]
     assert finished["lease_blocks_left"] == 0
@@ -299,7 +299,7 @@ async def test_invoice_and_lease_end_are_restored_as_they_were_fetched(
         freezer,
         order.order_id,
         3600,
-        until=lambda state: state.attributes.get("provider_status") == "VALID_CHANNEL_OPENING",
+        until=lambda state: state.attributes.get("provider_status") == "valid_channel_opening",
     )
     await advance(hass, freezer, 300)  # later than the fetch: the end must not move with it
     shown = await restart()

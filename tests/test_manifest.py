@@ -54,3 +54,48 @@ def test_every_state_and_entity_is_translated() -> None:
         assert description.translation_key in entity["sensor"]
         assert description.translation_key in icons["sensor"]
     assert set(entity["binary_sensor"]) == {"completed", "failed"}
+
+
+def test_coded_attributes_translate() -> None:
+    """Every documented provider status, chain and coded detail has a translated state on
+    the Status sensor's attributes, in the words the provider's own sensor uses."""
+    entity = load(INTEGRATION / "strings.json")["entity"]["sensor"]
+    attributes = entity["status"]["state_attributes"]
+    for key, client in CLIENTS.items():
+        spec = client.spec
+        own = entity[f"{key}_status"]["state"]
+        provider_status = attributes["provider_status"]["state"]
+        assert {status: provider_status[status] for status in own} == own
+        assert attributes["provider"]["state"][key] == spec.name
+        for chain in spec.chains:
+            assert attributes["chain"]["state"][chain.lower()] == spec.chain_label(chain)
+        for detail, values in spec.coded_details.items():
+            states = attributes[detail]["state"]
+            for value in values:
+                assert value == value.lower()
+                assert states[value], f"{key}: {detail}={value} has no translation"
+                if value in spec.chain_labels:
+                    assert states[value] == spec.chain_labels[value]
+
+
+def test_every_detail_has_a_name() -> None:
+    """Each detail a documented answer carries is a Status attribute with a translated name."""
+    from datetime import UTC, datetime
+
+    attributes = load(INTEGRATION / "strings.json")["entity"]["sensor"]["status"][
+        "state_attributes"
+    ]
+    fixtures = ROOT / "tests" / "fixtures"
+    documents = {
+        "magma": load(fixtures / "magma_get_order.json")["data"]["user"]["market"]["orders"][
+            "get_order"
+        ],
+        "mach": load(fixtures / "mach_order.json"),
+        "m0": load(fixtures / "m0_order.json"),
+        "flux": load(fixtures / "flux_order.json"),
+    }
+    assert set(documents) == set(CLIENTS)
+    for key, document in documents.items():
+        snapshot = CLIENTS[key].parse_order(document, now=datetime.now(UTC), chain="Base")
+        for detail in snapshot.details:
+            assert attributes[detail]["name"], f"{key}: {detail} has no name"

@@ -225,7 +225,7 @@ async def test_a_transaction_that_appears_later_gets_its_links(
         if sensor_state(hass, "magma", reference, "transaction").state not in ("unknown", ""):
             break
     transaction = sensor_state(hass, "magma", reference, "transaction")
-    txid = transaction.state.split(":")[0]
+    txid = transaction.attributes["transaction_id"].split(":")[0]  # the state is shortened
     assert len(txid) == 64
     url = f"https://mempool.space/tx/{txid}"
     assert transaction.attributes["explorer_url"] == url

@@ -14,7 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.order_tracker.const import DOMAIN
 
-from .common import run_for, setup_entry
+from .common import run_for, setup_entry, short_name
 from .simulator import Simulator
 
 
@@ -68,7 +68,7 @@ async def test_missing_order_issue_goes_when_it_comes_back(
     simulator.create_order("flux", "custom", order_id=order.order_id)
     await run_for(hass, freezer, 20 * 60, step=30)
     assert issue_registry.async_get_issue(DOMAIN, "order_not_found_sub1") is None
-    assert hass.states.get(f"sensor.flux_{order.order_id[:8].lower()}_status").state == "pending"
+    assert hass.states.get(f"sensor.{short_name('flux', order.order_id)}_status").state == "pending"
 
 
 async def test_overdue_order_warns_with_a_link(

@@ -68,7 +68,7 @@ async def test_track_order_creates_the_order_and_answers(
         ("../etc/passwd", "Base", "invalid_order_id"),
         ("0xabc", "Narnia", "invalid_order_id"),
         ("0xabc", None, "invalid_order_id"),
-        ("0xdeadbeef", "Base", "track_order_not_found"),
+        ("0xdeadbeef", "Base", "track_order_not_found_on_chain"),
     ],
 )
 async def test_track_order_refuses_bad_orders(
@@ -88,6 +88,8 @@ async def test_track_order_refuses_bad_orders(
         await track(hass, **data)
     assert caught.value.translation_key == key
     assert str(caught.value)  # translated, not the bare key
+    if key == "track_order_not_found_on_chain":
+        assert str(caught.value).startswith(f"M0 does not know order {order_id} on Base. Check")
     assert not entry.subentries
     if key == "invalid_order_id":
         assert simulator.requests(provider="m0") == [] or all(

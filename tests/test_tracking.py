@@ -22,7 +22,7 @@ from custom_components.order_tracker.const import (
     CONF_WALLET_ADDRESS,
 )
 
-from .common import FLUX_LONGEST_GAP, advance, run_for, setup_entry, spec
+from .common import FLUX_LONGEST_GAP, advance, run_for, setup_entry, short_name, spec
 from .simulator import Simulator
 from .simulator.magma import SCHEMA as MAGMA_SCHEMA
 
@@ -49,7 +49,8 @@ async def test_auto_tracking_adds_new_in_flight_orders(
 
     await run_for(hass, freezer, 15)
     assert tracked_ids(entry) == {running.order_id}
-    assert hass.states.get(f"sensor.mach_{running.order_id[:8]}_status") is not None
+    # Auto-tracking names it after what the list showed of it.
+    assert hass.states.get("sensor.mach_avalanche_arbitrum_status") is not None
     assert finished.order_id not in tracked_ids(entry)
     assert strangers.order_id not in tracked_ids(entry)
 
@@ -126,7 +127,8 @@ async def test_retention_removes_finished_orders_after_n_days(
     )
     await setup_entry(hass, entry)
     await run_for(hass, freezer, 20 + FLUX_LONGEST_GAP)  # completed at 20 s, then seen
-    assert hass.states.get(f"sensor.flux_{done.order_id[:8].lower()}_status").state == "completed"
+    done_status = f"sensor.{short_name('flux', done.order_id)}_status"
+    assert hass.states.get(done_status).state == "completed"
     await advance(hass, freezer, 24 * 3600)
     assert tracked_ids(entry) == {done.order_id, running.order_id}
     await advance(hass, freezer, 24 * 3600 + 3600)

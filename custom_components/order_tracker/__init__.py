@@ -10,6 +10,7 @@ from homeassistant.helpers.typing import ConfigType
 
 from .account import AccountState
 from .api import CLIENTS, OrderTrackerError
+from .card import async_register_card
 from .const import CONF_API_KEY, CONF_BASE_URL, CONF_PROVIDER, DOMAIN, SUBENTRY_TYPE_ORDER
 from .discovery import async_start_discovery
 from .errors import Where, setup_error
@@ -25,8 +26,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions (once, not per account)."""
+    """Register the actions and serve the Orders card (once, not per account)."""
     async_setup_services(hass)
+    await async_register_card(hass)
     return True
 
 

@@ -20,10 +20,6 @@ from homeassistant.config_entries import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
-    BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -35,17 +31,16 @@ from homeassistant.helpers.selector import (
 from .api import CLIENTS, OrderTrackerError, ProviderSpec
 from .const import (
     CONF_API_KEY,
-    CONF_AUTO_TRACK,
     CONF_BASE_URL,
+    CONF_NAME,
     CONF_PROVIDER,
-    CONF_RETENTION_DAYS,
     CONF_WALLET_ADDRESS,
-    DEFAULT_RETENTION_DAYS,
     DOMAIN,
     LOGGER,
     SUBENTRY_TYPE_ORDER,
 )
 from .errors import form_error
+from .options_flow import OrderTrackerOptionsFlow
 from .runtime import OrderTrackerConfigEntry
 from .subentry_flow import OrderSubentryFlowHandler
 
@@ -104,10 +99,10 @@ async def _check_account(
 
 
 def _account_schema(
-    spec: ProviderSpec, *, reauth: bool = False, keep_key: bool = False
+    spec: ProviderSpec, *, reauth: bool = False, keep_key: bool = False, name: bool = False
 ) -> vol.Schema:
     """The account form; with ``keep_key`` an empty key keeps the stored one."""
-    fields: dict[vol.Marker, Any] = {}
+    fields: dict[vol.Marker, Any] = {vol.Optional(CONF_NAME): _TEXT} if name else {}
     if spec.requires_api_key:
         marker = vol.Optional if keep_key else vol.Required
         fields[marker(CONF_API_KEY)] = _PASSWORD
@@ -153,21 +148,30 @@ class OrderTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = _clean(user_input)
+            name = data.pop(CONF_NAME, None)
             await self.async_set_unique_id(account_unique_id(self._provider, data))
             self._abort_if_unique_id_configured()
             if not (errors := await _check_account(self.hass, self._provider, data)):
-                wallet = data.get(CONF_WALLET_ADDRESS)
-                title = f"{spec.name} {wallet[:10]}" if wallet else spec.name
                 return self.async_create_entry(
-                    title=title, data={CONF_PROVIDER: self._provider, **data}
+                    title=name or self._default_title(spec),
+                    data={CONF_PROVIDER: self._provider, **data},
                 )
         return self.async_show_form(
             step_id="credentials",
             data_schema=self.add_suggested_values_to_schema(
-                _account_schema(spec), _without_secrets(user_input)
+                _account_schema(spec, name=True), _without_secrets(user_input)
             ),
             errors=errors,
             description_placeholders={"provider": spec.name},
+        )
+
+    def _default_title(self, spec: ProviderSpec) -> str:
+        """The provider's name, numbered from the second account on; never the wallet."""
+        taken = {entry.title for entry in self._async_current_entries()}
+        return next(
+            title
+            for number in range(1, len(taken) + 2)
+            if (title := spec.name if number == 1 else f"{spec.name} {number}") not in taken
         )
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
@@ -248,53 +252,3 @@ class OrderTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> dict[str, type[ConfigSubentryFlow]]:
         """Orders are tracked as subentries of their account."""
         return {SUBENTRY_TYPE_ORDER: OrderSubentryFlowHandler}
-
-
-class OrderTrackerOptionsFlow(OptionsFlow):
-    """Account options: auto-tracking (off by default) and retention (0 = keep forever)."""
-
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """One form for both options."""
-        entry = self.config_entry
-        spec = CLIENTS[entry.data[CONF_PROVIDER]].spec
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            options = {
-                CONF_AUTO_TRACK: bool(user_input.get(CONF_AUTO_TRACK, False)),
-                CONF_RETENTION_DAYS: int(user_input.get(CONF_RETENTION_DAYS, 0)),
-            }
-            if (
-                options[CONF_AUTO_TRACK]
-                and not spec.lists_by_account
-                and not entry.data.get(CONF_WALLET_ADDRESS)
-            ):
-                # This provider lists orders only by address (spec.lists_by_account).
-                errors[CONF_AUTO_TRACK] = "wallet_required"
-            else:
-                return self.async_create_entry(data=options)
-        current = user_input or entry.options
-        schema = vol.Schema(
-            {
-                vol.Required(
-                    CONF_AUTO_TRACK, default=bool(current.get(CONF_AUTO_TRACK, False))
-                ): BooleanSelector(),
-                vol.Required(
-                    CONF_RETENTION_DAYS,
-                    default=int(current.get(CONF_RETENTION_DAYS, DEFAULT_RETENTION_DAYS)),
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        min=0,
-                        max=3650,
-                        step=1,
-                        mode=NumberSelectorMode.BOX,
-                        unit_of_measurement="days",
-                    )
-                ),
-            }
-        )
-        return self.async_show_form(
-            step_id="init",
-            data_schema=schema,
-            errors=errors,
-            description_placeholders={"provider": spec.name},
-        )

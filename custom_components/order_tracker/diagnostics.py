@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntry
 
@@ -15,6 +15,15 @@ from .store import jsonable
 
 TO_REDACT = frozenset({CONF_API_KEY, CONF_WALLET_ADDRESS})
 """Entry settings that are secret or identify the user; each provider adds its own keys."""
+
+
+def _redacted_title(entry: OrderTrackerConfigEntry) -> str:
+    """The account's title without the start of its wallet (older versions put it there)."""
+    wallet = str(entry.data.get(CONF_WALLET_ADDRESS) or "").lower()
+    return " ".join(
+        REDACTED if wallet and len(word) >= 6 and wallet.startswith(word.lower()) else word
+        for word in entry.title.split(" ")
+    )
 
 
 def _order_diagnostics(coordinator: OrderCoordinator) -> dict[str, Any]:
@@ -52,7 +61,7 @@ async def async_get_config_entry_diagnostics(
     account = data.account
     return {
         "entry": {
-            "title": entry.title,
+            "title": _redacted_title(entry),
             "data": async_redact_data(dict(entry.data), TO_REDACT | account.client.spec.redact),
             "options": dict(entry.options),
         },

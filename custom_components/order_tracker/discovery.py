@@ -16,7 +16,8 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .runtime import DiscoveryStats, OrderTrackerConfigEntry, order_is_tracked, order_subentry
+from .naming import describe_order, order_subentry
+from .runtime import DiscoveryStats, OrderTrackerConfigEntry, order_is_tracked
 
 
 class Discovery:
@@ -64,8 +65,10 @@ class Discovery:
             self._failing = False
         for summary in summaries:
             if self._should_add(summary):
+                title = describe_order(self._hass, client, summary.reference, summary.snapshot)
                 data.async_add_order(
-                    order_subentry(client.spec, summary.reference), seen_in_flight=summary
+                    order_subentry(client.spec, summary.reference, default_title=title),
+                    seen_in_flight=summary,
                 )
                 self.stats.added += 1
         data.store.async_keep_seen_in_flight(

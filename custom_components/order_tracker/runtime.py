@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
@@ -21,10 +20,8 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .account import AccountState
-from .api import OrderReference, OrderSnapshot, OrderSummary, ProviderSpec
+from .api import OrderReference, OrderSnapshot, OrderSummary
 from .const import (
-    CONF_CHAIN,
-    CONF_ORDER_ID,
     CONF_PROVIDER,
     DOMAIN,
     RESTORE_SPREAD_SECONDS,
@@ -46,26 +43,6 @@ def signal_order_added(entry_id: str) -> str:
 def signal_orders_changed(entry_id: str) -> str:
     """Dispatcher signal sent when orders of the account come or go."""
     return f"{DOMAIN}_orders_changed_{entry_id}"
-
-
-def default_order_title(spec: ProviderSpec, reference: OrderReference) -> str:
-    """``"<Provider> <first 8 characters of the id>"``."""
-    return f"{spec.name} {reference.order_id[:8]}"
-
-
-def order_subentry(
-    spec: ProviderSpec, reference: OrderReference, name: str | None = None
-) -> ConfigSubentry:
-    """The subentry that tracks an order (the same from the flow, the action or discovery)."""
-    data = {CONF_ORDER_ID: reference.order_id}
-    if reference.chain:
-        data[CONF_CHAIN] = reference.chain
-    return ConfigSubentry(
-        data=MappingProxyType(data),
-        subentry_type=SUBENTRY_TYPE_ORDER,
-        title=(name or "").strip() or default_order_title(spec, reference),
-        unique_id=reference.key,
-    )
 
 
 def order_is_tracked(hass: HomeAssistant, provider: str, reference: OrderReference) -> bool:

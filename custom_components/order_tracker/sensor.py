@@ -12,24 +12,21 @@ from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
-    SensorStateClass,
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .account_sensor import OrdersInProgressSensor
 from .api import OrderSnapshot, ProviderSpec, Stage
-from .const import DOMAIN
 from .coordinator import OrderCoordinator
+from .display import coded_value, finished, finished_at, hide_when_finished, shorten
 from .entity import OrderEntity, async_add_order_entities
 from .presentation import amount_sensors, order_attributes
-from .runtime import OrderTrackerConfigEntry, signal_orders_changed
+from .runtime import OrderTrackerConfigEntry
 
 PARALLEL_UPDATES = 0
-
 type SensorValue = StateType | datetime | Decimal
 
 
@@ -41,6 +38,15 @@ class OrderSensorEntityDescription(SensorEntityDescription):
     exists_fn: Callable[[ProviderSpec], bool] = lambda spec: True
     transaction_field: str | None = None
     """The snapshot field of a transaction: its explorer link is an attribute."""
+    finished_fn: Callable[[OrderSnapshot, datetime | None], SensorValue] | None = None
+    """The value once the order is finished, from the answer and since when its status
+    holds (None: ``value_fn`` still)."""
+    hide_when_finished: bool = False
+    """Hide the entity once the finished order leaves it without a value (once: a user who
+    shows it again keeps it shown)."""
+    full_value_attribute: str | None = None
+    """The state is shortened for display (``0x1234…abcd``); the whole value is this
+    attribute."""
 
 
 def _attribute_value(value: Any) -> Any:
@@ -69,7 +75,8 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
     OrderSensorEntityDescription(
         key="confirmations",
         translation_key="confirmations",
-        state_class=SensorStateClass.MEASUREMENT,
+        # No state class: a count of one order's blocks, not a quantity to average over time
+        # (statistics showed 0.75 confirmations); history shows each step as it was.
         value_fn=lambda snapshot: snapshot.confirmations,
         exists_fn=lambda spec: spec.supports_confirmations,
     ),
@@ -79,6 +86,7 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda snapshot: snapshot.open_deadline,
         exists_fn=lambda spec: spec.supports_deadline,
+        hide_when_finished=True,
     ),
     OrderSensorEntityDescription(
         key="eta",
@@ -86,6 +94,8 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda snapshot: snapshot.eta,
         exists_fn=lambda spec: spec.supports_eta,
+        finished_fn=finished_at,
+        hide_when_finished=True,
     ),
     OrderSensorEntityDescription(
         key="transaction",
@@ -94,6 +104,7 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
         value_fn=lambda snapshot: snapshot.transaction_id,
         exists_fn=lambda spec: "transaction_id" in spec.transaction_fields,
         transaction_field="transaction_id",
+        full_value_attribute="transaction_id",
     ),
     OrderSensorEntityDescription(
         key="channel",
@@ -101,6 +112,7 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda snapshot: snapshot.channel_id,
         exists_fn=lambda spec: "channel_id" in spec.transaction_fields,
+        full_value_attribute="channel_id",
     ),
     OrderSensorEntityDescription(
         key="fill_transaction",
@@ -109,6 +121,7 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
         value_fn=lambda snapshot: snapshot.fill_transaction_id,
         exists_fn=lambda spec: "fill_transaction_id" in spec.transaction_fields,
         transaction_field="fill_transaction_id",
+        full_value_attribute="fill_transaction_id",
     ),
     # When the lease of an order's channel ends (the blocks left are a status attribute).
     OrderSensorEntityDescription(
@@ -158,17 +171,50 @@ class OrderSensor(OrderEntity, SensorEntity):
     def native_value(self) -> SensorValue:
         """The described value of the latest snapshot."""
         snapshot = self.coordinator.data
-        return None if snapshot is None else self.entity_description.value_fn(snapshot)
+        if snapshot is None:
+            return None
+        description = self.entity_description
+        if description.finished_fn is not None and finished(snapshot):
+            return description.finished_fn(snapshot, self.coordinator.status_since)
+        value = description.value_fn(snapshot)
+        if description.full_value_attribute and isinstance(value, str):
+            return shorten(value)
+        return value
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """A transaction's explorer link (``explorer_url``), as soon as it is known."""
-        field = self.entity_description.transaction_field
+        """The whole value of a shortened state, and a transaction's explorer link
+        (``explorer_url``) as soon as it is known."""
         snapshot = self.coordinator.data
-        if field is None or snapshot is None:
+        description = self.entity_description
+        if snapshot is None:
             return None
-        url = self.coordinator.client.explorer_url(snapshot, field)
-        return None if url is None else {"explorer_url": url}
+        attributes: dict[str, Any] = {}
+        if (attribute := description.full_value_attribute) is not None:
+            value = description.value_fn(snapshot)
+            if value is not None:
+                attributes[attribute] = value
+        if (field := description.transaction_field) is not None:
+            url = self.coordinator.client.explorer_url(snapshot, field)
+            if url is not None:
+                attributes["explorer_url"] = url
+        return attributes or None
+
+    async def async_added_to_hass(self) -> None:
+        """Hide at once an entity a finished order leaves without a value."""
+        await super().async_added_to_hass()
+        self._hide_when_finished()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._hide_when_finished()
+        super()._handle_coordinator_update()
+
+    @callback
+    def _hide_when_finished(self) -> None:
+        snapshot = self.coordinator.data
+        if self.entity_description.hide_when_finished and snapshot is not None:
+            hide_when_finished(self, snapshot, self.native_value)
 
 
 class OrderStatusSensor(OrderSensor):
@@ -180,17 +226,18 @@ class OrderStatusSensor(OrderSensor):
         snapshot = self.coordinator.data
         if snapshot is None:
             return None
+        # Codes are lower-case keys, translated in state_attributes (display.py).
         attributes: dict[str, Any] = {
-            "provider_status": snapshot.status,
+            "provider_status": snapshot.status.lower(),
             "provider": snapshot.provider,
             "order_id": snapshot.order_id,
         }
         if snapshot.chain:
-            attributes["chain"] = snapshot.chain
+            attributes["chain"] = snapshot.chain.lower()
         if self.coordinator.status_since is not None:
             attributes["status_since"] = self.coordinator.status_since.isoformat()
         attributes.update(
-            (key, _attribute_value(value))
+            (key, coded_value(self.coordinator.spec, key, _attribute_value(value)))
             for key, value in snapshot.details.items()
             if value is not None
         )
@@ -219,69 +266,3 @@ class ProviderStatusSensor(OrderSensor):
             if isinstance(status, str) and status not in options:
                 options.append(status)
         return options
-
-
-class OrdersInProgressSensor(SensorEntity):
-    """How many tracked orders of the account are not finished yet (on the account device)."""
-
-    _attr_has_entity_name = True
-    _attr_translation_key = "orders_in_progress"
-    _attr_state_class = SensorStateClass.MEASUREMENT
-    _attr_should_poll = False
-
-    def __init__(self, entry: OrderTrackerConfigEntry) -> None:
-        self._entry = entry
-        self._following: dict[str, Callable[[], None]] = {}
-        spec = entry.runtime_data.account.client.spec
-        self._attr_unique_id = f"{entry.entry_id}_orders_in_progress"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
-            manufacturer=spec.name,
-            model="Account",
-            entry_type=DeviceEntryType.SERVICE,
-        )
-
-    async def async_added_to_hass(self) -> None:
-        """Follow every order of the account, including those added later."""
-        self._follow_orders()
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass, signal_orders_changed(self._entry.entry_id), self._orders_changed
-            )
-        )
-        self.async_on_remove(self._unfollow)
-
-    @callback
-    def _orders_changed(self) -> None:
-        self._follow_orders()
-        self.async_write_ha_state()
-
-    @callback
-    def _follow_orders(self) -> None:
-        """Listen to each order's coordinator once; drop those of orders that went."""
-        orders = self._entry.runtime_data.orders
-        for subentry_id in set(self._following) - set(orders):
-            self._following.pop(subentry_id)()
-        for subentry_id, coordinator in orders.items():
-            if subentry_id not in self._following:
-                self._following[subentry_id] = coordinator.async_add_listener(
-                    self.async_write_ha_state
-                )
-
-    @callback
-    def _unfollow(self) -> None:
-        for unsubscribe in self._following.values():
-            unsubscribe()
-        self._following.clear()
-
-    @property
-    def native_value(self) -> int:
-        """Tracked orders neither completed nor failed yet (as their Status sensors show)."""
-        return sum(
-            1
-            for coordinator in self._entry.runtime_data.orders.values()
-            if (snapshot := coordinator.data) is not None
-            and not snapshot.stage.is_success
-            and not snapshot.stage.is_failure
-        )

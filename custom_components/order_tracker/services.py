@@ -26,7 +26,7 @@ from homeassistant.helpers import (
     service,
 )
 
-from .api import InvalidOrderReferenceError, OrderTrackerError
+from .api import InvalidOrderReferenceError, NotFoundError, OrderTrackerError
 from .const import (
     ATTR_CONFIG_ENTRY_ID,
     CONF_CHAIN,
@@ -39,7 +39,8 @@ from .const import (
     SUBENTRY_TYPE_ORDER,
 )
 from .errors import Where, action_error
-from .runtime import OrderTrackerConfigEntry, order_is_tracked, order_subentry
+from .naming import describe_order, order_subentry
+from .runtime import OrderTrackerConfigEntry, order_is_tracked
 
 if TYPE_CHECKING:
     import probatio as vol
@@ -128,8 +129,23 @@ async def _async_track_order(call: ServiceCall) -> ServiceResponse:
             translation_key="already_tracked",
             translation_placeholders={"order_id": reference.order_id},
         )
-    snapshot = await client.fetch_order(reference)
-    subentry = order_subentry(client.spec, reference, call.data.get(CONF_NAME))
+    try:
+        snapshot = await client.fetch_order(reference)
+    except NotFoundError as err:
+        if reference.chain is None:
+            raise
+        # An order is only found on its own chain: say which one was asked.
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="track_order_not_found_on_chain",
+            translation_placeholders={
+                "provider": client.spec.name,
+                "order_id": reference.order_id,
+                "chain": client.spec.chain_label(reference.chain),
+            },
+        ) from err
+    title = describe_order(hass, client, reference, snapshot)
+    subentry = order_subentry(client.spec, reference, call.data.get(CONF_NAME), default_title=title)
     coordinator = data.async_add_order(subentry, snapshot)
     device = dr.async_get(hass).async_get_device_by_identifier(
         coordinator.device_identifier, entry.entry_id

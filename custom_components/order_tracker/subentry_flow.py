@@ -8,6 +8,7 @@ from homeassistant.config_entries import ConfigEntryState, ConfigSubentryFlow, S
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -32,7 +33,8 @@ from .const import (
     LOGGER,
 )
 from .errors import form_error
-from .runtime import OrderTrackerConfigEntry, default_order_title, order_is_tracked, order_subentry
+from .naming import describe_order, order_subentry
+from .runtime import OrderTrackerConfigEntry, order_is_tracked
 
 if TYPE_CHECKING:
     import probatio as vol
@@ -68,7 +70,10 @@ class OrderSubentryFlowHandler(ConfigSubentryFlow):
         client = self._client()
         spec = client.spec
         errors: dict[str, str] = {}
-        if user_input is not None:
+        if user_input is not None and spec.needs_chain and not user_input.get(CONF_CHAIN):
+            # Chosen by the user, never a default: an order is only found on its own chain.
+            errors[CONF_CHAIN] = "chain_required"
+        elif user_input is not None:
             try:
                 reference = client.validate_reference(
                     user_input[CONF_ORDER_ID], user_input.get(CONF_CHAIN)
@@ -81,13 +86,17 @@ class OrderSubentryFlowHandler(ConfigSubentryFlow):
             except OrderTrackerError as err:
                 LOGGER.debug("Fetching order %s failed: %s", user_input[CONF_ORDER_ID][:100], err)
                 errors = form_error(err, order=True)
+                if spec.needs_chain and errors.get("base") == "order_not_found":
+                    errors = {CONF_CHAIN: "order_not_found_on_chain"}
             except Exception as err:  # noqa: BLE001 - a form error, with the traceback logged
                 LOGGER.exception(
                     "Unexpected error while fetching order %s", user_input[CONF_ORDER_ID][:100]
                 )
                 errors = form_error(err, order=True)
             else:
-                subentry = order_subentry(spec, reference, user_input.get(CONF_NAME))
+                title = describe_order(self.hass, client, reference, snapshot)
+                name = user_input.get(CONF_NAME)
+                subentry = order_subentry(spec, reference, name, default_title=title)
                 self._tracked = (reference, snapshot)
                 return self.async_create_entry(
                     title=subentry.title, data=dict(subentry.data), unique_id=subentry.unique_id
@@ -95,15 +104,20 @@ class OrderSubentryFlowHandler(ConfigSubentryFlow):
 
         fields: dict[vol.Marker, Any] = {vol.Required(CONF_ORDER_ID): _TEXT}
         if spec.needs_chain:
-            fields[vol.Required(CONF_CHAIN)] = SelectSelector(
-                SelectSelectorConfig(options=list(spec.chains), mode=SelectSelectorMode.DROPDOWN)
+            # Optional in the form so that the frontend does not preselect the first chain.
+            chains = [SelectOptionDict(value=c, label=spec.chain_label(c)) for c in spec.chains]
+            fields[vol.Optional(CONF_CHAIN)] = SelectSelector(
+                SelectSelectorConfig(options=chains, mode=SelectSelectorMode.DROPDOWN)
             )
         fields[vol.Optional(CONF_NAME)] = _TEXT
+        placeholders = {"provider": spec.name}
+        if spec.needs_chain:
+            placeholders["chain"] = spec.chain_label((user_input or {}).get(CONF_CHAIN) or "")
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(vol.Schema(fields), user_input),
             errors=errors,
-            description_placeholders={"provider": spec.name},
+            description_placeholders=placeholders,
         )
 
     @callback
@@ -134,12 +148,15 @@ class OrderSubentryFlowHandler(ConfigSubentryFlow):
         entry = self._entry()
         subentry = self._get_reconfigure_subentry()
         if user_input is not None:
-            spec = CLIENTS[entry.data[CONF_PROVIDER]].spec
             reference = OrderReference(subentry.data[CONF_ORDER_ID], subentry.data.get(CONF_CHAIN))
-            name = (user_input.get(CONF_NAME) or "").strip()
-            return self.async_update_and_abort(
-                entry, subentry, title=name or default_order_title(spec, reference)
-            )
+            if not (name := (user_input.get(CONF_NAME) or "").strip()):
+                runtime = getattr(entry, "runtime_data", None)
+                coordinator = runtime.orders.get(subentry.subentry_id) if runtime else None
+                snapshot = coordinator.data if coordinator else None
+                name = describe_order(
+                    self.hass, self._client(), reference, snapshot, but=subentry.subentry_id
+                )
+            return self.async_update_and_abort(entry, subentry, title=name)
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(

@@ -41,6 +41,8 @@ FLUX_KEY = "flux_sim_key"
 
 # Fixed ids: the default names ("Flux " + first 8 characters) and so the entity ids are known.
 HAPPY_FLUX_ID = "intent_HappyE2EOrder000001"
+HAPPY_FLUX_TITLE = "Flux KXBTC-26JUN10-B100000 YES"
+"""Its default name: what it is (the simulator's default market and outcome), not its id."""
 FAILING_FLUX_ID = "intent_FailE2EOrder000002"
 FAILING_FLUX_NAME = "E2E failing order"
 
@@ -182,7 +184,7 @@ async def flux_run(instance: Instance) -> FluxRun:
     await instance.hass.add_order(entry["entry_id"], HAPPY_FLUX_ID)
     await instance.hass.add_order(entry["entry_id"], FAILING_FLUX_ID, name=FAILING_FLUX_NAME)
 
-    happy = f"flux_{HAPPY_FLUX_ID[:8].lower()}"
+    happy = "flux_kxbtc_26jun10_b100000_yes"  # from HAPPY_FLUX_TITLE
     failing = "e2e_failing_order"
     await asyncio.gather(
         instance.states.wait(f"binary_sensor.{happy}_completed", "on", within=ORDER_WAIT),

@@ -203,7 +203,7 @@ async def ensure_accounts(hass: HassApi, simulator: SimulatorApi) -> dict[str, s
 
 
 def _provider_of(entry: dict[str, Any]) -> str | None:
-    """Accounts are titled after the provider (e.g. "Mach 0xb20094DF")."""
+    """Accounts are titled after the provider (e.g. "Mach", "M0 2")."""
     first = str(entry.get("title", "")).split(" ", 1)[0].lower()
     return first if first in {"magma", "mach", "m0", "flux"} else None
 
@@ -239,55 +239,16 @@ async def track_orders(hass: HassApi, ws: HassWebSocket, accounts: dict[str, str
 
 
 DASHBOARD_PATH = "order-tracker"
-ORDER_ENTITY_KEYS = (
-    "status",
-    "provider_status",
-    "completed",
-    "failed",
-    "confirmations",
-    "deadline",
-    "eta",
-)
-"""The entities an order card shows, in this order (those the order has)."""
 
 
 async def dashboard_config(ws: HassWebSocket) -> dict[str, Any]:
-    """A Lovelace view: one entities card per tracked order, plus the accounts' counters."""
-    devices = {device["id"]: device for device in await ws.devices()}
-    rows: dict[str, dict[str, dict[str, str]]] = {}
-    counters: list[dict[str, str]] = []
-    for entity in await ws.entities():
-        if entity["platform"] != "order_tracker" or entity["disabled_by"]:
-            continue
-        device = devices.get(entity["device_id"])
-        if device is None:
-            continue
-        device_name = device["name_by_user"] or device["name"]
-        if entity["translation_key"] == "orders_in_progress":
-            counters.append({"entity": entity["entity_id"], "name": device_name})
-            continue
-        row = {"entity": entity["entity_id"], "name": entity["original_name"]}
-        rows.setdefault(device["id"], {})[entity["translation_key"]] = row
-    demo_rank = {order.name: index for index, order in enumerate(DEMO_ORDERS)}
-    order_devices = sorted(
-        (devices[device_id] for device_id in rows),
-        key=lambda device: (demo_rank.get(device["name"], len(demo_rank)), device["name"]),
-    )
-    cards: list[dict[str, Any]] = [
-        {
-            "type": "entities",
-            "title": device["name_by_user"] or device["name"],
-            "state_color": True,
-            "entities": [
-                rows[device["id"]][key] for key in ORDER_ENTITY_KEYS if key in rows[device["id"]]
-            ],
-        }
-        for device in order_devices
-    ]
-    if counters:
-        counters.sort(key=lambda row: row["name"])
-        cards.insert(0, {"type": "entities", "title": "Orders in progress", "entities": counters})
-    return {"title": "Orders", "views": [{"title": "Orders", "path": "orders", "cards": cards}]}
+    """The Orders dashboard strategy: a section per account, each with its Orders card.
+
+    The strategy is generated in the browser from the registries, so orders tracked later
+    appear without editing the dashboard (`ws` is kept for callers; nothing is read from it).
+    """
+    del ws
+    return {"strategy": {"type": "custom:order-tracker"}}
 
 
 async def ensure_dashboard(ws: HassWebSocket) -> None:

@@ -8,7 +8,14 @@ from playwright.async_api import Locator, Page, async_playwright, expect
 import pytest
 
 from .browser import VIEWPORT, chromium_executable, launch, log_in
-from .conftest import E2E_USER, FAILING_FLUX_ID, HAPPY_FLUX_ID, FluxRun, Instance
+from .conftest import (
+    E2E_USER,
+    FAILING_FLUX_ID,
+    HAPPY_FLUX_ID,
+    HAPPY_FLUX_TITLE,
+    FluxRun,
+    Instance,
+)
 
 pytestmark = [
     pytest.mark.e2e,
@@ -56,7 +63,7 @@ async def test_order_device_page(instance: Instance, flux_run: FluxRun, artifact
             await log_in(page, instance.hass.url, E2E_USER)
 
             await _show_device(page, instance.hass.url, happy)
-            await expect(page.get_by_text(f"Flux {HAPPY_FLUX_ID[:8]}").first).to_be_visible()
+            await expect(page.get_by_text(HAPPY_FLUX_TITLE).first).to_be_visible()
             await _expect_rows(
                 page,
                 {

@@ -10,6 +10,7 @@ from .conftest import (
     FAILING_FLUX_ID,
     FAILING_FLUX_NAME,
     HAPPY_FLUX_ID,
+    HAPPY_FLUX_TITLE,
     ORDER_WAIT,
     FluxRun,
     Instance,
@@ -66,7 +67,7 @@ async def test_flux_order_completes(instance: Instance, flux_run: FluxRun) -> No
         "config_entries/subentries/list", entry_id=flux_run.entry_id
     )
     tracked = {subentry["unique_id"]: subentry for subentry in subentries}
-    assert tracked[HAPPY_FLUX_ID]["title"] == f"Flux {HAPPY_FLUX_ID[:8]}"
+    assert tracked[HAPPY_FLUX_ID]["title"] == HAPPY_FLUX_TITLE
     assert tracked[FAILING_FLUX_ID]["title"] == FAILING_FLUX_NAME
 
     slug = flux_run.happy_slug

@@ -48,16 +48,32 @@ async def test_demo_dashboard_shows_orders_progressing(instance: Instance, artif
             page = await browser.new_page(viewport=VIEWPORT)
             await log_in(page, instance.hass.url, E2E_USER)
             await page.goto(f"{instance.hass.url}/{DASHBOARD_PATH}/orders", timeout=60_000)
-            cards = page.locator("hui-entities-card")
+            # The Orders strategy: a section per account, each with the account's Orders card.
+            orders = page.locator("order-tracker-card .order")
             for order in DEMO_ORDERS:
-                await expect(cards.filter(has_text=order.name).first).to_be_visible(timeout=60_000)
-            flux_yes = cards.filter(has_text=DEMO_ORDERS[0].name).first
+                await expect(orders.filter(has_text=order.name).first).to_be_attached(
+                    timeout=60_000
+                )
+            flux_yes = orders.filter(has_text=DEMO_ORDERS[0].name).first
             # It starts pending and completes about 50 s later: the page follows it live.
-            status = flux_yes.locator("hui-generic-entity-row").filter(
-                has=page.get_by_text("Status", exact=True)
+            await expect(flux_yes).to_have_attribute(
+                "data-stage", re.compile("pending|in_progress")
             )
-            await expect(status).to_contain_text(re.compile("Pending|In progress"))
-            await expect(status).to_contain_text("Completed", timeout=120_000)
+            await expect(flux_yes).to_have_attribute("data-stage", "completed", timeout=120_000)
+            await expect(flux_yes.locator(".chip")).to_have_text("Completed")
+            # The Magma order waiting for the user's payment: the card asks for it, invoice
+            # shown; the sale waiting for the user's approval: asked too, without one.
+            named = {
+                order.name: orders.filter(
+                    has=page.locator(".name", has_text=re.compile(f"^{re.escape(order.name)}$"))
+                )
+                for order in DEMO_ORDERS
+            }
+            to_pay = named["Magma channel to pay"]
+            await expect(to_pay.locator(".cta .invoice")).to_contain_text("lnbc", timeout=120_000)
+            sale = named["Magma channel sale"]
+            await expect(sale.locator(".cta")).to_be_visible(timeout=60_000)
+            await expect(sale.locator(".cta .invoice")).to_have_count(0)
             await page.screenshot(path=artifacts / "demo-dashboard.png")
         finally:
             await browser.close()

@@ -354,6 +354,11 @@ class ProviderClient(ABC):
         """When the order's state is due to change by itself (its deadline), if known."""
         return None if snapshot.terminal else snapshot.deadline
 
+    def describe(self, snapshot: OrderSnapshot) -> str | None:
+        """What the order is, in a few words, for its default name after the provider's name
+        (e.g. "avalanche → arbitrum"); None when the answer does not say."""
+        return None
+
     @classmethod
     def order_url(cls, snapshot: OrderSnapshot) -> str | None:
         """The page the order's device links to: the explorer page of its first transaction

@@ -74,6 +74,8 @@ SPEC = ProviderSpec(
     transaction_fields=("transaction_id",),
     redact=frozenset({"walletAddress", "userAddress", "receiverAddress", "destinationAddress"}),
     home_chain="base",  # Flux settles on Base (chain 8453)
+    coded_details={"side": ("buy", "sell")},
+    id_prefix="intent_",
 )
 
 
@@ -187,6 +189,14 @@ class FluxClient(ProviderClient):
         if waited < FAST_WAIT:
             return FAST_INTERVAL
         return min(MEDIUM_INTERVAL, STATUS_OFFSET + STATUS_SHARE * waited)
+
+    @override
+    def describe(self, snapshot: OrderSnapshot) -> str | None:
+        """The prediction market and the outcome: "BTC-100K-2024 YES"."""
+        market, outcome = snapshot.details.get("market"), snapshot.details.get("outcome")
+        if not isinstance(market, str) or not market:
+            return None
+        return f"{market} {outcome}" if isinstance(outcome, str) and outcome else market
 
 
 def _market(action: JSONObject | None, inner: JSONObject | None, where: str) -> dict[str, Detail]:

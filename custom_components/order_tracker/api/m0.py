@@ -73,6 +73,13 @@ CHAIN_IDS: dict[int, str] = {
 Fluent and Moca: `M0Client.list_orders` learns theirs by asking M0."""
 UNRESOLVED_RETRY = timedelta(hours=1)
 """How long a chain id that no lookup could name waits before it is looked up again."""
+CHAIN_LABELS = {
+    "BaseSepolia": "Base Sepolia",
+    "ArbitrumSepolia": "Arbitrum Sepolia",
+    "BinanceSmartChain": "BNB Smart Chain",
+    "SolanaDevnet": "Solana Devnet",
+}
+"""Readable names of the chains M0 spells as one word (the others read as they are)."""
 _ORDER_ID = re.compile(r"0x[0-9a-fA-F]{1,64}")
 # Observed fills come 18-60 s after opening: look closely for the first two minutes, at the
 # reference loop's fast cadence (BENCHMARKS.md §1).
@@ -110,6 +117,8 @@ SPEC = ProviderSpec(
     transaction_fields=("transaction_id", "fill_transaction_id"),
     redact=frozenset({"sender", "recipient", "funder"}),
     asset_list_path="/supported-assets",
+    id_prefix="0x",
+    chain_labels=CHAIN_LABELS,
 )
 
 
@@ -448,3 +457,15 @@ class M0Client(ProviderClient):
         if age(snapshot, now) < FAST_PHASE:
             return FAST_INTERVAL
         return OPEN_INTERVAL
+
+    @override
+    def describe(self, snapshot: OrderSnapshot) -> str | None:
+        """Where the order goes: "Base → Arbitrum" (a chain id nobody named yet is left out)."""
+        if snapshot.chain is None:
+            return None
+        origin = SPEC.chain_label(snapshot.chain)
+        chain_id = snapshot.raw.get("destChainId")
+        destination = None
+        if isinstance(chain_id, int) and not isinstance(chain_id, bool):
+            destination = self._chain_name(chain_id)
+        return f"{origin} → {SPEC.chain_label(destination)}" if destination else origin

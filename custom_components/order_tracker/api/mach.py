@@ -53,6 +53,26 @@ LONG_STUCK_AFTER = 30 * 60.0
 LONG_STUCK_INTERVAL = 15 * 60.0
 """...and after 30 minutes it is polled every 15 min (96 requests a day)."""
 
+CHAIN_LABELS = {
+    "ethereum": "Ethereum",
+    "bsc": "BNB Smart Chain",
+    "avalanche": "Avalanche",
+    "polygon": "Polygon",
+    "arbitrum": "Arbitrum",
+    "optimism": "Optimism",
+    "base": "Base",
+    "solana": "Solana",
+    "celo": "Celo",
+    "blast": "Blast",
+    "scroll": "Scroll",
+    "mantle": "Mantle",
+    "opbnb": "opBNB",
+    "mode": "Mode",
+    "tron": "Tron",
+    "unichain": "Unichain",
+}
+"""The chains of Mach's OpenAPI ``Chain`` enum, by readable name."""
+
 SPEC = ProviderSpec(
     key="mach",
     name="Mach",
@@ -69,6 +89,12 @@ SPEC = ProviderSpec(
     transaction_fields=("transaction_id", "fill_transaction_id"),
     redact=frozenset({"taker_address", "maker_address"}),
     asset_list_path="/v1/tokens/get_all_tokens_from_db",
+    coded_details={
+        "order_type": ("default", "cctp"),  # OpenAPI OrderType
+        "source_chain": tuple(CHAIN_LABELS),
+        "destination_chain": tuple(CHAIN_LABELS),
+    },
+    chain_labels=CHAIN_LABELS,
 )
 
 
@@ -199,6 +225,14 @@ class MachClient(ProviderClient):
             if waited >= STUCK_AFTER:
                 return STUCK_INTERVAL
         return SLOW_INTERVAL
+
+    @override
+    def describe(self, snapshot: OrderSnapshot) -> str | None:
+        source = snapshot.details.get("source_chain")
+        destination = snapshot.details.get("destination_chain")
+        if isinstance(source, str) and isinstance(destination, str):
+            return f"{SPEC.chain_label(source)} → {SPEC.chain_label(destination)}"
+        return None
 
     @classmethod
     @override

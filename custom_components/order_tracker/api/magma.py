@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, override
 
 from .base import MAX_LIST_PAGES, ProviderClient, time_in_status, validate_uuid
@@ -193,6 +194,10 @@ SPEC = ProviderSpec(
     action_details=("invoice",),
     supports_lease=True,
     home_chain="bitcoin",
+    # Seen in answers (the schema leaves the values open): waiting, paid, invoice timed out.
+    coded_details={
+        "payment_status": ("pending_payment", "successful_payment", "hodl_invoice_timeout")
+    },
 )
 
 
@@ -452,6 +457,11 @@ class MagmaClient(ProviderClient):
             return max(LEASE_END_INTERVAL, lease)
         return UNKNOWN_IN_FLIGHT_INTERVAL
 
+    @override
+    def describe(self, snapshot: OrderSnapshot) -> str | None:
+        amount = snapshot.amounts.get("amount")
+        return f"{sats_label(amount)} sat channel" if isinstance(amount, int) else None
+
 
 def _failed_by(status: str, side: str) -> str | None:
     """Whose doing a failure is, seen from the user's side of the order."""
@@ -472,6 +482,15 @@ def _invoice_to_pay(
     if lightning is None:
         return None
     return get_str(lightning, "invoice", "Magma order.payment.lightning") or None
+
+
+def sats_label(sats: int) -> str:
+    """A channel size as people say it: 1M, 2.5M, 500k, 21000 → 21k; 3 significant digits."""
+    for scale, suffix in ((1_000_000, "M"), (1_000, "k")):
+        if sats >= scale:
+            value = (Decimal(sats) / scale).quantize(Decimal("0.01")).normalize()
+            return f"{value:f}{suffix}"
+    return str(sats)
 
 
 def _first_graphql_message(body: Any) -> str | None:

@@ -188,6 +188,24 @@ class ProviderSpec:
     """The chain of a transaction whose order does not name one (Magma: bitcoin, Flux: base)."""
     asset_list_path: str | None = None
     """Where the provider lists its tokens (chain, address, symbol, decimals), if it does."""
+    coded_details: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Details whose values are codes (Magma ``payment_status``, Flux ``side``), with their
+    known values in lower case: they are shown lower-cased, so that they translate."""
+    id_prefix: str = ""
+    """What every order id starts with (M0 ``0x``, Flux ``intent_``): a short id skips it."""
+    chain_labels: Mapping[str, str] = field(default_factory=dict)
+    """Readable names of ``chains`` ("BaseSepolia" → "Base Sepolia"); a chain not in it is
+    shown as it is spelt."""
+
+    def short_id(self, order_id: str) -> str:
+        """The 8 characters that tell an order from the others: past the common prefix."""
+        if self.id_prefix and order_id.lower().startswith(self.id_prefix.lower()):
+            order_id = order_id[len(self.id_prefix) :]
+        return order_id[:8]
+
+    def chain_label(self, chain: str) -> str:
+        """A chain's readable name."""
+        return self.chain_labels.get(chain, chain)
 
     @property
     def needs_chain(self) -> bool:

@@ -1,0 +1,65 @@
+"""How an order's values read: finished or not, long hashes shortened, codes as keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity import Entity
+
+from .api import OrderSnapshot, ProviderSpec
+from .const import DOMAIN
+
+HIDDEN_WHEN_FINISHED = "hidden_when_finished"
+"""Registry option of an entity hidden because its order finished (so it is hidden once)."""
+SHORT_VALUE_LENGTH = 16
+"""Values longer than this (transaction hashes) are shortened in the state."""
+
+
+def finished(snapshot: OrderSnapshot) -> bool:
+    """Final, or completed (a Magma channel's lease still counts down): nothing more to wait for."""
+    return snapshot.terminal or snapshot.stage.is_success
+
+
+def shorten(value: str) -> str:
+    """A long hash or id as people compare them: its start and its end (``0x1234…abcd``)."""
+    if len(value) <= SHORT_VALUE_LENGTH:
+        return value
+    head = 6 if value.lower().startswith("0x") else 4
+    return f"{value[:head]}…{value[-4:]}"
+
+
+def coded_value(spec: ProviderSpec, key: str, value: Any) -> Any:
+    """A detail that is a code (``spec.coded_details``) in lower case, so that it translates."""
+    return value.lower() if key in spec.coded_details and isinstance(value, str) else value
+
+
+def finished_at(snapshot: OrderSnapshot, status_since: datetime | None) -> datetime | None:
+    """When a completed order completed: as the provider says, else when it was first seen so."""
+    if not snapshot.stage.is_success:
+        return None
+    return snapshot.resolved_at or status_since
+
+
+@callback
+def hide_when_finished(entity: Entity, snapshot: OrderSnapshot, value: object) -> None:
+    """Hide an entity (once) when the finished order leaves it without a value.
+
+    Its state is then None (unknown): hidden, it is off the device page's list and the
+    dashboards, so that a finished order does not read "Deadline Unknown" for ever. A user
+    who shows it again keeps it shown: the registry remembers that it was hidden once.
+    """
+    entry = entity.registry_entry
+    if (
+        entry is None
+        or value is not None
+        or not finished(snapshot)
+        or (DOMAIN in entry.options and entry.options[DOMAIN].get(HIDDEN_WHEN_FINISHED))
+    ):
+        return
+    registry = er.async_get(entity.hass)
+    registry.async_update_entity_options(entry.entity_id, DOMAIN, {HIDDEN_WHEN_FINISHED: True})
+    if entry.hidden_by is None:
+        registry.async_update_entity(entry.entity_id, hidden_by=er.RegistryEntryHider.INTEGRATION)

@@ -68,10 +68,10 @@ def described(provider: str, order: Any) -> str:
     if provider == "m0":
         origin = order.chain or ""
         destination = "Base" if origin != "Base" else "Ethereum"
-        return f"M0 {spec(provider).chain_label(origin)} → {destination}"
+        return f"M0 M {spec(provider).chain_label(origin)} → {destination}"
     return {
         "magma": "Magma 1M sat channel",
-        "mach": "Mach Avalanche → Arbitrum",
+        "mach": "Mach USDC Avalanche → Arbitrum",
         "flux": "Flux KXBTC-26JUN10-B100000 YES",
     }[provider]
 

@@ -208,8 +208,8 @@ async def test_default_names_say_what_the_order_is_and_stay_unique(
         assert result["type"] is FlowResultType.CREATE_ENTRY
         await hass.async_block_till_done(wait_background_tasks=True)
     titles = {s.data[CONF_ORDER_ID]: s for s in entry.subentries.values()}
-    assert titles[first.order_id].title == "Mach Avalanche → Arbitrum"
-    assert titles[second.order_id].title == f"Mach Avalanche → Arbitrum {second.order_id[:8]}"
+    assert titles[first.order_id].title == "Mach USDC Avalanche → Arbitrum"
+    assert titles[second.order_id].title == f"Mach USDC Avalanche → Arbitrum {second.order_id[:8]}"
 
     subentry = titles[second.order_id]
     result = await entry.start_subentry_reconfigure_flow(hass, subentry.subentry_id)
@@ -218,11 +218,14 @@ async def test_default_names_say_what_the_order_is_and_stay_unique(
     # Back to the default: its own name does not count as taken, the first order's does.
     result = await entry.start_subentry_reconfigure_flow(hass, subentry.subentry_id)
     result = await flows.async_configure(result["flow_id"], {CONF_NAME: ""})
-    second_title = f"Mach Avalanche → Arbitrum {second.order_id[:8]}"
+    second_title = f"Mach USDC Avalanche → Arbitrum {second.order_id[:8]}"
     assert entry.subentries[subentry.subentry_id].title == second_title
     result = await entry.start_subentry_reconfigure_flow(hass, titles[first.order_id].subentry_id)
     result = await flows.async_configure(result["flow_id"], {CONF_NAME: ""})
-    assert entry.subentries[titles[first.order_id].subentry_id].title == "Mach Avalanche → Arbitrum"
+    assert (
+        entry.subentries[titles[first.order_id].subentry_id].title
+        == "Mach USDC Avalanche → Arbitrum"
+    )
 
 
 async def test_the_new_form_words_are_translated(hass: HomeAssistant) -> None:

@@ -81,6 +81,11 @@ class OrderSubentryFlowHandler(ConfigSubentryFlow):
                 if order_is_tracked(self.hass, spec.key, reference):
                     return self.async_abort(reason="already_configured")
                 snapshot = await client.fetch_order(reference)
+                runtime = getattr(self._entry(), "runtime_data", None)
+                if runtime is None or runtime.account.gate.pause_remaining() is None:
+                    # The name says the token (one read of the token list, if due); never
+                    # while the provider asks the account to wait.
+                    await client.async_name_tokens(snapshot)
             except InvalidOrderReferenceError as err:
                 errors = form_error(err, order=True)
             except OrderTrackerError as err:
@@ -153,8 +158,11 @@ class OrderSubentryFlowHandler(ConfigSubentryFlow):
                 runtime = getattr(entry, "runtime_data", None)
                 coordinator = runtime.orders.get(subentry.subentry_id) if runtime else None
                 snapshot = coordinator.data if coordinator else None
+                # The account's client knows the tokens the account has read (never read here:
+                # its reads wait for the account's request budget).
+                client = runtime.account.client if runtime else self._client()
                 name = describe_order(
-                    self.hass, self._client(), reference, snapshot, but=subentry.subentry_id
+                    self.hass, client, reference, snapshot, but=subentry.subentry_id
                 )
             return self.async_update_and_abort(entry, subentry, title=name)
         return self.async_show_form(

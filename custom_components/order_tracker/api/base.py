@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
+import contextlib
 from datetime import UTC, datetime, timedelta
 import logging
 import re
@@ -231,6 +232,19 @@ class ProviderClient(ABC):
             self.tokens.failed()
             raise
         self.tokens.store(tokens, self._clock())
+
+    def token_symbol(self, snapshot: OrderSnapshot, key: str) -> str | None:
+        """The symbol of the token an amount is in (``amount_in``), once the list named it."""
+        ref = snapshot.tokens.get(key)
+        token = None if ref is None else self.tokens.get(ref)
+        return None if token is None else token.symbol
+
+    async def async_name_tokens(self, snapshot: OrderSnapshot) -> None:
+        """Read the token list now if this order's tokens are due (a new order's name says its
+        token); a failure only leaves the name without it."""
+        if self.tokens_due(snapshot):
+            with contextlib.suppress(OrderTrackerError):
+                await self.async_refresh_tokens()
 
     def token_amounts(self, snapshot: OrderSnapshot) -> dict[str, TokenAmount]:
         """The order's amounts in token units, for those whose token is known."""

@@ -468,4 +468,6 @@ class M0Client(ProviderClient):
         destination = None
         if isinstance(chain_id, int) and not isinstance(chain_id, bool):
             destination = self._chain_name(chain_id)
-        return f"{origin} → {SPEC.chain_label(destination)}" if destination else origin
+        route = f"{origin} → {SPEC.chain_label(destination)}" if destination else origin
+        symbol = self.token_symbol(snapshot, "amount_in")
+        return f"{symbol} {route}" if symbol else route

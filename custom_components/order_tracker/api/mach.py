@@ -231,7 +231,9 @@ class MachClient(ProviderClient):
         source = snapshot.details.get("source_chain")
         destination = snapshot.details.get("destination_chain")
         if isinstance(source, str) and isinstance(destination, str):
-            return f"{SPEC.chain_label(source)} → {SPEC.chain_label(destination)}"
+            route = f"{SPEC.chain_label(source)} → {SPEC.chain_label(destination)}"
+            symbol = self.token_symbol(snapshot, "amount_in")
+            return f"{symbol} {route}" if symbol else route
         return None
 
     @classmethod

@@ -61,7 +61,8 @@ async def test_mach_amounts_and_links(instance: Instance, artifacts: Path) -> No
     assert attributes["amount_in_base_units"] == 1_000_000
     fill = await instance.hass.state(f"sensor.{MACH_SLUG}_fill_transaction")
     assert fill is not None
-    assert fill["attributes"]["explorer_url"] == f"https://arbiscan.io/tx/{fill['state']}"
+    tx = fill["attributes"]["fill_transaction_id"]  # the state is shortened
+    assert fill["attributes"]["explorer_url"] == f"https://arbiscan.io/tx/{tx}"
     device = await _device(instance, f"mach_{MACH_ID}")
     assert device["serial_number"] == MACH_ID
     link = device["configuration_url"]

@@ -90,3 +90,41 @@ async def test_order_device_page(instance: Instance, flux_run: FluxRun, artifact
         finally:
             await browser.close()
     assert flux_run.entry_id
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+async def test_device_page_fits_phone_and_desktop(
+    instance: Instance, flux_run: FluxRun, artifacts: Path, width: int
+) -> None:
+    """A transaction hash no longer squeezes its row: the label "Transaction" reads whole, the
+    shortened hash fits the screen and the page does not scroll sideways (issue #13)."""
+    executable = chromium_executable()
+    assert executable
+    happy = await _device_id(instance, f"flux_{HAPPY_FLUX_ID}")
+    async with async_playwright() as playwright:
+        browser = await launch(playwright, executable)
+        try:
+            page = await browser.new_page(viewport=VIEWPORT)
+            await log_in(page, instance.hass.url, E2E_USER)  # waits for the desktop sidebar
+            await page.set_viewport_size({"width": width, "height": 860})
+            await _show_device(page, instance.hass.url, happy)
+            row = _row(page, "Transaction")
+            await row.scroll_into_view_if_needed()
+            await expect(row).to_be_visible()
+            await expect(row).to_contain_text("…")  # shortened: 0x1234…abcd
+            label = row.get_by_text("Transaction", exact=True)
+            box = await label.bounding_box()
+            assert box is not None
+            assert box["width"] > 50, box  # the whole word, not "T…"
+            clipped = await label.evaluate("(el) => el.scrollWidth > el.clientWidth + 1")
+            assert not clipped
+            row_box = await row.bounding_box()
+            assert row_box is not None
+            assert row_box["x"] + row_box["width"] <= width + 1, row_box
+            sideways = await page.evaluate(
+                "() => document.scrollingElement.scrollWidth > window.innerWidth + 1"
+            )
+            assert not sideways
+            await page.screenshot(path=artifacts / f"order-device-{width}.png", full_page=True)
+        finally:
+            await browser.close()

@@ -21,7 +21,7 @@ from .runtime import OrderTrackerConfigEntry, OrderTrackerData
 from .services import async_setup_services
 from .store import OrderStore
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 

@@ -34,6 +34,16 @@ RESTORE_SPREAD_SECONDS: Final = 10.0
 EVENT_STATUS_CHANGED: Final = "order_tracker_status_changed"
 EVENT_ORDER_COMPLETED: Final = "order_tracker_order_completed"
 EVENT_ORDER_FAILED: Final = "order_tracker_order_failed"
+EVENT_ORDER_ACTION_REQUIRED: Final = "order_tracker_order_action_required"
+"""Fired with the status change that leaves the order waiting for the user (same data)."""
+
+TRIGGER_TYPES: Final = {
+    "completed": EVENT_ORDER_COMPLETED,
+    "failed": EVENT_ORDER_FAILED,
+    "action_required": EVENT_ORDER_ACTION_REQUIRED,
+    "status_changed": EVENT_STATUS_CHANGED,
+}
+"""Device trigger types and event entity event types → the bus event each one follows."""
 
 DEFAULT_RETENTION_DAYS: Final = 0
 """0 keeps finished orders forever."""

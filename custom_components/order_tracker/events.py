@@ -1,4 +1,5 @@
-"""Bus events of an order: status changed, completed, failed (each transition told once)."""
+"""Bus events of an order: status changed, completed, failed, action required (each transition
+told once), and the same to the order's event entity."""
 
 from __future__ import annotations
 
@@ -7,11 +8,26 @@ from typing import Any
 
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .api import Stage
-from .const import EVENT_ORDER_COMPLETED, EVENT_ORDER_FAILED, EVENT_STATUS_CHANGED
+from .const import (
+    DOMAIN,
+    EVENT_ORDER_ACTION_REQUIRED,
+    EVENT_ORDER_COMPLETED,
+    EVENT_ORDER_FAILED,
+    EVENT_STATUS_CHANGED,
+    TRIGGER_TYPES,
+)
 from .coordinator import OrderCoordinator
 from .store import SeenStatus
+
+_EVENT_TYPES = {event: event_type for event_type, event in TRIGGER_TYPES.items()}
+
+
+def signal_order_event(subentry_id: str) -> str:
+    """Dispatcher signal sent with ``(event type, data)`` for each event an order fires."""
+    return f"{DOMAIN}_order_event_{subentry_id}"
 
 
 class OrderEvents:
@@ -45,7 +61,6 @@ class OrderEvents:
         old, self._seen = self._seen, SeenStatus(new.status, new.stage)
         if old is None or (old.status == new.status and old.stage == new.stage):
             return
-        hass = self._coordinator.hass
         data = self._event_data(old, self._seen)
         if new.stage is Stage.ACTION_REQUIRED and old.stage is not Stage.ACTION_REQUIRED:
             # What the user has to act on (Magma's invoice to pay), as the provider declares.
@@ -54,7 +69,11 @@ class OrderEvents:
                 for key in self._coordinator.spec.action_details
                 if isinstance(value := new.details.get(key), str)
             )
-        hass.bus.async_fire(EVENT_STATUS_CHANGED, data)
+        self._fire(EVENT_STATUS_CHANGED, data)
+        if new.stage is Stage.ACTION_REQUIRED:
+            # Each status that waits for the user, told once (a Magma seller approves, then
+            # must open the channel: two statuses, both needing them); same data.
+            self._fire(EVENT_ORDER_ACTION_REQUIRED, data)
         outcome = None
         if new.stage != old.stage:
             if new.stage.is_success:
@@ -62,9 +81,20 @@ class OrderEvents:
             elif new.stage.is_failure and not old.stage.is_failure:
                 outcome = EVENT_ORDER_FAILED
         if outcome is not None:
-            hass.bus.async_fire(outcome, data)
+            self._fire(outcome, data)
             if self._on_outcome is not None:
                 self._on_outcome()
+
+    def _fire(self, event: str, data: dict[str, Any]) -> None:
+        """On the bus (automations, logbook), then to the order's event entity."""
+        coordinator = self._coordinator
+        coordinator.hass.bus.async_fire(event, data)
+        async_dispatcher_send(
+            coordinator.hass,
+            signal_order_event(coordinator.subentry_id),
+            _EVENT_TYPES[event],
+            data,
+        )
 
     def _event_data(self, old: SeenStatus, new: SeenStatus) -> dict[str, Any]:
         coordinator = self._coordinator

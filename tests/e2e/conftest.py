@@ -55,7 +55,11 @@ ORDER_WAIT = 90.0
 
 
 # Without requirements_e2e.txt installed (a plain `pytest` run), do not even import Playwright.
-collect_ignore = [] if importlib.util.find_spec("playwright") else ["test_browser.py"]
+collect_ignore = (
+    []
+    if importlib.util.find_spec("playwright")
+    else ["test_browser.py", "test_automation_editor.py"]
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,0 +1,230 @@
+"""The repository's automation blueprints: valid for Home Assistant, and they fire (item 7)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import json
+from pathlib import Path
+import shutil
+from typing import Any
+from urllib.parse import quote
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
+from homeassistant.components.blueprint.models import Blueprint
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.setup import async_setup_component
+from homeassistant.util import yaml as yaml_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_mock_service,
+)
+import yarl
+
+from custom_components.order_tracker.const import (
+    DOMAIN,
+    EVENT_ORDER_ACTION_REQUIRED,
+    EVENT_ORDER_COMPLETED,
+    EVENT_ORDER_FAILED,
+)
+
+from .common import run_for, setup_entry, spec
+from .simulator import Simulator
+from .test_device_automation import FAST_MAGMA, order_device
+
+ROOT = Path(__file__).parent.parent
+BLUEPRINTS = ROOT / "blueprints" / "automation" / "order_tracker"
+NAMES = ["magma_payment.yaml", "order_finished.yaml"]
+
+
+@pytest.fixture
+def hass_config_dir(hass_tmp_config_dir: str) -> str:
+    """A config directory of the test's own, where the blueprints are put as after an import."""
+    return hass_tmp_config_dir
+
+
+def load(name: str) -> Blueprint:
+    data = yaml_util.load_yaml_dict(BLUEPRINTS / name)
+    return Blueprint(
+        data, path=name, expected_domain="automation", schema=AUTOMATION_BLUEPRINT_SCHEMA
+    )
+
+
+def raw_url(name: str) -> str:
+    """The blueprint's raw URL in the repository the manifest documents (its import URL)."""
+    manifest = json.loads((ROOT / "custom_components" / DOMAIN / "manifest.json").read_text())
+    repository = manifest["documentation"].removeprefix("https://github.com/")
+    return (
+        f"https://raw.githubusercontent.com/{repository}/main/blueprints/automation/{DOMAIN}/{name}"
+    )
+
+
+def test_the_blueprints_are_the_ones_listed() -> None:
+    assert sorted(path.name for path in BLUEPRINTS.glob("*.yaml")) == NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_blueprint_is_valid(name: str) -> None:
+    """Home Assistant's blueprint schema accepts it, for the oldest release the repo claims."""
+    blueprint = load(name)
+    assert blueprint.validate() is None
+    hacs = json.loads((ROOT / "hacs.json").read_text())
+    assert blueprint.metadata["homeassistant"]["min_version"] == hacs["homeassistant"]
+    assert blueprint.metadata["source_url"] == raw_url(name)
+    # The README's one-click import link of this blueprint.
+    readme = (ROOT / "README.md").read_text()
+    link = "https://my.home-assistant.io/redirect/blueprint_import/?blueprint_url="
+    assert f"{link}{quote(raw_url(name), safe='')})" in readme
+
+
+def test_magma_payment_picks_magma_devices() -> None:
+    device_filter = load("magma_payment.yaml").inputs["orders"]["selector"]["device"]["filter"]
+    assert device_filter == [{"integration": DOMAIN, "manufacturer": spec("magma").name}]
+
+
+async def use_blueprint(hass: HomeAssistant, name: str, **inputs: Any) -> list[ServiceCall]:
+    """Import the blueprint as a user would, make an automation of it; the notify calls.
+
+    The import puts it under the repository owner's folder (``blueprint/importer.py``).
+    """
+    owner = yarl.URL(raw_url(name)).parts[1]
+    folder = Path(hass.config.path("blueprints", "automation", owner))
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(BLUEPRINTS / name, folder / name)
+    calls = async_mock_service(hass, "notify", "phone")
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "id": name,
+                "use_blueprint": {
+                    "path": f"{owner}/{name}",
+                    "input": {"notify_action": "notify.phone", **inputs},
+                },
+            }
+        },
+    )
+    await hass.async_block_till_done()
+    assert [state.state for state in hass.states.async_all("automation")] == ["on"]
+    return calls
+
+
+@pytest.mark.parametrize("on_failure", [True, False])
+async def test_order_finished_blueprint(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    on_failure: bool,
+) -> None:
+    """Every order: one notification when the Mach order completes, one when the other expires."""
+    happy = simulator.create_order("mach", "happy", fill_after=40, complete_after=70)
+    expired = simulator.create_order("mach", "expired")
+    entry = make_entry(
+        "mach",
+        [
+            {"order_id": happy.order_id, "title": "Swap home"},
+            {"order_id": expired.order_id, "title": "Swap away"},
+        ],
+    )
+    await setup_entry(hass, entry)
+    calls = await use_blueprint(hass, "order_finished.yaml", on_failure=on_failure)
+    completed = async_capture_events(hass, EVENT_ORDER_COMPLETED)
+    failed = async_capture_events(hass, EVENT_ORDER_FAILED)
+    await run_for(hass, freezer, 600, step=5)
+    assert (len(completed), len(failed)) == (1, 1)
+
+    told = [(call.data["title"], call.data["message"]) for call in calls]
+    expected = [
+        (
+            "Swap home completed",
+            f"Swap home (mach order {happy.order_id}) completed: completed.",
+        )
+    ]
+    if on_failure:
+        expected.append(
+            (
+                "Swap away failed",
+                f"Swap away (mach order {expired.order_id}) did not complete: expired.",
+            )
+        )
+    assert sorted(told) == sorted(expected)
+
+
+async def test_order_finished_blueprint_follows_the_orders_picked(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    happy = simulator.create_order("mach", "happy", fill_after=40, complete_after=70)
+    other = simulator.create_order("mach", "happy", fill_after=40, complete_after=70)
+    entry = make_entry("mach", [{"order_id": happy.order_id}, {"order_id": other.order_id}])
+    await setup_entry(hass, entry)
+    picked = order_device(hass, entry, f"mach_{happy.order_id}")
+    calls = await use_blueprint(hass, "order_finished.yaml", orders=[picked])
+    await run_for(hass, freezer, 300, step=5)
+    assert [happy.order_id in call.data["message"] for call in calls] == [True]
+
+
+async def test_magma_payment_blueprint(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """A Magma order waiting for the buyer's payment: one notification, with its invoice."""
+    order = simulator.create_order("magma", "happy", **FAST_MAGMA)
+    entry = make_entry("magma", [{"order_id": order.order_id, "title": "Inbound"}])
+    await setup_entry(hass, entry)
+    calls = await use_blueprint(hass, "magma_payment.yaml")
+    waiting = async_capture_events(hass, EVENT_ORDER_ACTION_REQUIRED)
+    await run_for(hass, freezer, 1500, step=5)
+
+    assert [event.data["new_status"] for event in waiting] == ["WAITING_FOR_BUYER_PAYMENT"]
+    assert len(calls) == 1
+    assert calls[0].data["title"] == "Pay Inbound"
+    message = calls[0].data["message"]
+    assert message.startswith(f"Inbound (Magma order {order.order_id}) waits for your payment.")
+    # The HODL invoice the simulator's seller issued, from the event's data (issue #13 item 2).
+    invoice = waiting[0].data["invoice"]
+    assert invoice.startswith("lnbc")
+    assert message.endswith(f"Invoice: {invoice}")
+    assert calls[0].data["data"] == {
+        "url": f"lightning:{invoice}",
+        "clickAction": f"lightning:{invoice}",
+    }
+
+
+async def test_magma_payment_blueprint_sends_the_invoice(hass: HomeAssistant) -> None:
+    """The event's ``invoice`` reaches the message and the tap action; other events do not."""
+    calls = await use_blueprint(hass, "magma_payment.yaml")
+    data = {
+        "device_id": "abc",
+        "provider": "magma",
+        "order_id": "ec562479",
+        "name": "Inbound",
+        "old_status": "WAITING_FOR_SELLER_APPROVAL",
+        "new_status": "WAITING_FOR_BUYER_PAYMENT",
+        "invoice": "lnbc16100n1pexample",
+    }
+    hass.bus.async_fire(EVENT_ORDER_ACTION_REQUIRED, data)
+    hass.bus.async_fire(EVENT_ORDER_ACTION_REQUIRED, {**data, "provider": "mach"})
+    hass.bus.async_fire(
+        EVENT_ORDER_ACTION_REQUIRED, {**data, "new_status": "WAITING_FOR_CHANNEL_OPEN"}
+    )
+    await hass.async_block_till_done()
+    assert [call.data for call in calls] == [
+        {
+            "title": "Pay Inbound",
+            "message": "Inbound (Magma order ec562479) waits for your payment. "
+            "Invoice: lnbc16100n1pexample",
+            "data": {
+                "url": "lightning:lnbc16100n1pexample",
+                "clickAction": "lightning:lnbc16100n1pexample",
+            },
+        }
+    ]

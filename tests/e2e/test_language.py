@@ -105,10 +105,11 @@ async def test_device_page_in_german(
                 # pick the Flux account, whose flow then opens in German.
                 heading = page.get_by_text(german["title"]).first
                 account = page.get_by_text(flux_title, exact=True).last
-                await expect(heading.or_(account)).to_be_visible(timeout=60_000)
-                if not await heading.is_visible():
+                try:
+                    await expect(heading).to_be_visible(timeout=15_000)
+                except AssertionError:
                     await account.click()
-                await expect(heading).to_be_visible(timeout=60_000)
+                    await expect(heading).to_be_visible(timeout=60_000)
                 await expect(page.get_by_text(german["order_id"]).first).to_be_visible()
                 await page.screenshot(path=artifacts / "track-order-de.png", full_page=True)
             finally:

@@ -98,7 +98,7 @@ async def test_demo_dashboard_shows_orders_progressing(instance: Instance, artif
     # The recorder commits every second: the completion may reach the database a little after
     # the page showed it.
     entries: list[dict[str, Any]] = []
-    for _ in range(30):
+    for _ in range(60):
         entries = await instance.ws.call(
             "logbook/get_events", start_time=started.isoformat(), within=30
         )

@@ -603,3 +603,22 @@ def test_derived_stage() -> None:
 def test_polls_right_after_fill_deadline() -> None:
     snapshot = snap(M0Client, "CREATED", age=300, deadline=NOW + timedelta(seconds=20))
     assert next_poll_delay(M0Client, snapshot, NOW) == 22
+
+
+async def test_destination_and_fill_chains_learned_at_run_time_are_named(
+    simulator: Simulator, make_client: MakeClient
+) -> None:
+    """Once the client has learned a chain id by asking M0, an order going to that chain
+    names it as its destination (the amount out's token) and as its fill's chain (the fill
+    transaction's explorer), not only as an origin."""
+    simulator.create_order("m0", "happy", chain="Moca", wallet=SENDER)
+    to_moca = simulator.create_order("m0", "happy", chain="Base", dest_chain="Moca")
+    client = _m0(make_client)
+    await client.list_orders(SENDER)
+    assert set(client.learned_chain_ids.values()) == {"Moca"}
+    simulator.advance(45)  # filled on Moca
+    snapshot = await client.fetch_order(OrderReference(to_moca.order_id, "Base"))
+    assert snapshot.fill_transaction_id is not None
+    assert snapshot.transaction_chains == {"transaction_id": "Base", "fill_transaction_id": "Moca"}
+    assert snapshot.tokens["amount_out"].chain == "Moca"
+    assert snapshot.tokens["amount_filled"].chain == "Moca"

@@ -24,7 +24,7 @@ from .parsing import (
     as_object,
     get_bool,
     get_datetime,
-    get_decimal,
+    get_decimal_amount,
     get_object,
     get_str,
     require_datetime,
@@ -154,7 +154,7 @@ class FluxClient(ProviderClient):
                 ("quote_quantity", "maxQuoteQuantityIn"),
                 ("quote_quantity", "minQuoteQuantityOut"),
             ):
-                value = get_decimal(inner, field_name, inner_where)
+                value = get_decimal_amount(inner, field_name, inner_where)
                 if value is not None:
                     amounts.setdefault(key, value)
         return OrderSnapshot(

@@ -715,7 +715,9 @@ def lease_watch(lifecycles: Sequence[Lifecycle], policy: Policy, seed: int, coun
         run = policy.run(lifecycle, random.Random(f"{seed}-lease-{number}"), stop_at_end=False)
         lease = LIFECYCLE_END[lifecycle.provider]
         valid_at = next(
-            at for at, (status, _) in zip(lifecycle.changes, lifecycle.states) if status in lease
+            at
+            for at, (status, _) in zip(lifecycle.changes, lifecycle.states, strict=True)
+            if status in lease
         )
         first_seen = next(p for p in run.polls if p >= valid_at)
         after = sum(1 for p in run.polls if p > first_seen)

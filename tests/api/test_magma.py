@@ -24,8 +24,8 @@ from custom_components.order_tracker.api import (
     ProtocolError,
     ProviderUnavailableError,
     Stage,
+    magma,
 )
-from custom_components.order_tracker.api import magma
 from custom_components.order_tracker.api.magma import LIST_QUERY, PAGE_SIZE
 
 from ..simulator import SCENARIOS, Provider, Simulator, SimulatorError

@@ -158,8 +158,6 @@ def test_fixtures_restate_the_shared_references() -> None:
             for name, schema in order["properties"].items()
         }
         if ours != seed:
-            problems.append(
-                f"flux.json's Order is not the seed's order fields:\n{_diff(ours, seed, 'flux.json')}"
-            )
+            problems.append(f"flux.json's Order is not seed 004's order: {ours} != {seed}")
 
     assert not problems, "\n\n".join(problems)

@@ -481,7 +481,8 @@ class M0Client(ProviderClient):
             return CANCELLED_INTERVAL if now - since < CANCELLED_WINDOW else None
         if row.final:
             return None
-        if row.phase is Phase.EXPIRED:
+        # An odd answer on an expired order keeps its cadence (the coordinator keeps its stage).
+        if row.phase is Phase.EXPIRED or snapshot.stage is Stage.EXPIRED:
             return EXPIRED_INTERVAL
         if age(snapshot, now) < FAST_PHASE:
             return FAST_INTERVAL

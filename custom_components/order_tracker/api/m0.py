@@ -402,10 +402,11 @@ class M0Client(ProviderClient):
         if status == CREATED and deadline is not None and now >= deadline:
             status = EXPIRED
         row = STATUSES.row(status)
-        # Running totals: 0 is "none yet", not an amount to show (nothing filled, nothing
-        # refunded); absent until there is one.
+        # "Total output filled so far" (the schema): 0 is "nothing filled yet", not an amount
+        # to show beside the amount out; absent until a fill. (A refund of 0 stays: on a
+        # finished order it is the final word.)
         filled = get_amount(order, "amountOutFilled", where) or None
-        refunded = get_amount(order, "amountRefunded", where) or None
+        refunded = get_amount(order, "amountRefunded", where)
         # An open order that has been partly filled is under way.
         stage = Stage.IN_PROGRESS if row.stage is Stage.PENDING and filled else row.stage
         dest_chain_id = get_int(order, "destChainId", where)

@@ -10,7 +10,7 @@ from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
-from .api import Stage
+from .api import OrderSnapshot, Stage
 from .const import (
     DOMAIN,
     EVENT_ORDER_ACTION_REQUIRED,
@@ -38,15 +38,16 @@ class OrderEvents:
     auto-tracking added starts from what the account's list showed (``seen_in_flight``): if
     it finished before its first fetch, that first answer fires its events.
 
-    ``on_outcome`` is called right after a completed or failed event, in the same callback:
-    the runtime writes the order's snapshot at once, so that a restart does not tell it again.
+    ``on_outcome`` is called with the answer right after a completed or failed event, in the
+    same callback: the runtime counts the order in the account's figures and writes the store
+    at once, so that a restart does not tell it again.
     """
 
     def __init__(
         self,
         coordinator: OrderCoordinator,
         seen_in_flight: SeenStatus | None = None,
-        on_outcome: Callable[[], None] | None = None,
+        on_outcome: Callable[[OrderSnapshot], None] | None = None,
     ) -> None:
         self._coordinator = coordinator
         data = coordinator.data
@@ -83,7 +84,7 @@ class OrderEvents:
         if outcome is not None:
             self._fire(outcome, data)
             if self._on_outcome is not None:
-                self._on_outcome()
+                self._on_outcome(new)
 
     def _fire(self, event: str, data: dict[str, Any]) -> None:
         """On the bus (automations, logbook), then to the order's event entity."""

@@ -79,8 +79,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry)
     )
     entry.runtime_data = data
     await data.async_start_orders(stored)
-    # Counted before the first write: a version without figures left finished orders behind.
-    figures.async_start(data.orders.values())
+    if figures.async_start(data.orders.values()):
+        # The starting point (the orders a version without figures left finished), on disk.
+        await store.async_flush()
     entry.async_on_unload(figures.async_stop)
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

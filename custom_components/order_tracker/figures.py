@@ -134,11 +134,13 @@ class AccountFigures:
         long-term statistics count their first amount."""
 
     @callback
-    def async_start(self, orders: Iterable[OrderCoordinator]) -> None:
+    def async_start(self, orders: Iterable[OrderCoordinator]) -> bool:
         """Count, once, the orders already finished when the figures start; wait for the
-        tokens of those whose volume is owed."""
+        tokens of those whose volume is owed. True when the figures started now (the caller
+        writes them)."""
         orders = list(orders)
-        if not self.started:
+        starting = not self.started
+        if starting:
             self.started = True
             for coordinator in orders:
                 if (snapshot := coordinator.data) is not None:
@@ -146,6 +148,7 @@ class AccountFigures:
             self._save()
         for coordinator in orders:
             self._wait_for_tokens(coordinator)
+        return starting
 
     @callback
     def async_count(self, coordinator: OrderCoordinator, snapshot: OrderSnapshot) -> None:

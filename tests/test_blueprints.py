@@ -356,7 +356,8 @@ async def test_order_needs_you_blueprint_opens_the_transaction(
     await run_for(hass, freezer, 120, step=5)
     device_id = order_device(hass, entry, f"mach_{swap.order_id}")
     link = dr.async_get(hass).async_get(device_id).configuration_url
-    assert link is not None and link.startswith("https://")
+    assert link is not None
+    assert link.startswith("https://")
     phone = await add_phone(hass, aiohttp_server, "Google")
     await use_blueprint(
         hass, "order_needs_you.yaml", notify_device=phone.device_id, orders=[device_id]

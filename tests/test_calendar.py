@@ -233,7 +233,7 @@ async def test_a_trigger_a_day_before_a_lease_ends_fires_once(
     make_entry: Callable[..., MockConfigEntry],
     notified: list[ServiceCall],
 ) -> None:
-    """The lease end is an estimate (blocks left × 10 minutes) that moves with every answer;
+    """The lease end is an estimate (blocks left times 10 minutes) that moves with every answer;
     here blocks come late after the reminder (the estimate moves 40 minutes later). A
     calendar trigger looks ahead in 15-minute windows: the reminder still comes once."""
     lease_blocks = 288

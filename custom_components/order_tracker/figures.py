@@ -6,10 +6,13 @@ An order counts when it completes or fails, at the moment its outcome event fire
 and writes the store at once). The order's key then joins the counted set, kept in the store
 with the totals: a restart, a reload, retention or tracking the order again never counts it
 twice (an order retention removed leaves the set, as it leaves the store: it is finished and
-can only come back by hand, from its answer, which fires no outcome). Fees and volume count for completed orders only; the fee only when the user paid it
+can only come back by hand, from its answer, which fires no outcome).
+
+Fees and volume count for completed orders only; the fee only when the user paid it
 (`ProviderClient.fee_paid`). Amounts are in token units with the token's symbol as the unit
 (`presentation.amount_shown`); an amount whose token the provider's list has not named yet is
-owed, and added when the token list has been read (the order's entities are written again).
+owed, and added once the list names it (after a read, the order's entities are written again;
+a finished order's tokens are read again at the next start).
 
 Totals start with the account's first setup in a version that has them: the orders its stored
 snapshots show finished are counted then, as the starting point, each once.

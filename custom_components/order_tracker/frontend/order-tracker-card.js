@@ -632,9 +632,18 @@ function figureSections(hass) {
     });
   }
   if (counts.length) {
+    // This month's completions (the statistic card reads the last minutes' statistics too),
+    // then completions and failures per day.
+    const completed = counts.filter((entityId) => hass.entities[entityId].translation_key === "orders_completed");
     sections.push({
       type: "grid",
       cards: [
+        ...completed.sort().map((entity) => ({
+          type: "statistic",
+          entity,
+          stat_type: "change",
+          period: { calendar: { period: "month" } },
+        })),
         {
           type: "statistics-graph",
           entities: counts.sort(),

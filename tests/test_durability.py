@@ -30,6 +30,7 @@ from custom_components.order_tracker.const import (
     EVENT_ORDER_COMPLETED,
     EVENT_ORDER_FAILED,
     EVENT_STATUS_CHANGED,
+    STORAGE_MINOR_VERSION,
     SUBENTRY_TYPE_ORDER,
 )
 from custom_components.order_tracker.store import OrderStore, SeenStatus
@@ -110,7 +111,7 @@ async def test_the_outcome_is_written_right_after_its_event(
     assert [stored_status(data, "s1") for _, data in log.writes] == ["completed"]
     assert 0 <= log.window(event, "s1") < 1.0
     on_disk = json.loads((real_storage / f"{DOMAIN}.{entry.entry_id}").read_text())
-    assert (on_disk["version"], on_disk["minor_version"]) == (1, 2)
+    assert (on_disk["version"], on_disk["minor_version"]) == (1, 3)
     assert stored_status(on_disk["data"], "s1") == "completed"
 
 
@@ -501,7 +502,7 @@ async def test_a_newer_minor_version_is_read(
         (b"\x00\xff\xfe garbage", "corrupt", "not valid JSON"),
         ("[1, 2, 3]", "corrupt", "not a storage file"),
         ('{"version": "1", "data": {}}', "corrupt", "not a storage file"),
-        ('{"version": 1, "minor_version": 2, "data": ["orders"]}', "corrupt", "not an object"),
+        ('{"version": 1, "minor_version": 3, "data": ["orders"]}', "corrupt", "not an object"),
         ('{"version": 2, "minor_version": 1, "data": {"orders": {}}}', "v2", "format 2"),
     ],
     ids=["truncated", "binary", "a list", "version a string", "data a list", "newer major"],
@@ -569,7 +570,9 @@ async def test_damaged_entries_are_dropped_and_the_rest_kept(
 ) -> None:
     """Wrong types inside a good file: only those entries go, with one warning and a copy."""
     damaged = v11()
-    damaged["minor_version"] = 2
+    # The current format (an older one is migrated, and so written again, before it is read).
+    damaged["minor_version"] = STORAGE_MINOR_VERSION
+    damaged["data"]["figures"] = None
     damaged["data"]["orders"]["s2"]["fetched_at"] = 12
     damaged["data"]["orders"]["s9"] = "junk"
     damaged["data"]["untracked"] = "44444444-4444-4444-8444-444444444444"

@@ -139,19 +139,20 @@ class AccountFigures:
     @callback
     def async_start(self, orders: Iterable[OrderCoordinator]) -> bool:
         """Count, once, the orders already finished when the figures start; wait for the
-        tokens of those whose volume is owed. True when the figures started now (the caller
-        writes them)."""
+        tokens of those whose volume is owed. True when that counted orders (the caller
+        writes them at once; nothing counted is written with the next write)."""
         orders = list(orders)
-        starting = not self.started
-        if starting:
+        counted = False
+        if not self.started:
             self.started = True
             for coordinator in orders:
                 if (snapshot := coordinator.data) is not None:
                     self._count(coordinator.reference.key, snapshot, live=False)
+            counted = bool(self.totals.counted)
             self._save()
         for coordinator in orders:
             self._wait_for_tokens(coordinator)
-        return starting
+        return counted
 
     @callback
     def async_count(self, coordinator: OrderCoordinator, snapshot: OrderSnapshot) -> None:

@@ -26,6 +26,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.order_tracker.const import CONF_RETENTION_DAYS, DOMAIN
+from custom_components.order_tracker.figures import Totals
 
 from .common import advance, run_for, setup_entry
 from .simulator import Simulator, mach as sim_mach
@@ -252,3 +253,18 @@ async def test_statistics_are_accepted_by_the_recorder(
         "sensor.magma_volume_sat": 1_000_000.0,
         "sensor.mach_volume_usdc": 1.0,
     }
+
+
+def test_stored_totals_read_back_and_damaged_ones_are_refused() -> None:
+    totals = Totals(2, 1, {"sat": Decimal(6600)}, {"USDC": Decimal("1.5")}, {"a", "b"}, {"b": True})
+    assert Totals.from_dict(totals.as_dict()) == totals
+    good = totals.as_dict()
+    for damage in (
+        {"completed": "2"},
+        {"counted": "a"},
+        {"owed": []},
+        {"fees": {"sat": "lots"}},
+        {"volume": None},
+    ):
+        assert Totals.from_dict({**good, **damage}) is None, damage
+    assert Totals.from_dict({}) is None

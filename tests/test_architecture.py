@@ -102,3 +102,40 @@ def test_glue_modules_stay_small(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     limit = MAX_COORDINATOR_LINES - 1 if path.name == "coordinator.py" else MAX_GLUE_LINES
     assert lines <= limit, f"{path.name} has {lines} lines"
+
+
+GATE_NAMES = frozenset({"RequestGate", "RequestBudget", "_gate", "gate", "budget"})
+"""What admits, counts or books a request: only ``account.py`` may touch them."""
+GATE_CALLS = frozenset({"admit", "reserve"})
+
+
+def _gate_uses(path: Path) -> list[str]:
+    """Where a module names the request gate or the budget, or calls ``admit``/``reserve``."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr in GATE_NAMES | GATE_CALLS:
+            found.append(f"{path.name}:{node.lineno} .{node.attr}")
+        elif isinstance(node, ast.Name) and node.id in GATE_NAMES:
+            found.append(f"{path.name}:{node.lineno} {node.id}")
+        elif isinstance(node, ast.ImportFrom):
+            names = {alias.name for alias in node.names} & GATE_NAMES
+            found.extend(f"{path.name}:{node.lineno} import {name}" for name in sorted(names))
+    return found
+
+
+def test_one_module_sends_the_accounts_requests() -> None:
+    """The gate and the budget are called from ``account.py`` only (its ``async_request``):
+    every request of an account is admitted, counted and paused in one place."""
+    uses = {
+        path.name: _gate_uses(path)
+        for path in PACKAGE.glob("*.py")
+        if path.name != "account.py" and _gate_uses(path)
+    }
+    assert uses == {}
+    assert _gate_uses(PACKAGE / "account.py")  # the check sees what it must judge
+
+
+def test_the_gate_check_finds_a_stray_call(tmp_path: Path) -> None:
+    stray = tmp_path / "stray.py"
+    stray.write_text("def f(account):\n    return account.gate.admit(None)\n", encoding="utf-8")
+    assert _gate_uses(stray) == ["stray.py:2 .admit", "stray.py:2 .gate"]

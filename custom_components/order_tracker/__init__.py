@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .account import AccountState
+from .account import AccountState, RequestKind
 from .api import CLIENTS, OrderTrackerError
 from .card import async_register_card
 from .const import CONF_API_KEY, CONF_BASE_URL, CONF_PROVIDER, DOMAIN, SUBENTRY_TYPE_ORDER
@@ -39,12 +41,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry)
         api_key=entry.data.get(CONF_API_KEY),
         base_url=entry.data.get(CONF_BASE_URL),
     )
-    account = AccountState(client)
+    account = AccountState(client, on_refused_key=partial(entry.async_start_reauth, hass))
     # The account is checked, not its orders: one broken order must not fail the setup.
-    # The check counts against the account's request budget like any other request.
-    account.budget.reserve()
+    # The check takes the account's one request path like any other request.
     try:
-        await client.check_credentials()
+        await account.async_request(RequestKind.CREDENTIALS, client.check_credentials)
     except OrderTrackerError as err:
         raise setup_error(err, Where(client.spec.name)) from err
 

@@ -17,7 +17,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .account import AccountState
+from .account import AccountState, RequestHeld, RequestKind
 from .api import (
     MIN_POLL_INTERVAL,
     Hold,
@@ -147,36 +147,37 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
     @override
     async def _async_update_data(self) -> OrderSnapshot | None:
         self.last_error = None
-        decision = self.account.gate.admit(self.ticket, first=self.data is None)
-        if not decision.go:
+        try:
+            snapshot = await self.account.async_request(
+                RequestKind.ORDER, self._fetch, ticket=self.ticket, first=self.data is None
+            )
+        except RequestHeld as held:
             # Held by the account's pause, the 5 s floor or the budget: keep what we know and
             # come back when the gate says.
-            self.update_interval = timedelta(seconds=decision.wait)
-            if decision.hold is Hold.PAUSED and self.data is None:
-                remaining = decision.pause_remaining
-                raise refresh_error(RateLimitedError("paused"), self.where, retry_after=remaining)
+            self.update_interval = timedelta(seconds=held.wait)
+            if held.decision.hold is Hold.PAUSED and self.data is None:
+                paused = RateLimitedError("paused", held.decision.pause_remaining)
+                raise refresh_error(paused, self.where, retry_after=paused.retry_after) from None
             return self.data
-
-        self.request_count += 1
-        self.account.requests += 1
-        try:
-            snapshot = await self.client.fetch_order(self.reference)
         except OrderTrackerError as err:
+            # A 429 has paused the whole account already (``AccountState.async_request``).
             self.last_error = err
             retry_after = err.retry_after if isinstance(err, RateLimitedError) else None
             delay = self._failed(retry_after)
             if isinstance(err, RateLimitedError):
-                self.account.gate.pause(delay)
                 raise refresh_error(err, self.where, retry_after=delay) from err
             raise refresh_error(err, self.where) from err
         self.consecutive_failures = 0
         return self._accept(snapshot, dt_util.utcnow())
 
+    async def _fetch(self) -> OrderSnapshot:
+        self.request_count += 1
+        return await self.client.fetch_order(self.reference)
+
     def _failed(self, retry_after: float | None = None) -> float:
         """Count a failure and back off: 30 s doubling to 15 min, or Retry-After."""
         self.consecutive_failures += 1
         self.error_count += 1
-        self.account.failures += 1
         delay = error_backoff(self.consecutive_failures, retry_after)
         self.update_interval = timedelta(seconds=delay)
         return delay

@@ -18,6 +18,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
+from .account import RequestHeld, RequestKind
 from .api import (
     JITTER,
     MIN_POLL_INTERVAL,
@@ -132,7 +133,7 @@ class ListWatch:
         self._unsub_timer = async_call_later(self._hass, timedelta(seconds=delay), self._fire)
 
     def _ticket_clock(self) -> float:
-        return self._account.gate.now()
+        return self._account.now()
 
     @callback
     def _cancel_timer(self) -> None:
@@ -154,35 +155,14 @@ class ListWatch:
         listed = [coordinator for coordinator in self._orders.values() if coordinator.listed]
         if not listed and not self.stats.failures:
             return
-        decision = self._account.gate.admit(self._ticket)
-        if not decision.go:
-            self._schedule(decision.wait)
-            return
         self._running = True
-        self.stats.requests += 1
-        self._account.requests += 1
         try:
-            listing = await self._client.watch_list(self._wallet)
-        except RateLimitedError as err:
-            self._running = False
-            delay = error_backoff(1, err.retry_after)
-            self._account.gate.pause(delay)
-            self._schedule(delay)
-            return
-        except AuthError:
-            self._running = False
-            self._entry.async_start_reauth(self._hass)
-            return
-        except OrderTrackerError as err:
-            self._running = False
-            self._failed(err)
-            return
+            listing = await self._account.async_request(
+                RequestKind.LIST, self._watch_list, ticket=self._ticket
+            )
         except Exception as err:  # noqa: BLE001 - a bug must not leave orders on a dead list
             self._running = False
-            LOGGER.exception(
-                "Unexpected error while reading the %s order list", self._client.spec.name
-            )
-            self._failed(OrderTrackerError(type(err).__name__))
+            self._not_read(err)
             return
         self._running = False
         if listing is None:  # this account cannot be listed: each order polls alone
@@ -196,6 +176,29 @@ class ListWatch:
             if coordinator.listed:
                 self._compare(coordinator, listing.get(coordinator.reference.order_id))
         self.async_reconsider()
+
+    async def _watch_list(self) -> dict[str, OrderSummary] | None:
+        self.stats.requests += 1
+        return await self._client.watch_list(self._wallet)
+
+    def _not_read(self, err: Exception) -> None:
+        """The list was not read: held by the gate, rate limited, refused, or failed."""
+        if isinstance(err, RequestHeld):
+            self._schedule(err.wait)
+        elif isinstance(err, RateLimitedError):
+            # The account is paused (``AccountState.async_request``); the list comes back then.
+            self._schedule(error_backoff(1, err.retry_after))
+        elif isinstance(err, AuthError):
+            return  # re-authentication is started; each order stops on its own refusal
+        elif isinstance(err, OrderTrackerError):
+            self._failed(err)
+        else:
+            LOGGER.error(
+                "Unexpected error while reading the %s order list",
+                self._client.spec.name,
+                exc_info=err,
+            )
+            self._failed(OrderTrackerError(type(err).__name__))
 
     def _failed(self, err: OrderTrackerError) -> None:
         """The list failed: every order polls alone until it answers again."""

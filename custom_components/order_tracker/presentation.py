@@ -28,7 +28,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_call_later
 
-from .account import AccountState
+from .account import AccountState, RequestHeld, RequestKind
 from .api import (
     TOKEN_RETRY_AFTER,
     AmountField,
@@ -36,8 +36,6 @@ from .api import (
     OrderTicket,
     OrderTrackerError,
     ProviderClient,
-    RateLimitedError,
-    error_backoff,
 )
 from .const import DOMAIN, LOGGER
 from .coordinator import OrderCoordinator
@@ -210,25 +208,24 @@ class AccountPresentation:
 
     @callback
     def _read_tokens(self, _now: datetime | None = None) -> None:
-        """Read the token list when the account's gate lets a request go."""
+        """Read the token list (when the account's gate lets the request go)."""
         self._unsub_retry = None
-        decision = self._account.gate.admit(self._ticket)
-        if not decision.go:
-            self._unsub_retry = async_call_later(self._hass, decision.wait, self._read_tokens)
-            return
         self._reading = True
         self._entry.async_create_background_task(
             self._hass, self._async_read(), f"{DOMAIN} token list {self._entry.entry_id}"
         )
 
     async def _async_read(self) -> None:
-        self._account.requests += 1
         try:
-            await self._client.async_refresh_tokens()
+            await self._account.async_request(
+                RequestKind.TOKENS, self._client.async_refresh_tokens, ticket=self._ticket
+            )
+        except RequestHeld as held:
+            self._unsub_retry = async_call_later(self._hass, held.wait, self._read_tokens)
+            return
         except OrderTrackerError as err:
-            if isinstance(err, RateLimitedError):
-                self._account.gate.pause(error_backoff(1, err.retry_after))
-            # Amounts stay in base units; the next read is an hour away.
+            # Amounts stay in base units; the next read is an hour away (a 429 has paused the
+            # account too: ``AccountState.async_request``).
             LOGGER.debug("%s token list could not be read: %s", self._client.spec.name, err)
             self._retry_later()
             return

@@ -82,7 +82,7 @@ class OrderSubentryFlowHandler(ConfigSubentryFlow):
                     return self.async_abort(reason="already_configured")
                 snapshot = await client.fetch_order(reference)
                 runtime = getattr(self._entry(), "runtime_data", None)
-                if runtime is None or runtime.account.gate.pause_remaining() is None:
+                if runtime is None or runtime.account.pause_remaining() is None:
                     # The name says the token (one read of the token list, if due); never
                     # while the provider asks the account to wait.
                     await client.async_name_tokens(snapshot)

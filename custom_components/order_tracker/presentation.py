@@ -40,6 +40,7 @@ from .api import (
 from .const import DOMAIN, LOGGER
 from .coordinator import OrderCoordinator
 from .entity import OrderEntity
+from .refresh import Refresh
 from .runtime import OrderTrackerConfigEntry, signal_order_added
 
 
@@ -174,7 +175,7 @@ class AccountPresentation:
         self._entry.async_on_unload(
             coordinator.async_add_refresh_listener(partial(self._refreshed, coordinator))
         )
-        self._refreshed(coordinator)
+        self._refreshed(coordinator, Refresh(coordinator.data, coordinator.data))
 
     @callback
     def async_stop(self) -> None:
@@ -184,9 +185,8 @@ class AccountPresentation:
             self._unsub_retry = None
 
     @callback
-    def _refreshed(self, coordinator: OrderCoordinator) -> None:
-        snapshot = coordinator.data
-        if snapshot is None:
+    def _refreshed(self, coordinator: OrderCoordinator, refresh: Refresh) -> None:
+        if (snapshot := refresh.snapshot) is None:
             return
         self._update_link(coordinator, snapshot)
         if not (self._reading or self._unsub_retry) and self._client.tokens_due(snapshot):

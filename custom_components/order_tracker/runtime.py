@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
@@ -30,6 +31,7 @@ from .const import (
 from .coordinator import OrderCoordinator
 from .events import OrderEvents
 from .issues import OrderIssues, async_remove_order_issues
+from .refresh import Refresh
 from .store import OrderStore, SeenStatus, StoredOrder
 
 type OrderTrackerConfigEntry = ConfigEntry[OrderTrackerData]
@@ -74,6 +76,8 @@ class ListWatchStats:
     """List failures in a row (0 while it answers)."""
     dropped: set[str] = field(default_factory=set)
     """Orders the list did not show: they poll on their own."""
+    listed: set[str] = field(default_factory=set)
+    """Orders the list watches: each polls on its own only when the list says so."""
 
 
 @dataclass
@@ -212,25 +216,24 @@ class OrderTrackerData:
         After an outcome event the order's snapshot is written at once (a crash between the
         two tells it again after a restart, never loses it); other answers are batched.
         """
-        persisted = coordinator.fetched_at if coordinator.data is not None else None
+        persisted: datetime | None = None
 
         @callback
-        def persist() -> None:
+        def persist(refresh: Refresh) -> None:
             nonlocal persisted
-            if coordinator.fetched_at != persisted and (stored := coordinator.stored()):
-                persisted = coordinator.fetched_at
+            if refresh.fetched_at != persisted and (stored := refresh.stored()):
+                persisted = refresh.fetched_at
                 self.store.async_set(coordinator.subentry_id, coordinator.reference.key, stored)
 
         @callback
-        def persist_now() -> None:
-            persist()
+        def persist_now(refresh: Refresh) -> None:
+            persist(refresh)  # before the listener's own turn: the write cannot wait
             self._save_now()
 
         seen = self.store.seen_in_flight.get(coordinator.reference.key)
         OrderEvents(coordinator, seen, persist_now)
         OrderIssues(coordinator)
         coordinator.async_add_refresh_listener(persist)
-        persist()
 
     @callback
     def _save_now(self) -> None:

@@ -17,11 +17,12 @@ from .const import CONF_API_KEY, CONF_BASE_URL, CONF_PROVIDER, DOMAIN, SUBENTRY_
 from .discovery import async_start_discovery
 from .errors import Where, setup_error
 from .list_watch import async_start_list_watch
-from .presentation import async_start_presentation
+from .order_device import async_start_device_links
 from .retention import async_start_retention
 from .runtime import OrderTrackerConfigEntry, OrderTrackerData
 from .services import async_setup_services
 from .store import OrderStore
+from .token_watch import async_start_token_watch
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -72,7 +73,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     async_start_list_watch(hass, entry)
-    async_start_presentation(hass, entry)
+    async_start_device_links(hass, entry)
+    async_start_token_watch(hass, entry)
     async_start_discovery(hass, entry)
     async_start_retention(hass, entry)
     return True

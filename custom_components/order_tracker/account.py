@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from enum import StrEnum
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import (
+    CLIENTS,
     AuthError,
     Decision,
     OrderTicket,
@@ -16,7 +21,17 @@ from .api import (
     RequestGate,
     error_backoff,
 )
-from .const import BUDGET_BURST, BUDGET_RATE, LOGGER
+from .const import BUDGET_BURST, BUDGET_RATE, CONF_API_KEY, CONF_BASE_URL, CONF_PROVIDER, LOGGER
+
+
+def account_client(hass: HomeAssistant, data: Mapping[str, Any]) -> ProviderClient:
+    """The one way to build an account's client, from its settings (provider, key, base URL):
+    setup, the account flow's checks and the order flow all use it."""
+    return CLIENTS[data[CONF_PROVIDER]](
+        async_get_clientsession(hass),
+        api_key=data.get(CONF_API_KEY),
+        base_url=data.get(CONF_BASE_URL),
+    )
 
 
 class RequestKind(StrEnum):

@@ -18,7 +18,6 @@ from homeassistant.config_entries import (
     OptionsFlow,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
@@ -28,6 +27,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
+from .account import account_client
 from .api import CLIENTS, OrderTrackerError, ProviderSpec
 from .const import (
     CONF_API_KEY,
@@ -83,12 +83,7 @@ async def _check_account(
 ) -> dict[str, str]:
     """Check credentials and base URL against the provider; form errors, or none."""
     try:
-        client = CLIENTS[provider](
-            async_get_clientsession(hass),
-            api_key=data.get(CONF_API_KEY),
-            base_url=data.get(CONF_BASE_URL),
-        )
-        await client.check_credentials()
+        await account_client(hass, {**data, CONF_PROVIDER: provider}).check_credentials()
     except OrderTrackerError as err:
         LOGGER.debug("Account check against %s failed: %s", provider, err)
         return form_error(err)

@@ -95,6 +95,9 @@ class OrderTrackerData:
     """Auto-tracking's counters, when the account's option is on."""
     list_watch: ListWatchStats | None = None
     """The account-wide refresh's state, when the provider can list this account."""
+    handed_over: dict[str, OrderSnapshot] = field(default_factory=dict)
+    """Answers the order flow fetched, by order key, until the update listener starts the
+    order it created from them (`async_hand_over`)."""
 
     # -- setup -----------------------------------------------------------------------------
 
@@ -171,6 +174,17 @@ class OrderTrackerData:
                 self.hass, self._async_fetch_then_announce(coordinator), coordinator.name
             )
         return coordinator
+
+    @callback
+    def async_hand_over(self, reference: OrderReference, snapshot: OrderSnapshot) -> None:
+        """The order flow's answer for the order it is about to create: its first answer."""
+        self.handed_over[reference.key] = snapshot
+
+    @callback
+    def async_take_handed_over(self, subentry_id: str) -> OrderSnapshot | None:
+        """The flow's answer for a new order subentry, if it handed one over."""
+        subentry = self.entry.subentries[subentry_id]
+        return self.handed_over.pop(subentry.unique_id or "", None)
 
     async def async_remove_order(self, subentry_id: str, *, remember: bool = True) -> None:
         """Stop tracking an order: its subentry, device, entities, issues and snapshot go.

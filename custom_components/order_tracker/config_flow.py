@@ -93,6 +93,15 @@ async def _check_account(
     return {}
 
 
+def _same_address(spec: ProviderSpec, new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
+    """Whether two account settings send requests to the same base URL."""
+
+    def address(data: Mapping[str, Any]) -> str:
+        return str(data.get(CONF_BASE_URL) or spec.default_base_url).strip().rstrip("/")
+
+    return address(new) == address(old)
+
+
 def _account_schema(
     spec: ProviderSpec, *, reauth: bool = False, keep_key: bool = False, name: bool = False
 ) -> vol.Schema:
@@ -202,9 +211,13 @@ class OrderTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {CONF_PROVIDER: provider, **_clean(user_input)}
-            if spec.requires_api_key and CONF_API_KEY not in data:
+            keep_key = spec.requires_api_key and CONF_API_KEY not in data
+            if keep_key and not _same_address(spec, data, entry.data):
+                # The stored key is only ever sent where it was entered for.
+                errors = {CONF_API_KEY: "api_key_for_new_url"}
+            elif keep_key:
                 data[CONF_API_KEY] = entry.data[CONF_API_KEY]
-            if not (errors := await _check_account(self.hass, provider, data)):
+            if not errors and not (errors := await _check_account(self.hass, provider, data)):
                 return self._async_save_account(entry, data)
         suggested = user_input if user_input is not None else dict(entry.data)
         return self.async_show_form(

@@ -67,7 +67,7 @@ STAGE_MAP: dict[str, Stage] = {
     **dict.fromkeys(_FAILURES, Stage.FAILED),
 }
 # The seller side (`is_seller`, orders listed by `sales`): the order waits for the user to approve
-# it and to open the channel, and for the counterparty to pay (DESIGN.md §3).
+# it and to open the channel, and for the counterparty to pay (Stage.ACTION_REQUIRED: the user).
 SELLER_STAGE_MAP: dict[str, Stage] = {
     **STAGE_MAP,
     "WAITING_FOR_SELLER_APPROVAL": Stage.ACTION_REQUIRED,

@@ -15,6 +15,7 @@ from custom_components.order_tracker.api import (
     MachClient,
     MagmaClient,
     OrderSnapshot,
+    Phase,
     ProviderClient,
     Stage,
     error_backoff,
@@ -29,16 +30,21 @@ from custom_components.order_tracker.api import (
 NOW = datetime(2026, 6, 10, 18, 0, tzinfo=UTC)
 
 
+def in_phase(client: type[ProviderClient], phase: Phase) -> list[str]:
+    """The statuses the provider's table polls in ``phase``."""
+    return [row.status for row in client.spec.status_table if row.phase is phase]
+
+
 def snap(
     client: type[ProviderClient], status: str, *, age: float = 0, **changes: object
 ) -> OrderSnapshot:
-    stage = client.spec.stage_map.get(status, Stage.IN_PROGRESS)
+    row = client.spec.status_table.row(status)
     base = OrderSnapshot(
         provider=client.spec.key,
         order_id="x",
         status=status,
-        stage=stage,
-        terminal=status in client.spec.terminal_statuses,
+        stage=row.stage,
+        terminal=row.final,
         created_at=NOW - timedelta(seconds=age),
     )
     return replace(base, **changes)  # type: ignore[arg-type]
@@ -73,7 +79,7 @@ def test_magma_unknown_and_terminal(status: str, interval: float | None) -> None
     assert MagmaClient.poll_interval_for(snap(MagmaClient, status), NOW) == interval
 
 
-@pytest.mark.parametrize("status", sorted(magma.WAITING_PHASES))
+@pytest.mark.parametrize("status", in_phase(MagmaClient, Phase.WAITING))
 def test_magma_waiting_phases_stretch_with_the_wait(status: str) -> None:
     """7.5 s at first, then 1/15 of the time already waited, at most 25 s for 30 minutes; then
     growing by 1/15 of the time past them, to at most 2 min."""
@@ -99,7 +105,7 @@ def test_magma_waiting_failure_at_the_deadline_is_still_polled_at_once() -> None
     assert next_poll_delay(MagmaClient, snapshot, NOW, status_since=since(3000)) == 12
 
 
-@pytest.mark.parametrize("status", sorted(magma.CHECK_PHASES))
+@pytest.mark.parametrize("status", in_phase(MagmaClient, Phase.CHECKING))
 def test_magma_check_phases_slow_down_after_two_minutes(status: str) -> None:
     snapshot = snap(MagmaClient, status)
     assert MagmaClient.poll_interval_for(snapshot, NOW, since(0)) == 15
@@ -233,8 +239,7 @@ def test_m0_phases() -> None:
         M0Client.poll_interval_for(snap(M0Client, "CREATED", age=200, deadline=deadline), NOW) == 20
     )
     # Past the fill deadline: 10 s at first, then 1/30 of the time since it, at most 15 min.
-    expired = snap(M0Client, "CREATED", age=900, deadline=NOW)
-    expired = replace(expired, stage=Stage.EXPIRED)
+    expired = snap(M0Client, m0.EXPIRED, age=900, deadline=NOW)
     assert M0Client.poll_interval_for(expired, NOW) == 10
     assert M0Client.poll_interval_for(expired, NOW + timedelta(minutes=10)) == pytest.approx(20)
     assert M0Client.poll_interval_for(expired, NOW + timedelta(hours=2)) == pytest.approx(240)
@@ -308,7 +313,9 @@ def test_m0_polls_right_after_fill_deadline() -> None:
     snapshot = snap(M0Client, "CREATED", age=300, deadline=NOW + timedelta(seconds=10))
     assert next_poll_delay(M0Client, snapshot, NOW) == 12
     # Past it, the order shows expired at once: its own cadence, no overdue polling.
-    expired = replace(snapshot, deadline=NOW - timedelta(seconds=60), stage=Stage.EXPIRED)
+    expired = replace(
+        snapshot, status=m0.EXPIRED, deadline=NOW - timedelta(seconds=60), stage=Stage.EXPIRED
+    )
     assert M0Client.next_change_at(expired) is None
     assert next_poll_delay(M0Client, expired, NOW) == 10
 
@@ -472,7 +479,7 @@ PHASE_BOUNDS = [
     (MachClient, "placed", {}, mach.SLOW_INTERVAL),
     (MachClient, "filled", {}, mach.LONG_STUCK_INTERVAL),
     (M0Client, "CREATED", {"deadline": NOW + timedelta(hours=1)}, m0.OPEN_INTERVAL),
-    (M0Client, "CREATED", {"stage": Stage.EXPIRED, "deadline": NOW}, m0.EXPIRED_INTERVAL),
+    (M0Client, m0.EXPIRED, {"deadline": NOW}, m0.EXPIRED_INTERVAL),
     (M0Client, "CANCELLED", {}, m0.CANCELLED_INTERVAL),
     (FluxClient, "pending", {}, flux.SLOW_INTERVAL),
     (FluxClient, "executing", {}, flux.SLOW_INTERVAL),

@@ -151,7 +151,7 @@ async def test_emulation_matches_home_assistant(
             results["ha_requests"].append(len(requests))
             results["ha_lat"].extend(_latencies(lifecycle, seen))
             emulated = [
-                Ours().run(lifecycle, random.Random(f"{seed}-{order_id}-{run}"))
+                Ours(first_at_gate=True).run(lifecycle, random.Random(f"{seed}-{order_id}-{run}"))
                 for run in range(EMULATED_RUNS)
             ]
             results["emulated_requests"].append(

@@ -456,11 +456,15 @@ class Ours(Policy):
         client: type[ProviderClient] | None = None,
         delay: DelayFunction = next_poll_delay,
         variant: Variant | None = None,
+        first_at_gate: bool = False,
     ) -> None:
         self.name = name
         self.client = client
         self.delay = delay
         self.variant = variant
+        self.first_at_gate = first_at_gate
+        """The first fetch is the setup's, through the gate (its 5 s floor counts from it),
+        not the subentry flow's: what the cross-check's Home Assistant side does."""
 
     @override
     def run(self, lifecycle: Lifecycle, rng: random.Random, stop_at_end: bool = True) -> Run:
@@ -480,7 +484,7 @@ class Ours(Policy):
             clock=lambda: clock[0],
             rng=random.Random(0),  # spreads 429 pauses only; none happen here
         )
-        ticket = OrderTicket()
+        ticket = OrderTicket(last_request=lifecycle.start if self.first_at_gate else None)
 
         def delay_after(snapshot: OrderSnapshot, now: float) -> float | None:
             delay = self.delay(

@@ -222,7 +222,7 @@ async def test_a_phase_the_list_cannot_show_polls_on_its_own(
     await run_for(hass, freezer, 20)
     assert status(hass, "magma", orders[0]) == "confirming"
     simulator.clear_requests()
-    await run_for(hass, freezer, 600, step=5)  # its own cadence: 120 s below 2 confirmations
+    await run_for(hass, freezer, 1200, step=5)  # its own cadence: 3 min below 2 confirmations
     assert len(simulator.requests(order_id=orders[0].order_id)) >= 3
     assert order_requests(simulator, orders[1:]) == 0
 

@@ -602,8 +602,8 @@ def test_derived_stage() -> None:
 
 
 def test_polls_right_after_fill_deadline() -> None:
-    snapshot = snap(M0Client, "CREATED", age=300, deadline=NOW + timedelta(seconds=20))
-    assert next_poll_delay(M0Client, snapshot, NOW) == 22
+    snapshot = snap(M0Client, "CREATED", age=300, deadline=NOW + timedelta(seconds=10))
+    assert next_poll_delay(M0Client, snapshot, NOW) == 12
 
 
 async def test_destination_and_fill_chains_learned_at_run_time_are_named(

@@ -120,17 +120,23 @@ SIGNET_CHAIN = "bitcoin_signet"
 # benchmarks/polling.py measured what replaced it (BENCHMARKS.md §1).
 # WAITING: a counterparty acts within seconds to minutes, or never (then the deadline ends it).
 WAITING_INTERVAL = 7.5
-WAITING_SHARE = 1 / 20
-"""The longer an order has waited, the slower it is polled: 1/20 of the wait so far, so a late
-action is shown within 5 % of the wait (a failure at the deadline is polled right then)."""
-WAITING_MAX_INTERVAL = 60.0
+WAITING_SHARE = 1 / 15
+"""The longer an order has waited, the slower it is polled: 1/15 of the wait so far..."""
+WAITING_MAX_INTERVAL = 25.0
+"""...but at most 25 s (27.5 s with jitter), so a late action is shown within 30 s..."""
+WAITING_BOUNDED_FOR = 30 * 60.0
+WAITING_LATE_SHARE = 1 / 15
+WAITING_LATE_MAX_INTERVAL = 120.0
+"""...for the first 30 minutes of a wait; then the interval grows again, by 1/15 of the time
+past them, to at most 2 min: by then the deadline, polled right after it (api/polling.py),
+is the likely end."""
 # CHECKING: mempool propagation and graph checks, seconds usually.
 CHECK_INTERVAL = 15.0
 CHECK_PHASE = 120.0
-CHECK_SLOW_INTERVAL = 45.0
+CHECK_SLOW_INTERVAL = 60.0
 """A check that has lasted 2 minutes is waiting for something slower (a block)."""
 CONFIRMATION_INTERVAL = 45.0
-EARLY_CONFIRMATION_INTERVAL = 120.0
+EARLY_CONFIRMATION_INTERVAL = 180.0
 MIN_CONFIRMATIONS = 3
 """Amboss validates a channel after 3 confirmations at the earliest: below 2, at least two
 more ~10 min blocks must come before the status can change."""
@@ -481,7 +487,10 @@ class MagmaClient(ProviderClient):
         phase = STATUSES.row(snapshot.status).phase
         waited = time_in_status(now, status_since)
         if phase is Phase.WAITING:
-            return min(WAITING_MAX_INTERVAL, max(WAITING_INTERVAL, waited * WAITING_SHARE))
+            if waited < WAITING_BOUNDED_FOR:
+                return min(WAITING_MAX_INTERVAL, max(WAITING_INTERVAL, waited * WAITING_SHARE))
+            late = WAITING_MAX_INTERVAL + (waited - WAITING_BOUNDED_FOR) * WAITING_LATE_SHARE
+            return min(WAITING_LATE_MAX_INTERVAL, late)
         if phase is Phase.CHECKING:
             return CHECK_INTERVAL if waited < CHECK_PHASE else CHECK_SLOW_INTERVAL
         if phase is Phase.CONFIRMING:

@@ -73,10 +73,10 @@ def test_blueprint_is_valid(name: str) -> None:
     hacs = json.loads((ROOT / "hacs.json").read_text())
     assert blueprint.metadata["homeassistant"]["min_version"] == hacs["homeassistant"]
     assert blueprint.metadata["source_url"] == raw_url(name)
-    # The README's one-click import link of this blueprint.
-    readme = (ROOT / "README.md").read_text()
+    # The one-click import link of this blueprint, in the automations page of the docs.
+    docs = (ROOT / "docs" / "automations.md").read_text()
     link = "https://my.home-assistant.io/redirect/blueprint_import/?blueprint_url="
-    assert f"{link}{quote(raw_url(name), safe='')})" in readme
+    assert f"{link}{quote(raw_url(name), safe='')})" in docs
 
 
 def test_magma_payment_picks_magma_devices() -> None:

@@ -436,6 +436,37 @@ def check_docs_supported_functions() -> list[str]:
     )
 
 
+def _provider_rows() -> dict[str, str]:
+    """The README's providers table: each provider's row, by provider key."""
+    rows = [line for line in source(ROOT / "README.md").splitlines() if line.startswith("| **")]
+    return {
+        key: next((row for row in rows if client.spec.name in row.split("|")[1]), "")
+        for key, client in CLIENTS.items()
+    }
+
+
+def check_docs_high_level_description() -> list[str]:
+    """Each provider is described in the README's table and linked to its own site."""
+    return [
+        f"{key}: no row linking the provider's site"
+        for key, row in _provider_rows().items()
+        if not re.search(r"\*\*\[[^\]]+\]\(https://", row)
+    ]
+
+
+def check_docs_installation_instructions() -> list[str]:
+    """The steps, and the prerequisites: each provider's row says what it needs (where a key
+    comes from, with a link) and which wallet, where the provider has one."""
+    problems = _has_heading("installation") + _has_heading("add an account")
+    for key, row in _provider_rows().items():
+        needs = row.split("|")[3] if row.count("|") > 3 else ""
+        if CLIENTS[key].spec.requires_api_key and ("API key" not in needs or "](" not in needs):
+            problems.append(f"{key}: where to get the API key is not said")
+        if not CLIENTS[key].spec.requires_api_key and "wallet" not in needs:
+            problems.append(f"{key}: which wallet to give is not said")
+    return problems
+
+
 CHECKS: dict[str, Callable[[], list[str]]] = {
     "action-setup": check_action_setup,
     "async-dependency": check_async_dependency,
@@ -449,6 +480,8 @@ CHECKS: dict[str, Callable[[], list[str]]] = {
     "docs-configuration-parameters": check_docs_configuration_parameters,
     "docs-data-update": lambda: _has_heading("polling"),
     "docs-examples": lambda: _has_heading("example"),
+    "docs-high-level-description": check_docs_high_level_description,
+    "docs-installation-instructions": check_docs_installation_instructions,
     "docs-installation-parameters": check_docs_installation_parameters,
     "docs-known-limitations": lambda: _has_heading("known limitations"),
     "docs-removal-instructions": lambda: _has_heading("removal"),
@@ -503,6 +536,9 @@ def test_the_note_names_every_rule_not_done_and_the_tier_reached() -> None:
     )
     missing = [rule for rule in SCALE if status(rule) == "todo" and rule not in note]
     assert missing == [], "the note at the top does not name them"
+    tiers = note[note.index("Tier reached") :]
+    named = [rule for rule in SCALE if re.search(rf"(?<![\w-]){rule}(?![\w-])", tiers)]
+    assert [rule for rule in named if status(rule) != "todo"] == [], "the note names them"
     # A tier counts only with every lower tier.
     top = None
     for tier, rules in TIERS.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+import re
 
 import pytest
 
@@ -155,6 +156,96 @@ def test_the_status_check_finds_a_status() -> None:
         "Valid_Channel_Opening",
         "placed",
     ]
+
+
+GATE_NAMES = frozenset({"RequestGate", "RequestBudget", "_gate", "gate", "budget"})
+"""What admits, counts or books a request: only ``account.py`` may touch them."""
+GATE_CALLS = frozenset({"admit", "reserve"})
+
+
+def _gate_uses(path: Path) -> list[str]:
+    """Where a module names the request gate or the budget, or calls ``admit``/``reserve``."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr in GATE_NAMES | GATE_CALLS:
+            found.append(f"{path.name}:{node.lineno} .{node.attr}")
+        elif isinstance(node, ast.Name) and node.id in GATE_NAMES:
+            found.append(f"{path.name}:{node.lineno} {node.id}")
+        elif isinstance(node, ast.ImportFrom):
+            names = {alias.name for alias in node.names} & GATE_NAMES
+            found.extend(f"{path.name}:{node.lineno} import {name}" for name in sorted(names))
+    return found
+
+
+def test_one_module_sends_the_accounts_requests() -> None:
+    """The gate and the budget are called from ``account.py`` only (its ``async_request``):
+    every request of an account is admitted, counted and paused in one place."""
+    uses = {
+        path.name: _gate_uses(path)
+        for path in PACKAGE.glob("*.py")
+        if path.name != "account.py" and _gate_uses(path)
+    }
+    assert uses == {}
+    assert _gate_uses(PACKAGE / "account.py")  # the check sees what it must judge
+
+
+def test_the_gate_check_finds_a_stray_call(tmp_path: Path) -> None:
+    stray = tmp_path / "stray.py"
+    stray.write_text("def f(account):\n    return account.gate.admit(None)\n", encoding="utf-8")
+    assert _gate_uses(stray) == ["stray.py:2 .admit", "stray.py:2 .gate"]
+
+
+ARCHITECTURE = PACKAGE.parent.parent / "docs" / "ARCHITECTURE.md"
+REPOSITORY = PACKAGE.parent.parent
+
+
+def _module_map() -> dict[str, set[str]]:
+    """The modules the map's tables name in their first column, per section (``api/``: the
+    provider layer's table; ``""``: the glue's)."""
+    named: dict[str, set[str]] = {"api/": set(), "": set()}
+    section: str | None = None
+    for line in ARCHITECTURE.read_text(encoding="utf-8").splitlines():
+        if line.startswith("### "):
+            section = "api/" if "`api/`" in line else "" if "glue" in line else None
+        elif line.startswith("## "):
+            section = None
+        elif section is not None and line.startswith("| `"):
+            first = line.split("|")[1]
+            named[section].update(
+                name for name in first.replace("`", " ").replace(",", " ").split() if name
+            )
+    return named
+
+
+def test_the_module_map_names_every_module_and_only_those() -> None:
+    """docs/ARCHITECTURE.md's tables name each module of the integration once it exists, and
+    no module that is not there."""
+    named = _module_map()
+    assert named["api/"] == {path.name for path in (PACKAGE / "api").glob("*.py")}
+    glue = {path.name for path in PACKAGE.glob("*.py")}
+    assert {name for name in named[""] if name.endswith(".py")} == glue
+    # Anything else the glue table names (the card's script) is a file of the integration.
+    for name in named[""] - glue:
+        assert (PACKAGE / name).is_file(), name
+
+
+def test_the_module_map_check_sees_the_tables() -> None:
+    named = _module_map()
+    assert {"gate.py", "models.py"} <= named["api/"]
+    assert {"account.py", "coordinator.py", "frontend/order-tracker-card.js"} <= named[""]
+
+
+def test_docstrings_cite_only_documents_in_the_repository() -> None:
+    """A Markdown file that code, benchmarks or scripts cite is in the repository (design
+    notes outside it are not there for the next maintainer)."""
+    documents = {path.name for path in REPOSITORY.rglob("*.md") if ".venv" not in path.parts}
+    cited: dict[str, set[str]] = {}
+    for folder in (PACKAGE, REPOSITORY / "benchmarks", REPOSITORY / "scripts"):
+        for path in folder.rglob("*.py"):
+            for name in re.findall(r"[\w.-]+\.md\b", path.read_text(encoding="utf-8")):
+                cited.setdefault(name, set()).add(path.name)
+    assert "BENCHMARKS.md" in cited  # the check sees citations
+    assert {name: where for name, where in cited.items() if name not in documents} == {}
 
 
 # --- the API library, used the way it would be from PyPI --------------------------------------

@@ -28,6 +28,7 @@ from custom_components.order_tracker.api import (
     next_poll_delay,
 )
 from custom_components.order_tracker.const import DOMAIN
+from custom_components.order_tracker.refresh import Refresh
 
 from .common import advance, run_for, setup_entry, short_name
 from .simulator import DEFAULT_KEYS, Provider, Simulator
@@ -423,3 +424,57 @@ async def test_magma_401_with_any_body_starts_reauth(
     await run_for(hass, freezer, 15)
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+@pytest.mark.usefixtures("per_order_polling")
+async def test_refresh_listeners_are_told_what_happened(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """Each refresh hands its listeners one record: held, failed, answered, stage kept."""
+    order = simulator.create_order("magma", "custom", base={"status": "VALID_CHANNEL_OPENING"})
+    entry = make_entry("magma", [{"order_id": order.order_id}])
+    await setup_entry(hass, entry)
+    coordinator = next(iter(entry.runtime_data.orders.values()))
+    coordinator.async_poll_in(None)  # refreshed on demand below
+    first = coordinator.data
+    assert first is not None
+    told: list[Refresh] = []
+    coordinator.async_add_refresh_listener(told.append)
+
+    entry.runtime_data.account.pause(30)
+    await coordinator.async_refresh()
+    coordinator.async_poll_in(None)
+    assert told[-1] == Refresh(first, first, held=True, status_since=coordinator.status_since)
+    assert not told[-1].answered
+
+    await advance(hass, freezer, 40)
+    simulator.inject_fault("magma", "server_error", order_id=order.order_id)
+    await coordinator.async_refresh()
+    coordinator.async_poll_in(None)
+    assert told[-1].error is not None
+    assert (told[-1].held, told[-1].answered, told[-1].snapshot) == (False, False, first)
+
+    await advance(hass, freezer, 40)
+    simulator.inject_fault("magma", "unknown_status", order_id=order.order_id)
+    await coordinator.async_refresh()
+    coordinator.async_poll_in(None)
+    odd = told[-1]
+    assert odd.answered
+    assert odd.previous is first
+    assert odd.snapshot is coordinator.data
+    assert odd.snapshot is not None
+    assert odd.snapshot.status not in coordinator.spec.statuses
+    assert odd.stage_held  # a completed order stays completed
+    assert odd.fetched_at == coordinator.fetched_at
+    assert odd.stored() is not None
+
+    await advance(hass, freezer, 40)
+    await coordinator.async_refresh()
+    coordinator.async_poll_in(None)
+    assert told[-1].answered
+    assert told[-1].previous is odd.snapshot
+    assert not told[-1].stage_held
+    assert len(told) == 4

@@ -80,15 +80,10 @@ class AccountEntity(Entity):
     def __init__(self, entry: OrderTrackerConfigEntry, key: str) -> None:
         self._entry = entry
         self._following: dict[str, Callable[[], None]] = {}
-        spec = entry.runtime_data.account.client.spec
         self._attr_unique_id = f"{entry.entry_id}_{key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
-            manufacturer=spec.name,
-            model="Account",
-            entry_type=DeviceEntryType.SERVICE,
-        )
+        # On the account's device, which setup registers (name, maker, model): found by its
+        # identifier, so its description lives in one place.
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, entry.entry_id)})
 
     async def async_added_to_hass(self) -> None:
         """Follow every order of the account, including those added later."""

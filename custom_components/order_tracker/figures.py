@@ -10,7 +10,7 @@ can only come back by hand, from its answer, which fires no outcome).
 
 Fees and volume count for completed orders only; the fee only when the user paid it
 (`ProviderClient.fee_paid`). Amounts are in token units with the token's symbol as the unit
-(`presentation.amount_shown`); an amount whose token the provider's list has not named yet is
+(`amount_sensor.amount_shown`); an amount whose token the provider's list has not named yet is
 owed, and added once the list names it (after a read, the order's entities are written again;
 a finished order's tokens are read again at the next start).
 
@@ -39,7 +39,7 @@ USD = "USD"
 
 
 class ShownAmount(Protocol):
-    """An amount as entities show it (`presentation.AmountShown`)."""
+    """An amount as entities show it (`amount_sensor.AmountShown`)."""
 
     @property
     def value(self) -> int | Decimal: ...
@@ -49,7 +49,8 @@ class ShownAmount(Protocol):
 
 
 type AmountReader = Callable[[ProviderClient, AmountField, OrderSnapshot], ShownAmount | None]
-"""`presentation.amount_shown`, passed in (presentation imports the runtime, which counts)."""
+"""`amount_sensor.amount_shown`, passed in: the runtime, which counts, stays free of entity
+modules."""
 
 
 def signal_figures_changed(entry_id: str) -> str:

@@ -20,11 +20,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .account_sensor import async_add_account_sensors
+from .amount_sensor import amount_sensors, order_attributes
 from .api import OrderSnapshot, ProviderSpec, Stage
 from .coordinator import OrderCoordinator
 from .display import coded_value, finished, finished_at, hide_when_finished, shorten
 from .entity import OrderEntity, async_add_order_entities
-from .presentation import amount_sensors, order_attributes
 from .runtime import OrderTrackerConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -150,7 +150,7 @@ def described_value(
 
 def descriptions_for(spec: ProviderSpec) -> list[OrderSensorEntityDescription]:
     """The sensors an order of this provider has (read from the provider's declarations);
-    its amounts are `presentation.OrderAmountSensor`s."""
+    its amounts are `amount_sensor.OrderAmountSensor`s."""
     return [description for description in SENSORS if description.exists_fn(spec)]
 
 

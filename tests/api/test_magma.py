@@ -725,7 +725,7 @@ SALES: list[Lifecycle] = [
         {"lease_blocks": 4},
         [
             # The order waits for the user to approve it and to open the channel, and for the
-            # buyer to pay (DESIGN.md §3, seller side).
+            # buyer to pay (the seller side of MagmaClient's stage table).
             ("WAITING_FOR_SELLER_APPROVAL", Stage.ACTION_REQUIRED, False),
             ("WAITING_FOR_BUYER_PAYMENT", Stage.PENDING, False),
             ("WAITING_FOR_CHANNEL_OPEN", Stage.ACTION_REQUIRED, False),

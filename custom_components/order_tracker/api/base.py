@@ -105,7 +105,8 @@ class ProviderClient(ABC):
 
     @classmethod
     def validate_reference(cls, order_id: str, chain: str | None = None) -> OrderReference:
-        """Check an order reference before it reaches a URL (DESIGN.md §2.2)."""
+        """Check an order reference before it reaches a URL: anything but the provider's id
+        format (slashes, ``..``, spaces, empty) is refused with InvalidOrderReferenceError."""
         if not isinstance(order_id, str) or not order_id.strip():
             raise InvalidOrderReferenceError("the order id is empty")
         if len(order_id) > MAX_REFERENCE_LENGTH:
@@ -362,7 +363,7 @@ class ProviderClient(ABC):
     def poll_interval_for(
         cls, snapshot: OrderSnapshot, now: datetime, status_since: datetime | None = None
     ) -> float | None:
-        """Seconds until the next poll for this phase (DESIGN.md §5); None = stop polling.
+        """Seconds until the next poll for this phase (BENCHMARKS.md §1); None = stop polling.
 
         ``status_since`` is when the current native status was first seen, for phases whose
         cadence depends on how long they have lasted.
@@ -387,8 +388,8 @@ class ProviderClient(ABC):
         """The page the order's device links to: the explorer page of its first transaction
         (opening, else fill) as soon as one is known.
 
-        No provider publishes a page per order (PROVIDERS-RESEARCH.md lists only their APIs),
-        so an order has no link before its first transaction.
+        No provider publishes a page per order (their public documents describe only their
+        APIs), so an order has no link before its first transaction.
         """
         for field in self.spec.transaction_fields:
             if field != "channel_id" and (url := self.explorer_url(snapshot, field)):

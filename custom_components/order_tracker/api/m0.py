@@ -46,8 +46,8 @@ CREATED = "CREATED"
 EXPIRED = "expired"
 """Derived, like Mach's statuses: CREATED past ``fillDeadline``. M0 keeps such an order
 CREATED; nothing fills it any more, and its input comes back only when someone cancels it
-(anyone may, past the deadline: PROVIDERS-RESEARCH.md §3.6). Shown as what it is, not as
-"Created" beside "Expired"."""
+(anyone may, past the deadline, on the destination chain: M0's protocol specification).
+Shown as what it is, not as "Created" beside "Expired"."""
 STATUSES = StatusTable(
     # Open, waiting for a solver (a partial fill shows it in progress). The watch list asks
     # for CREATED orders, expired ones included.

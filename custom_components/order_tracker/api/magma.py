@@ -43,9 +43,9 @@ from .parsing import (
 from .polling import JITTER
 from .statuses import NextStep, Party, Phase, Side, Stage, StatusRow, StatusTable, failure
 
-# The order lifecycle (docs.amboss.tech/magma/order-lifecycle; PROVIDERS-RESEARCH.md §1.4).
+# The order lifecycle (docs.amboss.tech/magma/order-lifecycle).
 # The seller side (`is_seller`, orders listed by `sales`) waits for the user to approve the
-# order and to open the channel, and for the counterparty to pay (DESIGN.md §3). The list
+# order and to open the channel, and for the counterparty to pay. The list
 # (`WATCH_QUERY`) carries status, payment status and channel, but neither confirmations nor
 # the lease countdown: those statuses are polled on their own. The terminal set is closed;
 # VALID_CHANNEL_OPENING is success, but the lease counts down until
@@ -112,8 +112,8 @@ waiting for it); paid or timed out, there is nothing to pay."""
 BLOCK_INTERVAL = timedelta(minutes=10)
 """Bitcoin's target block interval: a lease's blocks left, read as time."""
 SIGNET_HOSTS = frozenset({"magma-dev.amboss.tech"})
-"""Amboss's Magma API on signet (apotdevin/thunderhub's network URL configuration,
-PROVIDERS-RESEARCH.md §1.1): its channels are funded on signet, not on Bitcoin."""
+"""Amboss's Magma API on signet (apotdevin/thunderhub's network URL
+configuration): its channels are funded on signet, not on Bitcoin."""
 SIGNET_CHAIN = "bitcoin_signet"
 
 # Poll cadence, in seconds. The seed's table (5-10 s, 15-30 s, 30-60 s) was the start;
@@ -196,8 +196,8 @@ SPEC = ProviderSpec(
     action_details=("invoice",),
     supports_lease=True,
     home_chain="bitcoin",
-    # MarketOrderPaymentStatus as Amboss's introspected schema lists it (PROVIDERS-RESEARCH.md
-    # §1.4; SUCCESSFUL_PAYMENT and HODL_INVOICE_TIMEOUT also in the current docs).
+    # MarketOrderPaymentStatus as Amboss's introspected schema lists it
+    # (SUCCESSFUL_PAYMENT and HODL_INVOICE_TIMEOUT also in the current docs).
     coded_details={
         "payment_status": (
             "pending_payment",

@@ -18,6 +18,7 @@ from .const import DOMAIN, SUBENTRY_TYPE_ORDER
 from .discovery import async_start_discovery
 from .errors import Where, setup_error
 from .figures import AccountFigures
+from .issues import async_remove_order_issues
 from .list_watch import async_start_list_watch
 from .order_device import async_start_device_links
 from .retention import async_start_retention
@@ -100,7 +101,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry) -> None:
-    """Delete the stored snapshots of a removed account."""
+    """Delete the stored snapshots and the orders' repair issues of a removed account."""
+    for subentry_id in entry.subentries:
+        async_remove_order_issues(hass, subentry_id)
     await OrderStore(hass, entry.entry_id).async_remove()
 
 

@@ -246,3 +246,75 @@ def test_docstrings_cite_only_documents_in_the_repository() -> None:
                 cited.setdefault(name, set()).add(path.name)
     assert "BENCHMARKS.md" in cited  # the check sees citations
     assert {name: where for name, where in cited.items() if name not in documents} == {}
+
+
+# --- the API library, used the way it would be from PyPI --------------------------------------
+
+LIBRARY = f"{NAME}.api"
+
+
+def _public_names() -> set[str]:
+    """The library's public API: the names in api/__init__.py's ``__all__``."""
+    for node in ast.parse((PACKAGE / "api" / "__init__.py").read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets
+        ):
+            return set(ast.literal_eval(node.value))
+    raise AssertionError("api/__init__.py has no __all__")
+
+
+def _private_uses(source: str, module: str) -> list[str]:
+    """What a glue module takes from the library other than its public names."""
+    package = module.rpartition(".")[0]
+    public = _public_names()
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            base = package.split(".")
+            if node.level:
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            if target == NAME:
+                found += [f"{NAME}.{a.name}" for a in node.names if a.name == "api"]
+            elif target == LIBRARY:
+                found += [a.name for a in node.names if a.name not in public]
+            elif target.startswith(f"{LIBRARY}."):
+                found.append(target)
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith(LIBRARY)]
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.glob("*.py")), ids=lambda path: path.name)
+def test_the_glue_uses_only_the_librarys_public_api(path: Path) -> None:
+    """The glue imports the library's package and only names in its ``__all__``."""
+    assert _private_uses(path.read_text(encoding="utf-8"), _module_name(path)) == []
+
+
+def test_a_private_use_of_the_library_is_found() -> None:
+    """The check itself: a submodule, a private name and the module object are all reported."""
+    source = (
+        "from .api import CLIENTS, _private\n"
+        "from .api.http import send\n"
+        "from . import api\n"
+        "import custom_components.order_tracker.api.base\n"
+    )
+    assert _private_uses(source, f"{NAME}.sensor") == [
+        "_private",
+        f"{LIBRARY}.http",
+        f"{LIBRARY}",
+        f"{LIBRARY}.base",
+    ]
+
+
+def test_the_librarys_tests_import_it_by_its_distribution_name() -> None:
+    """tests/api runs against the installed wheel too (scripts/build-api-wheel), where only
+    ``order_tracker_api`` exists."""
+    for path in (PACKAGE.parent.parent / "tests" / "api").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and not node.level:
+                assert not (node.module or "").startswith("custom_components"), path.name
+            elif isinstance(node, ast.Import):
+                assert not [a for a in node.names if a.name.startswith("custom_components")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
@@ -17,6 +18,7 @@ from .const import DOMAIN, SUBENTRY_TYPE_ORDER
 from .discovery import async_start_discovery
 from .errors import Where, setup_error
 from .figures import AccountFigures
+from .issues import async_remove_order_issues
 from .list_watch import async_start_list_watch
 from .order_device import async_start_device_links
 from .retention import async_start_retention
@@ -99,8 +101,26 @@ async def async_unload_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry) -> None:
-    """Delete the stored snapshots of a removed account."""
+    """Delete the stored snapshots and the orders' repair issues of a removed account."""
+    for subentry_id in entry.subentries:
+        async_remove_order_issues(hass, subentry_id)
     await OrderStore(hass, entry.entry_id).async_remove()
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: OrderTrackerConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Deleting an order's device stops tracking the order, as the untrack action does (its
+    sub-entry, entities and snapshot go; auto-tracking does not add it back). The account's
+    device refuses: deleting the account is how it goes."""
+    subentry_id = device.config_subentry_id
+    if subentry_id is None or subentry_id not in entry.subentries:
+        return False
+    if entry.state is ConfigEntryState.LOADED:
+        await entry.runtime_data.async_remove_order(subentry_id)
+    else:
+        hass.config_entries.async_remove_subentry(entry, subentry_id)
+    return True
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: OrderTrackerConfigEntry) -> None:

@@ -1,5 +1,6 @@
 """An order's device: from a device id to the order it shows (device triggers and conditions
-start from one), and the device's link, which follows the order's data.
+start from one), from an automation's target to the order devices it names (the order triggers
+and conditions), and the device's link, which follows the order's data.
 
 Every transaction field links to its chain's explorer (``api.explorers``), and the order's
 device links to its first transaction (`ProviderClient.order_url`). When the link changes (a
@@ -9,10 +10,12 @@ transaction appears after the order was added), the device's registry entry is u
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.target import TargetSelection, async_extract_referenced_entity_ids
 
 from .api import OrderSnapshot
 from .const import DOMAIN
@@ -44,6 +47,24 @@ def async_order_for_device(hass: HomeAssistant, device_id: str) -> OrderCoordina
             if coordinator.device_identifier in device.identifiers:
                 return coordinator
     return None
+
+
+@callback
+def async_order_devices(hass: HomeAssistant, target: dict[str, Any]) -> set[str]:
+    """The order devices a target names: directly, through one of their entities, or through an
+    area, floor or label; other devices (an account's, another integration's) are left out.
+
+    Read when it is used, so an order added to a targeted area later counts too.
+    """
+    selected = async_extract_referenced_entity_ids(
+        hass, TargetSelection(target), primary_entities_only=False
+    )
+    entities = er.async_get(hass)
+    devices = set(selected.referenced_devices)
+    for entity_id in selected.referenced | selected.indirectly_referenced:
+        if (entry := entities.async_get(entity_id)) is not None and entry.device_id:
+            devices.add(entry.device_id)
+    return {device_id for device_id in devices if async_is_order_device(hass, device_id)}
 
 
 class OrderDeviceLink:

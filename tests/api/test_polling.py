@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from custom_components.order_tracker.api import (
+from order_tracker_api import (
     MIN_POLL_INTERVAL,
     FluxClient,
     M0Client,
@@ -366,7 +366,7 @@ def test_error_backoff(failures: int, retry_after: float | None, delay: float) -
 
 
 def test_request_budget_allows_a_burst_then_one_per_second() -> None:
-    from custom_components.order_tracker.api import RequestBudget
+    from order_tracker_api import RequestBudget
 
     now = [100.0]
     budget = RequestBudget(rate=1.0, burst=5, clock=lambda: now[0])
@@ -380,7 +380,7 @@ def test_request_budget_allows_a_burst_then_one_per_second() -> None:
 
 def test_request_budget_rate_over_any_window() -> None:
     """Taking slots as they come, no 1 s window ever holds more than the burst."""
-    from custom_components.order_tracker.api import RequestBudget
+    from order_tracker_api import RequestBudget
 
     budget = RequestBudget(rate=2.0, burst=3, clock=lambda: 0.0)
     slots = sorted(budget.reserve() for _ in range(40))

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.order_tracker.api import (
+from order_tracker_api import (
     CLIENTS,
     FluxClient,
     MagmaClient,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,29 @@ def test_glue_modules_stay_small(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     limit = MAX_COORDINATOR_LINES - 1 if path.name == "coordinator.py" else MAX_GLUE_LINES
     assert lines <= limit, f"{path.name} has {lines} lines"
+
+
+CARD_FILE = PACKAGE / "frontend" / "order-tracker-card.js"
+
+
+def test_card_holds_no_provider_knowledge() -> None:
+    """The Orders card renders what the integration publishes: no provider's name, key or
+    status in it (quoted, or any status spelt with underscores) (the canonical stages are the integration's own vocabulary, DESIGN.md §3)."""
+    from custom_components.order_tracker.api import CLIENTS, Stage  # noqa: PLC0415
+
+    source = CARD_FILE.read_text(encoding="utf-8")
+    lowered = source.lower()
+    stages = {stage.value for stage in Stage}
+    for key, client in CLIENTS.items():
+        spec = client.spec
+        for word in {key, spec.key, spec.name}:
+            assert not re.search(rf"\b{re.escape(word.lower())}\b", lowered), word
+        # Its statuses, and the details only it reports (Magma's payment_status).
+        for status in (*spec.statuses, *spec.coded_details):
+            if status.lower() in stages:
+                continue
+            # As a string anywhere; a one-word status ("created") also as a word in the code.
+            quoted = rf"[\"'`]{re.escape(status.lower())}[\"'`]"
+            assert not re.search(quoted, lowered), f"{spec.name}: {status}"
+            if "_" in status:
+                assert status.lower() not in lowered, f"{spec.name}: {status}"

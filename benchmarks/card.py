@@ -21,8 +21,8 @@ Orders: one Flux account per size (its own API key), the orders created in the s
 pending ``custom`` orders and tracked through the subentry flow (Home Assistant's HTTP API, 4
 at a time: the fastest way that goes through the integration's own flow; auto-tracking only
 looks every 5 minutes). The load is driven through the simulator's control API: while orders
-progress, ``size / 60`` orders per second move (pending -> executing, then executing <->
-validated), and Home Assistant sees each change at its next poll of the account's order list.
+progress, ``size / 60`` orders per second move (from pending to Flux's first in-progress
+status, then between its in-progress statuses, read from its status table), and Home Assistant sees each change at its next poll of the account's order list.
 The card shows only its account's orders (``entry_id``).
 
 Card versions: ``worktree`` is the file on disk; any git revision (``main``, a commit) is
@@ -55,6 +55,7 @@ from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
+from custom_components.order_tracker.api import CLIENTS, Stage
 from tests.e2e.browser import VIEWPORT, chromium_executable, launch, log_in
 from tests.e2e.harness import (
     REPO,
@@ -68,6 +69,7 @@ from tests.e2e.harness import (
     wait_for,
 )
 
+FLUX = CLIENTS["flux"]
 USER = Credentials(name="Bench", username="bench", password="bench-order-tracker")
 CARD = "order-tracker-card"
 CARD_FILE = "custom_components/order_tracker/frontend/order-tracker-card.js"
@@ -210,10 +212,15 @@ class Load:
     async def _run(self) -> None:
         rng = random.Random(19)
         interval = 1 / self.per_second
+        # Flux's in-progress statuses, from its status table (executing, validated): each
+        # change moves an order to the one it is not in.
+        moving = [
+            row.status for row in FLUX.spec.status_table if row.stage is Stage.IN_PROGRESS
+        ]
         while True:
             order_id = rng.choice(self.order_ids)
-            current = self.statuses.get(order_id, "pending")
-            new = "executing" if current in ("pending", "validated") else "validated"
+            current = self.statuses.get(order_id)
+            new = moving[(moving.index(current) + 1) % len(moving)] if current else moving[0]
             self.statuses[order_id] = new
             await self.simulator.mutate(order_id, {"status": new})
             await asyncio.sleep(interval * rng.uniform(0.5, 1.5))
@@ -465,7 +472,7 @@ async def _all_pending(hass: HassApi, ws: HassWebSocket, prefix: str, size: int)
         for entity_id, state in states.items()
         if entity_id.startswith(f"sensor.bench_{prefix}_")
         and entity_id.endswith("_status")
-        and state["state"] == "pending"
+        and state["state"] == Stage.PENDING
     )
     del hass
     return count >= size

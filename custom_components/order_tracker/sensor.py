@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -55,6 +56,8 @@ def _attribute_value(value: Any) -> Any:
         return str(value)
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
     return value
 
 
@@ -68,7 +71,7 @@ STATUS = OrderSensorEntityDescription(
 PROVIDER_STATUS = OrderSensorEntityDescription(
     key="provider_status",
     device_class=SensorDeviceClass.ENUM,
-    value_fn=lambda snapshot: snapshot.status.lower(),
+    value_fn=lambda snapshot: snapshot.status_option,
 )
 
 SENSORS: tuple[OrderSensorEntityDescription, ...] = (
@@ -228,7 +231,7 @@ class OrderStatusSensor(OrderSensor):
             return None
         # Codes are lower-case keys, translated in state_attributes (display.py).
         attributes: dict[str, Any] = {
-            "provider_status": snapshot.status.lower(),
+            "provider_status": snapshot.status_option,
             "provider": snapshot.provider,
             "order_id": snapshot.order_id,
         }
@@ -240,6 +243,12 @@ class OrderStatusSensor(OrderSensor):
             (key, coded_value(self.coordinator.spec, key, _attribute_value(value)))
             for key, value in snapshot.details.items()
             if value is not None
+        )
+        # What the user must do, and why it ended (keys translated in state_attributes).
+        attributes.update(
+            (key, _attribute_value(value))
+            for key in ("next_step", "next_step_url", "next_step_by", "reason")
+            if (value := getattr(snapshot, key)) is not None
         )
         attributes.update(order_attributes(self.coordinator.client, snapshot))
         return attributes

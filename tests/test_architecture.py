@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
+import re
 
 import pytest
 
@@ -165,7 +165,7 @@ def test_card_holds_no_provider_knowledge() -> None:
     """The Orders card renders what the integration publishes: no provider's name, key or
     status in it, quoted or spelt with underscores (the canonical stages are the integration's
     own vocabulary, DESIGN.md §3), nor the details only one provider reports."""
-    from custom_components.order_tracker.api import CLIENTS, Stage  # noqa: PLC0415
+    from custom_components.order_tracker.api import CLIENTS, Stage
 
     source = CARD_FILE.read_text(encoding="utf-8")
     lowered = source.lower()

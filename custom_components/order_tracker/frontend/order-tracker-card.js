@@ -664,14 +664,15 @@ class OrderTrackerCard extends HTMLElement {
     const stage = status.state;
     if (successAt < 0) return "";
     const reached = Array.isArray(attrs.stages_reached) ? attrs.stages_reached : null;
+    const failed = options.indexOf(stage) > successAt;
+    // A failed order shows an optional stage only if it went through it.
     const path = options
       .slice(0, successAt + 1)
       .filter(
         (s, index) =>
           s === stage || index === 0 || index === successAt || reached?.includes(s) ||
-          !(s in OPTIONAL_STAGES) || OPTIONAL_STAGES[s](order, attrs)
+          !(s in OPTIONAL_STAGES) || (!failed && OPTIONAL_STAGES[s](order, attrs))
       );
-    const failed = options.indexOf(stage) > successAt;
     const steps = failed ? [...path.slice(0, -1), stage] : path;
     const current = steps.indexOf(stage);
     const state = steps.map((s, index) => {
@@ -728,7 +729,7 @@ class OrderTrackerCard extends HTMLElement {
           name,
           `<span class="mono">${esc(stateText(hass, sensor))}</span> · <a href="${esc(link)}" target="_blank" rel="noopener noreferrer">${esc(
             text(hass, "view_on_explorer")
-          )} ↗</a>`
+          )}\u00a0↗</a>`
         );
       } else if (NUMBER.test(sensor.state)) {
         row(name, esc(numberText(hass, sensor)));
@@ -765,7 +766,7 @@ class OrderTrackerCard extends HTMLElement {
     }
     const url = safeUrl(attrs.next_step_url);
     if (url) {
-      actions.push(`<a class="button page" href="${esc(url)}" target="_blank" rel="noopener noreferrer">${esc(text(hass, "open_page"))} ↗</a>`);
+      actions.push(`<a class="button page" href="${esc(url)}" target="_blank" rel="noopener noreferrer">${esc(text(hass, "open_page"))}\u00a0↗</a>`);
     }
     if (actions.length) html += `<div class="actions">${actions.join("")}</div>`;
     return `${html}</div>`;

@@ -324,6 +324,8 @@ async def measure_view(
             await route.fulfill(status=200, content_type="text/javascript", body=body)
 
         await page.route("**/order_tracker/order-tracker-card.js*", serve)
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     cdp = await context.new_cdp_session(page)
     await cdp.send("Performance.enable", {"timeDomain": "timeTicks"})
     await cdp.send("Emulation.setCPUThrottlingRate", {"rate": args.throttle})
@@ -336,7 +338,11 @@ async def measure_view(
             if painted > 0:
                 break
             await page.screenshot(path=Path(tempfile.gettempdir()) / "card-bench-failed.png")
-            print(f"  the card showed {-painted:.0f} of {run.size} orders: reloading", flush=True)
+            print(
+                f"  the card showed {-painted:.0f} of {run.size} orders: reloading "
+                f"(console errors: {errors[-3:]})",
+                flush=True,
+            )
             run.reloads = attempt + 1
             await page.reload(timeout=120_000)
         else:
@@ -348,6 +354,9 @@ async def measure_view(
     else:
         await page.locator("hui-markdown-card").first.wait_for(timeout=120_000)
     await asyncio.sleep(args.settle)
+    # At rest means no order changes: Home Assistant may still be seeing the last changes
+    # of the load before (its next poll of the list), so wait until it has seen them all.
+    await _quiet(changes, quiet=20, within=180)
     run.rest = await measure(page, cdp, args.rest, changes)
     load.start()
     await asyncio.sleep(args.warmup)
@@ -355,6 +364,17 @@ async def measure_view(
     await load.stop()
     await cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
     await page.close()
+
+
+async def _quiet(changes: asyncio.Queue[Any], *, quiet: float, within: float) -> None:
+    """Until no change of the orders for `quiet` seconds (at most `within` seconds)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        while not changes.empty():
+            changes.get_nowait()
+        await asyncio.sleep(quiet)
+        if changes.empty():
+            return
 
 
 def _fmt(window: Window | None) -> str:

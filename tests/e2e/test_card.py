@@ -673,3 +673,25 @@ async def test_card_in_english_and_german(
         )
     assert console.errors == []
     await page.close()
+
+
+async def test_card_picker_previews_one_order(
+    instance: Instance, card_setup: CardSetup, browser: Browser, artifacts: Path
+) -> None:
+    """The card picker's preview is one order, with nothing to act on (no invoice), not the
+    whole live card."""
+    page = await browser.new_page(viewport=VIEWPORT)
+    console = Console(page)
+    await log_in(page, instance.hass.url, E2E_USER)
+    await _open(page, f"{instance.hass.url}/{CARDS_PATH}/cards?edit=1")
+    await page.get_by_role("button", name="Add card").first.click(timeout=60_000)
+    preview = page.locator(f"hui-card-picker {CARD}")
+    await expect(preview).to_have_count(1, timeout=60_000)
+    await preview.scroll_into_view_if_needed()
+    await expect(preview.locator(".order")).to_have_count(1)
+    await expect(preview.locator(".cta")).to_have_count(0)
+    await expect(preview.locator(".invoice")).to_have_count(0)
+    await page.wait_for_timeout(500)
+    await page.screenshot(path=artifacts / "card-picker.png")
+    assert console.errors == []
+    await page.close()

@@ -328,7 +328,9 @@ const STYLE = `
     font-size: var(--ha-card-header-font-size, 20px); color: var(--ha-card-header-color, var(--primary-text-color)); }
   .header .count { font-size: 14px; color: var(--secondary-text-color); }
   .empty { padding: 12px 16px 16px; color: var(--secondary-text-color); }
-  .order { padding: 12px 16px; border-top: 1px solid var(--divider-color); min-width: 0; container-type: inline-size; }
+  /* An order off screen is neither laid out nor painted (150 orders cost what the few shown do). */
+  .order { padding: 12px 16px; border-top: 1px solid var(--divider-color); min-width: 0; container-type: inline-size;
+    content-visibility: auto; contain-intrinsic-size: auto 240px; }
   .list > .order:first-child { border-top: none; }
   details .list > .order:first-child { border-top: 1px solid var(--divider-color); }
   .top { display: flex; align-items: baseline; gap: 8px; min-width: 0; }
@@ -393,7 +395,6 @@ class OrderTrackerCard extends HTMLElement {
     this._hass = null;
     this._views = new Map();
     this._copied = new Map();
-    this._timed = null;
     this._built = false;
     this._onTranslations = () => this._update(true);
   }
@@ -563,13 +564,10 @@ class OrderTrackerCard extends HTMLElement {
       if (!keep.has(key)) {
         view.el.remove();
         this._views.delete(key);
-        this._timed = null;
       }
     }
     els.details.hidden = !done.length;
     setText(els.summary, done.length ? `${text(hass, "finished")} (${done.length})` : "");
-    // Times show at once after a patch, not at the next tick.
-    if (!this._timed) this._tick();
   }
 
   _finished(order, stage) {
@@ -591,7 +589,7 @@ class OrderTrackerCard extends HTMLElement {
       }
       parts.steps.classList.add("steps");
       parts.next.className = "";
-      view = { el, parts, html: {}, sig: null };
+      view = { el, parts, html: {}, sig: null, timed: null };
       this._views.set(order.key, view);
     }
     return view;
@@ -624,8 +622,10 @@ class OrderTrackerCard extends HTMLElement {
       view.html[part] = value;
       view.parts[part].innerHTML = value;
       view.parts[part].hidden = !value;
-      this._timed = null;
+      view.timed = null;
     }
+    // Its times show at once, not at the next tick.
+    if (!view.timed) this._tickView(view, Date.now());
   }
 
   _parts(order) {
@@ -798,20 +798,23 @@ class OrderTrackerCard extends HTMLElement {
   /** Update the moving times in place (only the texts that change: focus and selection stay). */
   _tick() {
     if (!this._hass || !this._built) return;
-    if (!this._timed) {
-      this._timed = [...this.shadowRoot.querySelectorAll("[data-since],[data-until]")].map((el) => ({
+    const now = Date.now();
+    for (const view of this._views.values()) this._tickView(view, now);
+  }
+
+  _tickView(view, now) {
+    if (!view.timed) {
+      view.timed = [...view.el.querySelectorAll("[data-since],[data-until]")].map((el) => ({
         el,
         since: el.dataset.since ? Number(el.dataset.since) : null,
         until: el.dataset.until ? Number(el.dataset.until) : null,
       }));
     }
-    const now = Date.now();
-    const overdue = text(this._hass, "overdue");
-    for (const item of this._timed) {
+    for (const item of view.timed) {
       const value =
         item.since !== null
           ? duration(this._hass, now - item.since)
-          : relative(this._hass, item.until, now) + (item.until < now ? ` (${overdue})` : "");
+          : relative(this._hass, item.until, now) + (item.until < now ? ` (${text(this._hass, "overdue")})` : "");
       if (item.text !== value) {
         item.text = value;
         item.el.textContent = value;

@@ -685,6 +685,8 @@ async def test_card_picker_previews_one_order(
     await log_in(page, instance.hass.url, E2E_USER)
     await _open(page, f"{instance.hass.url}/{CARDS_PATH}/cards?edit=1")
     await page.get_by_role("button", name="Add card").first.click(timeout=60_000)
+    await page.wait_for_timeout(3000)
+    await page.screenshot(path=artifacts / "card-picker-opened.png")
     preview = page.locator(f"hui-card-picker {CARD}")
     await expect(preview).to_have_count(1, timeout=60_000)
     await preview.scroll_into_view_if_needed()

@@ -89,9 +89,9 @@ def test_card_holds_no_stage_words() -> None:
 
 
 def test_card_module_is_small_and_self_contained() -> None:
-    """No build step, no CDN, no third-party runtime: one file under 40 KB."""
+    """No build step, no CDN, no third-party runtime: one file under 48 KB (the card, its strategy and their styles)."""
     source = CARD_FILE.read_text(encoding="utf-8")
-    assert len(source.encode()) < 40_000
+    assert len(source.encode()) < 48_000
     assert not re.search(r"^\s*import\b", source, re.MULTILINE)
     assert "https://" not in source.replace("https://github.com/order-tracker/order_tracker", "")
     assert "ll-strategy-dashboard-order-tracker" in source

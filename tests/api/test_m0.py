@@ -544,7 +544,8 @@ def test_docs_example() -> None:
         "amount_in": 1000000,
         "amount_out": 999500,
         "amount_filled": 999500,
-    }  # nothing refunded: no refund amount (not a row reading 0)
+        "amount_refunded": 0,
+    }
     assert snapshot.details["fill_count"] == 1
     assert (snapshot.next_step, snapshot.reason) == (None, None)
 

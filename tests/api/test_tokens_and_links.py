@@ -242,8 +242,12 @@ def test_the_catalog_is_read_daily_and_for_an_unknown_token_hourly() -> None:
             "m0",
             "happy",
             "Base",
-            # Nothing filled nor refunded yet: no amount reads "0.000000 M".
-            {"amount_in": "1.000000 M", "amount_out": "0.999500 M"},
+            # Nothing filled yet: no amount filled reads "0.000000 M".
+            {
+                "amount_in": "1.000000 M",
+                "amount_out": "0.999500 M",
+                "amount_refunded": "0.000000 M",
+            },
         ),
     ],
 )

@@ -226,20 +226,22 @@ def write_hass_config(
     name: str = "Order Tracker",
     debug: bool = False,
     extra: str = "",
+    integration: Path = INTEGRATION_DIR,
 ) -> None:
     """A configuration directory with this repository's integration linked in.
 
     `custom_components/order_tracker` is a symlink to the working tree, so Home Assistant runs
-    exactly the code being developed. The YAML is rewritten on every start (ports may change);
-    `.storage/` (users, entries) is kept.
+    exactly the code being developed; or to `integration` (e.g. the release zip unpacked; when
+    it is that very directory, it is used as it is). The YAML is rewritten on every start
+    (ports may change); `.storage/` (users, entries) is kept.
     """
     custom = config_dir / "custom_components"
     custom.mkdir(parents=True, exist_ok=True)
     link = custom / DOMAIN
-    if (link.is_symlink() or link.exists()) and link.resolve() != INTEGRATION_DIR.resolve():
+    if (link.is_symlink() or link.exists()) and link.resolve() != integration.resolve():
         link.unlink()
     if not link.exists():
-        link.symlink_to(INTEGRATION_DIR, target_is_directory=True)
+        link.symlink_to(integration, target_is_directory=True)
     _seed_http_store(config_dir, port)
     (config_dir / "configuration.yaml").write_text(
         HASS_CONFIGURATION.format(
@@ -840,13 +842,16 @@ class Stack:
         debug: bool = False,
         name: str = "Order Tracker",
         extra_config: str = "",
+        integration: Path = INTEGRATION_DIR,
     ) -> None:
         """Nothing starts before `start()`; `work_dir` holds the config dir and the logs.
 
-        `extra_config` is YAML appended to configuration.yaml (e.g. automations).
+        `extra_config` is YAML appended to configuration.yaml (e.g. automations);
+        `integration` is the directory Home Assistant loads (see `write_hass_config`).
         """
         self.work_dir = work_dir
         self.extra_config = extra_config
+        self.integration = integration
         self.config_dir = work_dir / "config"
         self.hass_port = hass_port
         self.hass_url = f"http://127.0.0.1:{hass_port}"
@@ -878,6 +883,7 @@ class Stack:
             name=self.name,
             debug=self.debug,
             extra=self.extra_config,
+            integration=self.integration,
         )
         self.hass.start(append=append_log)
 

@@ -130,7 +130,7 @@ SPEC = ProviderSpec(
     supports_wallet=True,
     chains=CHAINS,
     amount_fields=(
-        AmountField("amount_in", None),
+        AmountField("amount_in", None, volume=True),
         AmountField("amount_out", None),
         AmountField("amount_filled", None),
         AmountField("amount_refunded", None),
@@ -402,10 +402,11 @@ class M0Client(ProviderClient):
         if status == CREATED and deadline is not None and now >= deadline:
             status = EXPIRED
         row = STATUSES.row(status)
-        # Running totals: 0 is "none yet", not an amount to show (nothing filled, nothing
-        # refunded); absent until there is one.
+        # "Total output filled so far" (the schema): 0 is "nothing filled yet", not an amount
+        # to show beside the amount out; absent until a fill. (A refund of 0 stays: on a
+        # finished order it is the final word.)
         filled = get_amount(order, "amountOutFilled", where) or None
-        refunded = get_amount(order, "amountRefunded", where) or None
+        refunded = get_amount(order, "amountRefunded", where)
         # An open order that has been partly filled is under way.
         stage = Stage.IN_PROGRESS if row.stage is Stage.PENDING and filled else row.stage
         dest_chain_id = get_int(order, "destChainId", where)
@@ -481,7 +482,8 @@ class M0Client(ProviderClient):
             return CANCELLED_INTERVAL if now - since < CANCELLED_WINDOW else None
         if row.final:
             return None
-        if row.phase is Phase.EXPIRED:
+        # An odd answer on an expired order keeps its cadence (the coordinator keeps its stage).
+        if row.phase is Phase.EXPIRED or snapshot.stage is Stage.EXPIRED:
             return EXPIRED_INTERVAL
         if age(snapshot, now) < FAST_PHASE:
             return FAST_INTERVAL

@@ -89,7 +89,8 @@ def test_card_holds_no_stage_words() -> None:
 
 
 def test_card_module_is_small_and_self_contained() -> None:
-    """No build step, no CDN, no third-party runtime: one file under 48 KB (the card, its strategy and their styles)."""
+    """No build step, no CDN, no third-party runtime: one file (card, strategy, styles) under
+    48 KB."""
     source = CARD_FILE.read_text(encoding="utf-8")
     assert len(source.encode()) < 48_000
     assert not re.search(r"^\s*import\b", source, re.MULTILINE)

@@ -11,8 +11,8 @@ as a stand-in for a phone. For every size and every card version measured:
   progress** (each order changes about once a minute): the main thread's busy time per second
   from ``Performance.getMetrics`` (``TaskDuration``, ``ScriptDuration``, ``LayoutDuration``,
   ``RecalcStyleDuration`` deltas over the window: wall time inside tasks, throttling
-  included) and ``ThreadTime`` (the main thread's CPU time: what other processes on a shared
-  machine do not inflate; the throttling's sleeps are not in it), long tasks
+  included; ``ThreadTime`` is no help here: about 500 ms/s whatever the page does, once
+  throttled), long tasks
   (``PerformanceObserver`` ``longtask``), and the card's own JavaScript time: every method of
   the card's class is wrapped by an init script, so each long task can be told apart as the
   card's (the card's code ran for at least half of it) or not;
@@ -292,7 +292,6 @@ async def measure(page: Page, cdp: Any, seconds: float, changes: asyncio.Queue[A
             "ScriptDuration",
             "LayoutDuration",
             "RecalcStyleDuration",
-            "ThreadTime",
         )
     }
     calls = bench["calls"]
@@ -391,8 +390,7 @@ def _fmt(window: Window | None) -> str:
     m = window.metrics
     long = window.long_tasks
     return (
-        f"task {m['TaskDuration']:6.1f} ms/s, CPU {m['ThreadTime']:5.1f} ms/s "
-        f"(script {m['ScriptDuration']:5.1f}, layout "
+        f"task {m['TaskDuration']:6.1f} ms/s (script {m['ScriptDuration']:5.1f}, layout "
         f"{m['LayoutDuration']:5.1f}, style {m['RecalcStyleDuration']:5.1f}); card JS "
         f"{window.card_ms_per_s:5.1f} ms/s, longest card call {window.card_max_call:5.1f} ms; "
         f"long tasks {len(long)} (max {max(long, default=0):.0f} ms), the card's "
@@ -534,8 +532,8 @@ async def _save_dashboard(ws: HassWebSocket, config: dict[str, Any]) -> None:
 def summary(runs: Sequence[Run]) -> str:
     """A Markdown table of the figures (for BENCHMARKS.md)."""
     rows = [
-        "| card | orders | first render (nav / card) | at rest: task, CPU, card JS ms/s | "
-        "progressing: task, CPU, card JS ms/s | long tasks (card's) max ms | changes/s |",
+        "| card | orders | first render (nav / card) | at rest: task, card JS ms/s | "
+        "progressing: task, card JS ms/s | long tasks (card's) max ms | changes/s |",
         "|---|---|---|---|---|---|---|",
     ]
     for run in runs:
@@ -549,12 +547,8 @@ def summary(runs: Sequence[Run]) -> str:
             run.card,
             str(run.size),
             first,
-            f"{rest.metrics['TaskDuration']:.0f}, {rest.metrics['ThreadTime']:.0f}, "
-            f"{rest.card_ms_per_s:.1f}"
-            if rest
-            else "-",
-            f"{progress.metrics['TaskDuration']:.0f}, {progress.metrics['ThreadTime']:.0f}, "
-            f"{progress.card_ms_per_s:.1f}"
+            f"{rest.metrics['TaskDuration']:.0f}, {rest.card_ms_per_s:.1f}" if rest else "-",
+            f"{progress.metrics['TaskDuration']:.0f}, {progress.card_ms_per_s:.1f}"
             if progress
             else "-",
             f"{max(progress.long_tasks, default=0):.0f} "

@@ -33,6 +33,7 @@ const OPTIONAL_STAGES = {
 };
 const FINISHED_MODES = ["collapsed", "expanded", "hidden"];
 const COPIED_FOR_MS = 2000;
+const PATCH_BUDGET_MS = 8;
 
 // English, used until (or where) the integration's translations say otherwise:
 // component.order_tracker.selector.card.options.<key>.
@@ -550,15 +551,28 @@ class OrderTrackerCard extends HTMLElement {
     // A card of finished orders only shows them as they are (nothing to fold away).
     if (!open.length && done.length) open.push(...done.splice(0));
     const keep = new Set();
+    // Many orders changing at once (a first render, a list answer moving dozens) are patched
+    // a few milliseconds' worth at a time, the rest in the next frames: no long task.
+    const budget = performance.now() + PATCH_BUDGET_MS;
+    let deferred = false;
     for (const [list, shown] of [[els.open, open], [els.done, done]]) {
       let before = list.firstChild;
       for (const order of shown) {
         keep.add(order.key);
         const view = this._view(order);
-        this._patch(view, order);
+        if (!this._patch(view, order, budget)) {
+          deferred = true;
+          if (!view.sig) continue; // never drawn yet: placed once it is
+        }
         if (view.el !== before) list.insertBefore(view.el, before);
         else before = before.nextSibling;
       }
+    }
+    if (deferred && !this._nextFrame) {
+      this._nextFrame = requestAnimationFrame(() => {
+        this._nextFrame = null;
+        this._update(false);
+      });
     }
     for (const [key, view] of this._views) {
       if (!keep.has(key)) {
@@ -595,8 +609,9 @@ class OrderTrackerCard extends HTMLElement {
     return view;
   }
 
-  /** Re-render the parts of one order that changed, and nothing else. */
-  _patch(view, order) {
+  /** Re-render the parts of one order that changed, and nothing else; false when the time
+   * budget is spent (the order is patched in a next frame). */
+  _patch(view, order, budget) {
     const hass = this._hass;
     const states = hass.states;
     const sig = [
@@ -611,7 +626,8 @@ class OrderTrackerCard extends HTMLElement {
       this._preview,
     ];
     for (const id of order.related) sig.push(states[id], hass.entities[id]);
-    if (view.sig && sig.length === view.sig.length && sig.every((value, index) => value === view.sig[index])) return;
+    if (view.sig && sig.length === view.sig.length && sig.every((value, index) => value === view.sig[index])) return true;
+    if (performance.now() > budget) return false;
     view.sig = sig;
     const html = this._parts(order);
     view.el.dataset.entity = order.entity;
@@ -626,6 +642,7 @@ class OrderTrackerCard extends HTMLElement {
     }
     // Its times show at once, not at the next tick.
     if (!view.timed) this._tickView(view, Date.now());
+    return true;
   }
 
   _parts(order) {

@@ -318,3 +318,30 @@ def test_the_librarys_tests_import_it_by_its_distribution_name() -> None:
                 assert not (node.module or "").startswith("custom_components"), path.name
             elif isinstance(node, ast.Import):
                 assert not [a for a in node.names if a.name.startswith("custom_components")]
+
+
+CARD_FILE = PACKAGE / "frontend" / "order-tracker-card.js"
+
+
+def test_card_holds_no_provider_knowledge() -> None:
+    """The Orders card renders what the integration publishes: no provider's name, key or
+    status in it, quoted or spelt with underscores (the canonical stages are the integration's
+    own vocabulary), nor the details only one provider reports."""
+    from custom_components.order_tracker.api import CLIENTS, Stage
+
+    source = CARD_FILE.read_text(encoding="utf-8")
+    lowered = source.lower()
+    stages = {stage.value for stage in Stage}
+    for key, client in CLIENTS.items():
+        spec = client.spec
+        for word in {key, spec.key, spec.name}:
+            assert not re.search(rf"\b{re.escape(word.lower())}\b", lowered), word
+        # Its statuses, and the details only it reports (Magma's payment_status).
+        for status in (*spec.statuses, *spec.coded_details):
+            if status.lower() in stages:
+                continue
+            # As a string anywhere; a one-word status ("created") also as a word in the code.
+            quoted = rf"[\"'`]{re.escape(status.lower())}[\"'`]"
+            assert not re.search(quoted, lowered), f"{spec.name}: {status}"
+            if "_" in status:
+                assert status.lower() not in lowered, f"{spec.name}: {status}"

@@ -16,7 +16,8 @@ can list the account, its list is read once, through the account's request path
 
 The fetches that follow are spread out rather than queued at the budget: what the budget
 lets go now goes now; the orders that show nothing yet follow at the budget's rate; then the
-orders the list showed in part, in flight first, at half of it.
+orders the list showed in part, the soonest due first, at half of it. After a 429 on the
+list (the account is paused), they all start when the pause ends.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from functools import partial
+import math
 
 from homeassistant.exceptions import ConfigEntryAuthFailed
 
@@ -56,12 +58,13 @@ async def async_cold_start(
             coordinator.async_start_with(summary.snapshot)
             if summary.snapshot.partial:
                 shown.append(coordinator)
-    now = unshown[: account.room()]
+    # After a 429 (the list's) nothing goes before the account's pause is over.
+    delay = account.pause_remaining() or 0.0
+    now = [] if delay else unshown[: account.room()]
     await asyncio.gather(*(coordinator.async_refresh() for coordinator in now))
     for coordinator in now:
         if isinstance(coordinator.last_exception, ConfigEntryAuthFailed):
             raise coordinator.last_exception
-    delay = 0.0
     for coordinator in unshown[len(now) :]:
         delay += COLD_START_UNSHOWN_SPACING
         coordinator.async_poll_in(delay)
@@ -100,10 +103,7 @@ async def _async_list(account: AccountState, wallet: str | None) -> dict[str, Or
     return {summary.reference.key: summary for summary in summaries}
 
 
-def _urgency(coordinator: OrderCoordinator) -> tuple[bool, bool]:
-    """Which whole fetch comes first: orders in flight before finished ones, and among them
-    those the account's list does not cover (they are watched by nothing else)."""
-    snapshot = coordinator.data
-    if snapshot is None:
-        return (False, False)
-    return (snapshot.terminal, coordinator.client.list_covers(snapshot))
+def _urgency(coordinator: OrderCoordinator) -> float:
+    """Which whole fetch comes first: the order whose phase would poll it soonest (what the
+    list showed of it says which phase), finished orders last."""
+    return math.inf if coordinator.own_delay is None else coordinator.own_delay

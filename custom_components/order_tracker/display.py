@@ -54,7 +54,6 @@ def hide_when_finished(entity: Entity, snapshot: OrderSnapshot, value: object) -
     entry = entity.registry_entry
     if (
         entry is None
-        or snapshot.partial  # a list entry leaves it empty, not the order
         or value is not None
         or not finished(snapshot)
         or (DOMAIN in entry.options and entry.options[DOMAIN].get(HIDDEN_WHEN_FINISHED))

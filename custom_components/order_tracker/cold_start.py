@@ -14,36 +14,54 @@ can list the account, its list is read once, through the account's request path
 * an order the list does not show, and every order when the list cannot be read (held,
   rate limited, failed, also half-way through its pages), is fetched one by one.
 
-The fetches that follow are spread out rather than queued at the budget: what the budget
-lets go now goes now; the orders that show nothing yet follow at the budget's rate; then the
-orders the list showed in part, the soonest due first, at half of it. After a 429 on the
-list (the account is paused), they all start when the pause ends.
+The fetches that follow are paced rather than queued at the budget: what the budget lets go
+now goes now; the orders that show nothing yet follow, then the orders the list showed in
+part, the soonest due first, each a spacing after the last, and later while the account's
+own polls leave the budget short of room (`_FollowingFetches`). After a 429 on the list
+(the account is paused), they start when the pause ends.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Sequence
+from datetime import datetime
 from functools import partial
 import math
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.event import async_call_later
 
 from .account import AccountState, RequestHeld, RequestKind
 from .api import AuthError, OrderSummary, OrderTrackerError
-from .const import COLD_START_SHOWN_SPACING, COLD_START_UNSHOWN_SPACING, LOGGER
+from .const import (
+    COLD_START_ROOM,
+    COLD_START_SHOWN_SPACING,
+    COLD_START_UNSHOWN_SPACING,
+    COLD_START_YIELDS,
+    CONF_WALLET_ADDRESS,
+    LOGGER,
+)
 from .coordinator import OrderCoordinator
 from .errors import Where, setup_error
 
 
 async def async_cold_start(
-    account: AccountState, wallet: str | None, fresh: Sequence[OrderCoordinator]
+    hass: HomeAssistant, entry: ConfigEntry[Any], fresh: Sequence[OrderCoordinator]
 ) -> None:
     """Start the orders that have nothing stored: from the account's list where it shows them,
-    else with a fetch; the fetches that do not fit the budget now are spread out.
+    else with a fetch; the fetches that do not fit the budget now follow, paced.
 
     A refused key (on the list, or on a fetch made now) fails the setup.
     """
+    if not fresh:
+        return
+    account = fresh[0].account
+    wallet: str | None = entry.data.get(CONF_WALLET_ADDRESS)
     unshown = list(fresh)
     shown: list[OrderCoordinator] = []
     spec = account.client.spec
@@ -57,20 +75,77 @@ async def async_cold_start(
                 continue
             coordinator.async_start_with(summary.snapshot)
             if summary.snapshot.partial:
+                coordinator.async_poll_in(None)  # its whole fetch is paced below
                 shown.append(coordinator)
     # After a 429 (the list's) nothing goes before the account's pause is over.
-    delay = account.pause_remaining() or 0.0
-    now = [] if delay else unshown[: account.room()]
+    paused = account.pause_remaining()
+    now = [] if paused else unshown[: account.room()]
     await asyncio.gather(*(coordinator.async_refresh() for coordinator in now))
     for coordinator in now:
         if isinstance(coordinator.last_exception, ConfigEntryAuthFailed):
             raise coordinator.last_exception
-    for coordinator in unshown[len(now) :]:
-        delay += COLD_START_UNSHOWN_SPACING
-        coordinator.async_poll_in(delay)
-    for coordinator in sorted(shown, key=_urgency):
-        delay += COLD_START_SHOWN_SPACING
-        coordinator.async_poll_in(delay)
+    queue = [(c, COLD_START_UNSHOWN_SPACING) for c in unshown[len(now) :]]
+    queue += [(c, COLD_START_SHOWN_SPACING) for c in sorted(shown, key=_urgency)]
+    if queue:
+        follow = _FollowingFetches(hass, entry, account, queue)
+        entry.async_on_unload(follow.async_stop)
+        follow.async_start(paused or 0.0)
+
+
+class _FollowingFetches:
+    """The fetches that follow a cold start, one order at a time: each waits its spacing, and
+    while the account's budget is short of room (its orders' own polls and the list watch
+    come first) a few spacings more, so that neither they nor the others queue at the budget.
+    An order answered meanwhile (the list watch saw it move) is passed over."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        account: AccountState,
+        queue: list[tuple[OrderCoordinator, float]],
+    ) -> None:
+        self._hass = hass
+        self._entry = entry
+        self._account = account
+        self._queue = deque(queue)
+        self._yielded = 0
+        self._unsub: CALLBACK_TYPE | None = None
+
+    @callback
+    def async_start(self, after: float) -> None:
+        """The first fetch, a spacing after ``after`` seconds."""
+        self._unsub = async_call_later(self._hass, after + self._queue[0][1], self._next)
+
+    @callback
+    def async_stop(self) -> None:
+        """Fetch no more (the account unloads)."""
+        if self._unsub is not None:
+            self._unsub()
+            self._unsub = None
+
+    @callback
+    def _next(self, _now: datetime | None = None) -> None:
+        self._unsub = None
+        while self._queue and _answered(self._queue[0][0]):
+            self._queue.popleft()
+        if not self._queue:
+            return
+        if self._account.room() < COLD_START_ROOM and self._yielded < COLD_START_YIELDS:
+            self._yielded += 1
+        else:
+            self._yielded = 0
+            coordinator = self._queue.popleft()[0]
+            self._entry.async_create_background_task(
+                self._hass, coordinator.async_refresh(), f"{coordinator.name} (cold start)"
+            )
+        if self._queue:
+            self._unsub = async_call_later(self._hass, self._queue[0][1], self._next)
+
+
+def _answered(coordinator: OrderCoordinator) -> bool:
+    """Shows a whole answer already."""
+    return coordinator.data is not None and not coordinator.data.partial
 
 
 async def _async_list(account: AccountState, wallet: str | None) -> dict[str, OrderSummary]:

@@ -79,8 +79,6 @@ class ListWatch:
             for subentry_id, coordinator in self._orders.items()
             if subentry_id not in self.stats.dropped
             and coordinator.data is not None
-            # Shown from a cold start's list entry: its whole fetch is planned (``cold_start``).
-            and not coordinator.data.partial
             # An order whose last refresh failed keeps its own retry: taking it onto the list
             # would cancel that retry while the list shows it unchanged, and leave it
             # unavailable for good. It is taken back once a refresh succeeds.

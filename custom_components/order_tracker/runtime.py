@@ -23,7 +23,6 @@ from .api import OrderReference, OrderSnapshot, OrderSummary
 from .cold_start import async_cold_start
 from .const import (
     CONF_PROVIDER,
-    CONF_WALLET_ADDRESS,
     DOMAIN,
     RESTORE_SPREAD_SECONDS,
     SUBENTRY_TYPE_ORDER,
@@ -128,7 +127,7 @@ class OrderTrackerData:
             coordinator.schedule_first_poll(1 + RESTORE_SPREAD_SECONDS * index / len(restored))
         for coordinator in self.orders.values():
             self._watch(coordinator)
-        await async_cold_start(self.account, self.entry.data.get(CONF_WALLET_ADDRESS), fresh)
+        await async_cold_start(self.hass, self.entry, fresh)
 
     # -- an order's life -------------------------------------------------------------------
 

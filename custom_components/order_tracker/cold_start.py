@@ -16,9 +16,9 @@ can list the account, its list is read once, through the account's request path
 
 The fetches that follow are paced rather than queued at the budget: what the budget lets go
 now goes now; the orders that show nothing yet follow, then the orders the list showed in
-part, the soonest due first, each a spacing after the last, and later while the account's
-own polls leave the budget short of room (`_FollowingFetches`). After a 429 on the list
-(the account is paused), they start when the pause ends.
+part, the soonest due first, each a spacing after the last (those shown already later,
+while the account's own polls leave the budget short of room: `_FollowingFetches`). After
+a 429 on the list (the account is paused), they start when the pause ends.
 """
 
 from __future__ import annotations
@@ -94,9 +94,10 @@ async def async_cold_start(
 
 class _FollowingFetches:
     """The fetches that follow a cold start, one order at a time: each waits its spacing, and
-    while the account's budget is short of room (its orders' own polls and the list watch
-    come first) a few spacings more, so that neither they nor the others queue at the budget.
-    An order answered meanwhile (the list watch saw it move) is passed over."""
+    one that shows its state already, while the account's budget is short of room (its
+    orders' own polls and the list watch come first), a few spacings more, so that neither
+    they nor the others queue at the budget. An order answered meanwhile (the list watch saw
+    it move) is passed over."""
 
     def __init__(
         self,
@@ -131,7 +132,8 @@ class _FollowingFetches:
             self._queue.popleft()
         if not self._queue:
             return
-        if self._account.room() < COLD_START_ROOM and self._yielded < COLD_START_YIELDS:
+        shown = self._queue[0][0].data is not None
+        if shown and self._account.room() < COLD_START_ROOM and self._yielded < COLD_START_YIELDS:
             self._yielded += 1
         else:
             self._yielded = 0

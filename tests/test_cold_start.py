@@ -18,9 +18,12 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
+from custom_components.order_tracker.account import AccountState
 from custom_components.order_tracker.api import CLIENTS, magma
 from custom_components.order_tracker.const import (
     BUDGET_BURST,
+    COLD_START_SHOWN_SPACING,
+    COLD_START_SHOWN_YIELDS,
     CONF_WALLET_ADDRESS,
     DOMAIN,
     EVENT_ORDER_COMPLETED,
@@ -289,3 +292,24 @@ async def test_a_429_on_the_list_pauses_the_account_and_the_orders_still_start(
         assert state(hass, "flux", order) == "completed"
         assert order_requests(simulator, order) == 1
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_the_whole_fetches_give_way_to_a_busy_budget_and_still_come(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While the account's budget is short of room, a fetch that follows a cold start waits
+    a few spacings more (the others' polls go first), then goes anyway."""
+    orders = [create(simulator, "m0", created_at_offset=LONG_AGO) for _ in range(COUNT)]
+    entry = account(make_entry, "m0", orders)
+    await setup_entry(hass, entry)
+    monkeypatch.setattr(AccountState, "room", lambda _self: 0)
+    pace = COLD_START_SHOWN_SPACING * (1 + COLD_START_SHOWN_YIELDS)
+    await run_for(hass, freezer, pace - 1)
+    assert sum(order_requests(simulator, o) for o in orders) == 0
+    await run_for(hass, freezer, pace * COUNT)
+    assert all(order_requests(simulator, o) == 1 for o in orders)
+    assert not any(c.data is None or c.data.partial for c in entry.runtime_data.orders.values())

@@ -386,7 +386,7 @@ async def test_budget_spreads_fifty_orders(
     orders = [simulator.create_order("mach", "custom") for _ in range(50)]
     entry = make_entry("mach", [{"order_id": order.order_id} for order in orders])
     await setup_entry(hass, entry)
-    await run_for(hass, freezer, 120, step=0.5)
+    await run_for(hass, freezer, 180, step=0.5)
 
     requests = [r for r in simulator.requests(provider="mach") if r.order_id]
     assert {r.order_id for r in requests} == {o.order_id for o in orders}

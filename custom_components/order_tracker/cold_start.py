@@ -41,8 +41,9 @@ from .api import AuthError, OrderSummary, OrderTrackerError
 from .const import (
     COLD_START_ROOM,
     COLD_START_SHOWN_SPACING,
+    COLD_START_SHOWN_YIELDS,
     COLD_START_UNSHOWN_SPACING,
-    COLD_START_YIELDS,
+    COLD_START_UNSHOWN_YIELDS,
     CONF_WALLET_ADDRESS,
     LOGGER,
 )
@@ -94,10 +95,10 @@ async def async_cold_start(
 
 class _FollowingFetches:
     """The fetches that follow a cold start, one order at a time: each waits its spacing, and
-    one that shows its state already, while the account's budget is short of room (its
-    orders' own polls and the list watch come first), a few spacings more, so that neither
-    they nor the others queue at the budget. An order answered meanwhile (the list watch saw
-    it move) is passed over."""
+    while the account's budget is short of room (its orders' own polls and the list watch
+    come first) a spacing more, or a few for an order that shows its state already, so that
+    neither they nor the others queue at the budget. An order answered meanwhile (the list
+    watch saw it move) is passed over."""
 
     def __init__(
         self,
@@ -133,7 +134,8 @@ class _FollowingFetches:
         if not self._queue:
             return
         shown = self._queue[0][0].data is not None
-        if shown and self._account.room() < COLD_START_ROOM and self._yielded < COLD_START_YIELDS:
+        yields = COLD_START_SHOWN_YIELDS if shown else COLD_START_UNSHOWN_YIELDS
+        if self._account.room() < COLD_START_ROOM and self._yielded < yields:
             self._yielded += 1
         else:
             self._yielded = 0

@@ -64,8 +64,10 @@ COLD_START_SHOWN_SPACING: Final = 2.0 / BUDGET_RATE
 """...then the orders the list showed in part are fetched whole this far apart..."""
 COLD_START_ROOM: Final = 3
 """...when the budget has room for this many requests (the others' polls come first)..."""
-COLD_START_YIELDS: Final = 3
-"""...or after giving way this many spacings in a row: the fetch always follows."""
+COLD_START_UNSHOWN_YIELDS: Final = 1
+COLD_START_SHOWN_YIELDS: Final = 3
+"""...or after giving way this many spacings in a row (once for an order that shows nothing
+yet, three times for one the list showed): the fetch always follows."""
 
 REPAIR_AFTER_SECONDS: Final = 30 * 60
 """An order missing (or overdue) this long gets a repair issue."""

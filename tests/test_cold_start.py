@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -32,7 +33,7 @@ from custom_components.order_tracker.const import (
 )
 
 from .common import run_for, setup_entry
-from .simulator import SimOrder, Simulator
+from .simulator import DEFAULT_KEYS, Provider, SimOrder, Simulator
 
 WALLET = "0xAbC0000000000000000000000000000000000001"
 OTHER_WALLET = "0xAbC0000000000000000000000000000000000002"
@@ -313,3 +314,76 @@ async def test_the_whole_fetches_give_way_to_a_busy_budget_and_still_come(
     await run_for(hass, freezer, pace * COUNT)
     assert all(order_requests(simulator, o) == 1 for o in orders)
     assert not any(c.data is None or c.data.partial for c in entry.runtime_data.orders.values())
+
+
+async def test_a_key_refused_on_the_list_asks_for_a_new_one(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The key is revoked between the setup's key check and the cold start's list: the setup
+    fails on it and asks for a new key, as the key check would have."""
+    m0 = CLIENTS["m0"]
+    list_orders = m0.list_orders
+
+    async def revoked(self: Any, wallet_address: str | None = None) -> Any:
+        simulator.revoke_key("m0", DEFAULT_KEYS[Provider.M0])
+        return await list_orders(self, wallet_address)
+
+    monkeypatch.setattr(m0, "list_orders", revoked)
+    orders = [create(simulator, "m0", created_at_offset=LONG_AGO) for _ in range(COUNT)]
+    entry = account(make_entry, "m0", orders)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert sum(order_requests(simulator, o) for o in orders) == 0
+
+
+async def test_a_bug_reading_the_list_hands_back_to_single_fetches(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An unexpected error while reading the list is logged as one, and every order is
+    fetched one by one."""
+
+    async def broken(self: Any, wallet_address: str | None = None) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(CLIENTS["mach"], "list_orders", broken)
+    orders = [create(simulator, "mach", created_at_offset=LONG_AGO) for _ in range(COUNT)]
+    entry = account(make_entry, "mach", orders)
+    await setup_entry(hass, entry)
+    assert "Unexpected error while reading the Mach order list at start" in caplog.text
+    await run_for(hass, freezer, 2 * COUNT)
+    for order in orders:
+        assert state(hass, "mach", order) == "completed"
+        assert order_requests(simulator, order) == 1
+
+
+async def test_unloading_stops_the_fetches_that_follow(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """An account unloaded right after its cold start sends none of the fetches that were to
+    follow; set up again, it starts from its list again (nothing partial was stored)."""
+    orders = [create(simulator, "magma", created_at_offset=LONG_AGO) for _ in range(COUNT)]
+    entry = account(make_entry, "magma", orders)
+    await setup_entry(hass, entry)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await run_for(hass, freezer, 2 * COUNT + 5)
+    assert sum(order_requests(simulator, o) for o in orders) == 0
+    before = list_requests(simulator, "magma")
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert list_requests(simulator, "magma") > before
+    assert all(c.data is not None and c.data.partial for c in entry.runtime_data.orders.values())

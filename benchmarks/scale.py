@@ -471,7 +471,7 @@ async def test_scale(
             f"| {data['order_requests']} + {data['account_requests']} "
             f"| {listed.requests if listed else 0} "
             f"| {data['peak_1s']} / {data['peak_10s']} | {data['peak_1s_all']} "
-            f"| {data['waited']:.0%} / {data['steady_waited']:.1%} "
+            f"| {data['waited']:.1%} / {data['steady_waited']:.1%} "
             f"| {data['wait_median']:.1f} s / {data['wait_max']:.1f} s "
             f"| {percentile(latency, 0.5):.1f} s ({len(latency)}) / "
             f"{percentile(data['steady_latency'], 0.5):.1f} s ({len(data['steady_latency'])}) / "

@@ -41,6 +41,8 @@ class RequestKind(StrEnum):
     """One order's fetch (its coordinator)."""
     LIST = "list"
     """The account-wide refresh's list (``list_watch``)."""
+    START = "start"
+    """The account's list at a cold start, once (``cold_start``)."""
     DISCOVERY = "discovery"
     """Auto-tracking's list (``discovery``)."""
     TOKENS = "tokens"
@@ -99,6 +101,10 @@ class AccountState:
     def budget(self) -> RequestBudget:
         """The account's request budget (one request per second, bursts of five)."""
         return self._gate.budget
+
+    def room(self) -> int:
+        """How many requests the account's budget lets go now without waiting."""
+        return self._gate.budget.room()
 
     def now(self) -> float:
         """The clock the account's gate runs on (monotonic seconds)."""

@@ -61,6 +61,7 @@ class OrderBinarySensor(OrderEntity, BinarySensorEntity):
     """A yes/no fact about an order."""
 
     entity_description: OrderBinarySensorEntityDescription
+    _shown_from_list = True
 
     @property
     def is_on(self) -> bool | None:

@@ -110,7 +110,7 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
 
     @callback
     def async_start_with(self, snapshot: OrderSnapshot) -> None:
-        """Take an answer fetched just now (by the flow or the action) as the first one."""
+        """Take a first answer: fetched just now (flow, action), or a cold start's list entry."""
         self._accept(snapshot, dt_util.utcnow())
         self._notify_refreshed()
 

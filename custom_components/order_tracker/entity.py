@@ -41,6 +41,9 @@ class OrderEntity(CoordinatorEntity[OrderCoordinator]):
     """An entity of one tracked order (one device per order)."""
 
     _attr_has_entity_name = True
+    _shown_from_list = False
+    """Reads only the order's status and stage: shown from a cold start's list entry already
+    (`OrderSnapshot.partial`); the others wait for the whole order."""
 
     def __init__(self, coordinator: OrderCoordinator, description: EntityDescription) -> None:
         super().__init__(coordinator)
@@ -63,7 +66,12 @@ class OrderEntity(CoordinatorEntity[OrderCoordinator]):
     @property
     def available(self) -> bool:
         """Unavailable until the order has been fetched once, and while fetching fails."""
-        return super().available and self.coordinator.data is not None
+        snapshot = self.coordinator.data
+        return (
+            super().available
+            and snapshot is not None
+            and (self._shown_from_list or not snapshot.partial)
+        )
 
 
 class AccountEntity(Entity):

@@ -40,8 +40,11 @@ class Refresh:
         return self.fetched_at is not None and self.snapshot is not None
 
     def stored(self) -> StoredOrder | None:
-        """What to store of the new answer (None when none came)."""
+        """What to store of the new answer (None when none came, or when it is a list entry
+        that lacks part of the order: after a restart it is listed again, never shown as whole)."""
         if self.snapshot is None or self.fetched_at is None or self.status_since is None:
+            return None
+        if self.snapshot.partial:
             return None
         snapshot = self.snapshot
         return StoredOrder(

@@ -8,7 +8,6 @@ Platforms hear about new orders through the :func:`signal_order_added` dispatche
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,12 +15,12 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .account import AccountState
 from .api import OrderReference, OrderSnapshot, OrderSummary
+from .cold_start import async_cold_start
 from .const import (
     CONF_PROVIDER,
     DOMAIN,
@@ -108,8 +107,8 @@ class OrderTrackerData:
         """Start every order of the account: from its stored snapshot, or with a first fetch.
 
         Restored orders show their stored state at once and resume with their first requests
-        spread out; terminal ones make no request. Orders never fetched before are fetched
-        now, within the account's request budget; a failure only makes that order
+        spread out; terminal ones make no request. Orders never fetched before start from the
+        account's list, or a fetch (``cold_start``); a failure only makes that order
         unavailable, except a refused key, which fails the setup.
         """
         restored: list[OrderCoordinator] = []
@@ -128,10 +127,7 @@ class OrderTrackerData:
             coordinator.schedule_first_poll(1 + RESTORE_SPREAD_SECONDS * index / len(restored))
         for coordinator in self.orders.values():
             self._watch(coordinator)
-        await asyncio.gather(*(coordinator.async_refresh() for coordinator in fresh))
-        for coordinator in fresh:
-            if isinstance(coordinator.last_exception, ConfigEntryAuthFailed):
-                raise coordinator.last_exception
+        await async_cold_start(self.hass, self.entry, fresh)
 
     # -- an order's life -------------------------------------------------------------------
 

@@ -232,6 +232,8 @@ class OrderSensor(OrderEntity, SensorEntity):
 class OrderStatusSensor(OrderSensor):
     """The canonical stage, with the provider's own status and the order's details."""
 
+    _shown_from_list = True
+
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Provider status, ids and provider-specific details."""
@@ -265,6 +267,8 @@ class OrderStatusSensor(OrderSensor):
 
 class ProviderStatusSensor(OrderSensor):
     """The provider's own status; undocumented values join the options as they appear."""
+
+    _shown_from_list = True
 
     def __init__(
         self, coordinator: OrderCoordinator, description: OrderSensorEntityDescription

@@ -157,7 +157,7 @@ GET_ORDER_QUERY = (
     "query GetOrder($orderId: String!) { user { market { orders { "
     f"get_order(order_id: $orderId) {{ {_ORDER_FIELDS} }} }} }} }} }}"
 )
-_LIST_FIELDS = "total list { id status created_at }"
+_LIST_FIELDS = "total list { id status payment_status channel_id created_at }"
 # Amboss types PageInput's limit and offset as Float!, so an Int! variable in their place fails
 # validation: the page travels whole, as `$page: PageInput`, the way public clients send it.
 LIST_QUERY = (
@@ -319,6 +319,7 @@ class MagmaClient(ProviderClient):
         listing = self._listing()
         pending_sides = ["purchases", "sales"]
         pages = 0
+        now = self._clock()
         while pending_sides and pages < MAX_LIST_PAGES and not listing.full:
             offset = pages * PAGE_SIZE
             page_input = {"limit": PAGE_SIZE, "offset": offset}
@@ -332,7 +333,9 @@ class MagmaClient(ProviderClient):
                 items = as_list(listing_obj.get("list"), f"orders.{side}.list")
                 total = require_int(listing_obj, "total", f"orders.{side}")
                 listing.add_all(
-                    self._parse_summary(item, seller=side == "sales")
+                    OrderSummary.from_snapshot(
+                        self._parse(item, now=now, seller=side == "sales"), complete=False
+                    )
                     for item in listing.take(items)
                 )
                 if not items or offset + len(items) >= total:
@@ -375,18 +378,6 @@ class MagmaClient(ProviderClient):
             snapshot.stage,
             snapshot.details.get("payment_status"),
             snapshot.channel_id,
-        )
-
-    def _parse_summary(self, item: Any, *, seller: bool) -> OrderSummary:
-        obj = as_object(item, "order list item")
-        order_id = require_str(obj, "id", "order")
-        status = require_str(obj, "status", "order")
-        return OrderSummary(
-            reference=OrderReference(order_id),
-            status=status,
-            stage=self.stage_for_status(status, seller=seller),
-            terminal=STATUSES.row(status).final,
-            created_at=get_datetime(obj, "created_at", "order"),
         )
 
     @override

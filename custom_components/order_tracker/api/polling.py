@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+import math
 import random
 import time
 
@@ -93,6 +94,13 @@ class RequestBudget:
         self._interval = 1.0 / rate
         self._tolerance = (burst - 1) * self._interval
         self._next_free = self._clock()
+
+    def room(self) -> int:
+        """How many requests may go now without waiting (books nothing)."""
+        ahead = max(self._next_free - self._clock(), 0.0)
+        if ahead > self._tolerance:
+            return 0
+        return math.floor((self._tolerance - ahead) / self._interval + 1e-9) + 1
 
     def reserve(self) -> float:
         """Book a slot: 0 when the request may go now, else the seconds until its slot."""

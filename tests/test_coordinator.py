@@ -23,10 +23,12 @@ from custom_components.order_tracker.api import (
     MachClient,
     MagmaClient,
     OrderSnapshot,
+    Phase,
     magma,
     next_poll_delay,
 )
 from custom_components.order_tracker.const import DOMAIN
+from custom_components.order_tracker.refresh import Refresh
 
 from .common import advance, run_for, setup_entry, short_name
 from .simulator import DEFAULT_KEYS, Provider, Simulator
@@ -112,7 +114,8 @@ async def test_magma_polls_at_the_phase_interval(
     gaps = [(a[1].status, round(b[0] - a[0])) for a, b in itertools.pairwise(polls)]
     waited = [g for s, g in gaps if s == "WAITING_FOR_BUYER_PAYMENT"]
     assert max(waited) > 1.1 * magma.WAITING_INTERVAL  # stretched with the wait
-    checks = [g for s, g in gaps if s in magma.CHECK_PHASES]
+    checking = {row.status for row in magma.STATUSES if row.phase is Phase.CHECKING}
+    checks = [g for s, g in gaps if s in checking]
     assert max(checks) > 1.1 * magma.CHECK_INTERVAL  # slower after 2 minutes
     lease = [g for s, g in gaps if s == "VALID_CHANNEL_OPENING"]
     assert max(lease) > 1.1 * magma.LEASE_END_INTERVAL  # by the lease's remaining blocks
@@ -131,12 +134,13 @@ async def test_deadline_pulls_the_next_poll_in(
     entity_id = status_entity("m0", order.order_id)
     await run_for(hass, freezer, 140)
     assert hass.states.get(entity_id).state == "pending"
-    # The 60 s phase would poll around 180 s; the deadline (150 s) brings it to ~152 s.
+    # The 20 s phase would poll up to 20 s later; the deadline (150 s) brings it to ~152 s.
     await run_for(hass, freezer, 14)
     assert hass.states.get(entity_id).state == "expired"
     coordinator = next(iter(entry.runtime_data.orders.values()))
     assert coordinator.update_interval is not None
-    assert 13 * 60 <= coordinator.update_interval.total_seconds() <= 17 * 60
+    # Expired: 10 s at first (a cancel usually comes within minutes), stretching from there.
+    assert 9 <= coordinator.update_interval.total_seconds() <= 11
 
 
 @pytest.mark.usefixtures("per_order_polling")
@@ -421,3 +425,57 @@ async def test_magma_401_with_any_body_starts_reauth(
     await run_for(hass, freezer, 15)
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+@pytest.mark.usefixtures("per_order_polling")
+async def test_refresh_listeners_are_told_what_happened(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """Each refresh hands its listeners one record: held, failed, answered, stage kept."""
+    order = simulator.create_order("magma", "custom", base={"status": "VALID_CHANNEL_OPENING"})
+    entry = make_entry("magma", [{"order_id": order.order_id}])
+    await setup_entry(hass, entry)
+    coordinator = next(iter(entry.runtime_data.orders.values()))
+    coordinator.async_poll_in(None)  # refreshed on demand below
+    first = coordinator.data
+    assert first is not None
+    told: list[Refresh] = []
+    coordinator.async_add_refresh_listener(told.append)
+
+    entry.runtime_data.account.pause(30)
+    await coordinator.async_refresh()
+    coordinator.async_poll_in(None)
+    assert told[-1] == Refresh(first, first, held=True, status_since=coordinator.status_since)
+    assert not told[-1].answered
+
+    await advance(hass, freezer, 40)
+    simulator.inject_fault("magma", "server_error", order_id=order.order_id)
+    await coordinator.async_refresh()
+    coordinator.async_poll_in(None)
+    assert told[-1].error is not None
+    assert (told[-1].held, told[-1].answered, told[-1].snapshot) == (False, False, first)
+
+    await advance(hass, freezer, 40)
+    simulator.inject_fault("magma", "unknown_status", order_id=order.order_id)
+    await coordinator.async_refresh()
+    coordinator.async_poll_in(None)
+    odd = told[-1]
+    assert odd.answered
+    assert odd.previous is first
+    assert odd.snapshot is coordinator.data
+    assert odd.snapshot is not None
+    assert odd.snapshot.status not in coordinator.spec.statuses
+    assert odd.stage_held  # a completed order stays completed
+    assert odd.fetched_at == coordinator.fetched_at
+    assert odd.stored() is not None
+
+    await advance(hass, freezer, 40)
+    await coordinator.async_refresh()
+    coordinator.async_poll_in(None)
+    assert told[-1].answered
+    assert told[-1].previous is odd.snapshot
+    assert not told[-1].stage_held
+    assert len(told) == 4

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
@@ -29,7 +30,9 @@ from .const import (
 )
 from .coordinator import OrderCoordinator
 from .events import OrderEvents
+from .figures import AccountFigures
 from .issues import OrderIssues, async_remove_order_issues
+from .refresh import Refresh
 from .store import OrderStore, SeenStatus, StoredOrder
 
 type OrderTrackerConfigEntry = ConfigEntry[OrderTrackerData]
@@ -74,6 +77,8 @@ class ListWatchStats:
     """List failures in a row (0 while it answers)."""
     dropped: set[str] = field(default_factory=set)
     """Orders the list did not show: they poll on their own."""
+    listed: set[str] = field(default_factory=set)
+    """Orders the list watches: each polls on its own only when the list says so."""
 
 
 @dataclass
@@ -91,6 +96,11 @@ class OrderTrackerData:
     """Auto-tracking's counters, when the account's option is on."""
     list_watch: ListWatchStats | None = None
     """The account-wide refresh's state, when the provider can list this account."""
+    figures: AccountFigures | None = None
+    """The account's totals: each order counted once, when it completes or fails."""
+    handed_over: dict[str, OrderSnapshot] = field(default_factory=dict)
+    """Answers the order flow fetched, by order key, until the update listener starts the
+    order it created from them (`async_hand_over`)."""
 
     # -- setup -----------------------------------------------------------------------------
 
@@ -168,6 +178,17 @@ class OrderTrackerData:
             )
         return coordinator
 
+    @callback
+    def async_hand_over(self, reference: OrderReference, snapshot: OrderSnapshot) -> None:
+        """The order flow's answer for the order it is about to create: its first answer."""
+        self.handed_over[reference.key] = snapshot
+
+    @callback
+    def async_take_handed_over(self, subentry_id: str) -> OrderSnapshot | None:
+        """The flow's answer for a new order subentry, if it handed one over."""
+        subentry = self.entry.subentries[subentry_id]
+        return self.handed_over.pop(subentry.unique_id or "", None)
+
     async def async_remove_order(self, subentry_id: str, *, remember: bool = True) -> None:
         """Stop tracking an order: its subentry, device, entities, issues and snapshot go.
 
@@ -183,6 +204,8 @@ class OrderTrackerData:
         await coordinator.async_shutdown()
         async_remove_order_issues(self.hass, subentry_id)
         self.store.async_forget(subentry_id, coordinator.reference.key, untrack=remember)
+        if not remember and self.figures is not None:
+            self.figures.async_forget(coordinator.reference.key)
         async_dispatcher_send(self.hass, signal_orders_changed(self.entry.entry_id))
 
     @callback
@@ -198,6 +221,7 @@ class OrderTrackerData:
         )
         if device is not None:
             registry.async_update_device(device.id, name=coordinator.title)
+        coordinator.async_update_listeners()  # what shows its name (the calendar) follows
 
     # -- internals -------------------------------------------------------------------------
 
@@ -209,28 +233,30 @@ class OrderTrackerData:
     def _watch(self, coordinator: OrderCoordinator) -> None:
         """Attach what reacts to the order's refreshes: events, repair issues, the store.
 
-        After an outcome event the order's snapshot is written at once (a crash between the
-        two tells it again after a restart, never loses it); other answers are batched.
+        After an outcome event the order is counted in the account's figures and its snapshot
+        written at once, the figures with it (a crash between the event and the write tells it
+        again after a restart and counts it then, never loses it); other answers are batched.
         """
-        persisted = coordinator.fetched_at if coordinator.data is not None else None
+        persisted: datetime | None = None
 
         @callback
-        def persist() -> None:
+        def persist(refresh: Refresh) -> None:
             nonlocal persisted
-            if coordinator.fetched_at != persisted and (stored := coordinator.stored()):
-                persisted = coordinator.fetched_at
+            if refresh.fetched_at != persisted and (stored := refresh.stored()):
+                persisted = refresh.fetched_at
                 self.store.async_set(coordinator.subentry_id, coordinator.reference.key, stored)
 
         @callback
-        def persist_now() -> None:
-            persist()
+        def outcome(refresh: Refresh) -> None:
+            if self.figures is not None and refresh.snapshot is not None:
+                self.figures.async_count(coordinator, refresh.snapshot)
+            persist(refresh)  # before the listener's own turn: the write cannot wait
             self._save_now()
 
         seen = self.store.seen_in_flight.get(coordinator.reference.key)
-        OrderEvents(coordinator, seen, persist_now)
+        OrderEvents(coordinator, seen, outcome)
         OrderIssues(coordinator)
         coordinator.async_add_refresh_listener(persist)
-        persist()
 
     @callback
     def _save_now(self) -> None:

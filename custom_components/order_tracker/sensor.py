@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -18,12 +19,12 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .account_sensor import OrdersInProgressSensor
+from .account_sensor import async_add_account_sensors
+from .amount_sensor import amount_sensors, order_attributes
 from .api import OrderSnapshot, ProviderSpec, Stage
 from .coordinator import OrderCoordinator
 from .display import coded_value, finished, finished_at, hide_when_finished, shorten
 from .entity import OrderEntity, async_add_order_entities
-from .presentation import amount_sensors, order_attributes
 from .runtime import OrderTrackerConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -55,6 +56,8 @@ def _attribute_value(value: Any) -> Any:
         return str(value)
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
     return value
 
 
@@ -68,7 +71,7 @@ STATUS = OrderSensorEntityDescription(
 PROVIDER_STATUS = OrderSensorEntityDescription(
     key="provider_status",
     device_class=SensorDeviceClass.ENUM,
-    value_fn=lambda snapshot: snapshot.status.lower(),
+    value_fn=lambda snapshot: snapshot.status_option,
 )
 
 SENSORS: tuple[OrderSensorEntityDescription, ...] = (
@@ -134,9 +137,20 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
 )
 
 
+def described_value(
+    description: OrderSensorEntityDescription,
+    snapshot: OrderSnapshot,
+    status_since: datetime | None,
+) -> SensorValue:
+    """The value a sensor shows for the answer (the calendar shows the timestamps too)."""
+    if description.finished_fn is not None and finished(snapshot):
+        return description.finished_fn(snapshot, status_since)
+    return description.value_fn(snapshot)
+
+
 def descriptions_for(spec: ProviderSpec) -> list[OrderSensorEntityDescription]:
     """The sensors an order of this provider has (read from the provider's declarations);
-    its amounts are `presentation.OrderAmountSensor`s."""
+    its amounts are `amount_sensor.OrderAmountSensor`s."""
     return [description for description in SENSORS if description.exists_fn(spec)]
 
 
@@ -158,7 +172,7 @@ async def async_setup_entry(
             *amount_sensors(coordinator),
         ]
 
-    async_add_entities([OrdersInProgressSensor(entry)])
+    async_add_account_sensors(entry, async_add_entities)
     async_add_order_entities(entry, async_add_entities, entities)
 
 
@@ -174,9 +188,7 @@ class OrderSensor(OrderEntity, SensorEntity):
         if snapshot is None:
             return None
         description = self.entity_description
-        if description.finished_fn is not None and finished(snapshot):
-            return description.finished_fn(snapshot, self.coordinator.status_since)
-        value = description.value_fn(snapshot)
+        value = described_value(description, snapshot, self.coordinator.status_since)
         if description.full_value_attribute and isinstance(value, str):
             return shorten(value)
         return value
@@ -228,7 +240,7 @@ class OrderStatusSensor(OrderSensor):
             return None
         # Codes are lower-case keys, translated in state_attributes (display.py).
         attributes: dict[str, Any] = {
-            "provider_status": snapshot.status.lower(),
+            "provider_status": snapshot.status_option,
             "provider": snapshot.provider,
             "order_id": snapshot.order_id,
         }
@@ -240,6 +252,12 @@ class OrderStatusSensor(OrderSensor):
             (key, coded_value(self.coordinator.spec, key, _attribute_value(value)))
             for key, value in snapshot.details.items()
             if value is not None
+        )
+        # What the user must do, and why it ended (keys translated in state_attributes).
+        attributes.update(
+            (key, _attribute_value(value))
+            for key in ("next_step", "next_step_url", "next_step_by", "reason")
+            if (value := getattr(snapshot, key)) is not None
         )
         attributes.update(order_attributes(self.coordinator.client, snapshot))
         return attributes

@@ -13,17 +13,19 @@ from typing import Any
 
 import pytest
 
-from custom_components.order_tracker.api import (
+from order_tracker_api import (
     InvalidOrderReferenceError,
     M0Client,
+    NextStep,
     NotFoundError,
     OrderReference,
     ProtocolError,
     RateLimitedError,
     Stage,
+    m0,
     next_poll_delay,
 )
-from custom_components.order_tracker.api.m0 import CHAIN_IDS, CHAINS, UNRESOLVED_RETRY
+from order_tracker_api.m0 import CHAIN_IDS, CHAINS, UNRESOLVED_RETRY
 
 from ..simulator import DEFAULT_WALLETS, Provider, Simulator
 from ..simulator.client import SimClient
@@ -45,7 +47,7 @@ M0 = Provider.M0
 ORDERS = "/orders"
 CREATED_AT = 1781114400  # 2026-06-10T18:00:00Z
 SENDER = "0xCCCC000000000000000000000000000000000003"
-LOGGER_NAME = "custom_components.order_tracker.api.m0"
+LOGGER_NAME = M0Client.__module__
 
 
 def _warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -286,7 +288,7 @@ LIFECYCLES: list[Lifecycle] = [
         [
             ("CREATED", Stage.PENDING, False),
             ("CREATED", Stage.IN_PROGRESS, False),
-            ("CREATED", Stage.EXPIRED, False),
+            (m0.EXPIRED, Stage.EXPIRED, False),
             ("CANCELLED", Stage.CANCELLED, True),
         ],
         900,
@@ -295,7 +297,7 @@ LIFECYCLES: list[Lifecycle] = [
         "never_filled",
         "Solana",
         {},
-        [("CREATED", Stage.PENDING, False), ("CREATED", Stage.EXPIRED, False)],
+        [("CREATED", Stage.PENDING, False), (m0.EXPIRED, Stage.EXPIRED, False)],
         3600,
     ),
     (
@@ -304,7 +306,7 @@ LIFECYCLES: list[Lifecycle] = [
         {},
         [
             ("CREATED", Stage.PENDING, False),
-            ("CREATED", Stage.EXPIRED, False),
+            (m0.EXPIRED, Stage.EXPIRED, False),
             ("CANCELLED", Stage.CANCELLED, True),
         ],
         900,
@@ -551,6 +553,7 @@ def test_docs_example() -> None:
         "amount_refunded": 0,
     }
     assert snapshot.details["fill_count"] == 1
+    assert (snapshot.next_step, snapshot.reason) == (None, None)
 
 
 def test_amounts_above_2_53_stay_exact() -> None:
@@ -589,13 +592,40 @@ def test_derived_stage() -> None:
     partial = M0Client.parse_order(base | {"amountOutFilled": "5"}, now=created, chain="Base")
     assert partial.stage is Stage.IN_PROGRESS
     expired = M0Client.parse_order(base | {"amountOutFilled": "5"}, now=deadline, chain="Base")
-    assert (expired.stage, expired.terminal, expired.status) == (Stage.EXPIRED, False, "CREATED")
+    # One story: expired (not "Created" beside "Expired"), refunded once someone cancels it.
+    assert (expired.stage, expired.terminal, expired.status) == (Stage.EXPIRED, False, "expired")
+    assert (expired.next_step, expired.reason, expired.next_step_by) == (
+        NextStep.CANCEL_FOR_REFUND,
+        "expired",
+        None,
+    )
+    assert pending.amounts.get("amount_filled") is None  # nothing filled: no "0" to show
     cancelled = M0Client.parse_order(base | {"status": "CANCELLED"}, now=deadline, chain="Base")
     assert (cancelled.stage, cancelled.terminal) == (Stage.CANCELLED, True)
+    assert (cancelled.next_step, cancelled.reason) == (None, "cancelled")
     odd = M0Client.parse_order(base | {"status": "SETTLING"}, now=created, chain="Base")
     assert (odd.stage, odd.terminal) == (Stage.IN_PROGRESS, False)
 
 
 def test_polls_right_after_fill_deadline() -> None:
-    snapshot = snap(M0Client, "CREATED", age=300, deadline=NOW + timedelta(seconds=20))
-    assert next_poll_delay(M0Client, snapshot, NOW) == 22
+    snapshot = snap(M0Client, "CREATED", age=300, deadline=NOW + timedelta(seconds=10))
+    assert next_poll_delay(M0Client, snapshot, NOW) == 12
+
+
+async def test_destination_and_fill_chains_learned_at_run_time_are_named(
+    simulator: Simulator, make_client: MakeClient
+) -> None:
+    """Once the client has learned a chain id by asking M0, an order going to that chain
+    names it as its destination (the amount out's token) and as its fill's chain (the fill
+    transaction's explorer), not only as an origin."""
+    simulator.create_order("m0", "happy", chain="Moca", wallet=SENDER)
+    to_moca = simulator.create_order("m0", "happy", chain="Base", dest_chain="Moca")
+    client = _m0(make_client)
+    await client.list_orders(SENDER)
+    assert set(client.learned_chain_ids.values()) == {"Moca"}
+    simulator.advance(45)  # filled on Moca
+    snapshot = await client.fetch_order(OrderReference(to_moca.order_id, "Base"))
+    assert snapshot.fill_transaction_id is not None
+    assert snapshot.transaction_chains == {"transaction_id": "Base", "fill_transaction_id": "Moca"}
+    assert snapshot.tokens["amount_out"].chain == "Moca"
+    assert snapshot.tokens["amount_filled"].chain == "Moca"

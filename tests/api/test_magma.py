@@ -15,7 +15,7 @@ import aiohttp
 from graphql import GraphQLInputObjectType, parse, validate
 import pytest
 
-from custom_components.order_tracker.api import (
+from order_tracker_api import (
     AuthError,
     InvalidOrderReferenceError,
     MagmaClient,
@@ -24,14 +24,14 @@ from custom_components.order_tracker.api import (
     ProtocolError,
     ProviderUnavailableError,
     Stage,
+    magma,
 )
-from custom_components.order_tracker.api.magma import LIST_QUERY, PAGE_SIZE
+from order_tracker_api.magma import LIST_QUERY, PAGE_SIZE
 
 from ..simulator import SCENARIOS, Provider, Simulator, SimulatorError
 from ..simulator.client import SimClient
-from ..simulator.magma import GET_ORDER_QUERY, SCHEMA
+from ..simulator.magma import GET_ORDER_QUERY, SCHEMA, SDL
 from ..simulator.providers import MAGMA_DEFAULT_KEY
-from ..simulator.scenarios import MAGMA_STATUSES
 from .conftest import (
     BAD_REFERENCES,
     NOW,
@@ -183,7 +183,7 @@ def test_failure_scenarios_fail_from_their_phase(
     assert statuses[-1] == status
     assert statuses[-2] == before
     assert simulator.document(order.order_id)["timeout"] is None
-    assert set(statuses) <= set(MAGMA_STATUSES)
+    assert set(statuses) <= set(MagmaClient.spec.statuses)
 
 
 def test_buyer_failed_to_pay_shows_the_payment_leg_first(simulator: Simulator) -> None:
@@ -425,16 +425,7 @@ async def test_huge_amounts_fault(http: SimClient, simulator: Simulator) -> None
 
 # --- MagmaClient against the simulator -----------------------------------------------------
 
-_FAILURES = (
-    "SELLER_REJECTED",
-    "SELLER_FAILED_TO_REACT",
-    "BUYER_REJECTED",
-    "BUYER_FAILED_TO_PAY",
-    "SELLER_FAILED_TO_OPEN_CHANNEL",
-    "SELLER_FAILED_TO_SEND_SWAP",
-    "INVALID_CHANNEL_OPENING",
-    "ADMIN_CLOSED",
-)
+_FAILURES = [row.status for row in MagmaClient.spec.status_table if row.stage is Stage.FAILED]
 LIFECYCLES: list[Lifecycle] = [
     (
         "happy",
@@ -520,7 +511,7 @@ async def test_order_of_another_account(simulator: Simulator, make_client: MakeC
 async def test_lists_purchases_and_sales_across_pages(
     simulator: Simulator, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("custom_components.order_tracker.api.magma.PAGE_SIZE", 3)
+    monkeypatch.setattr(magma, "PAGE_SIZE", 3)
     bought = [simulator.create_order("magma", "happy") for _ in range(7)]
     sold = [simulator.create_order("magma", "seller_rejected", is_seller=True) for _ in range(2)]
     other = simulator.add_key("magma", "amboss_other_key")
@@ -549,7 +540,7 @@ def test_list_query_validates_where_page_input_is_float() -> None:
 async def test_list_sends_page_input_variables(
     simulator: Simulator, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("custom_components.order_tracker.api.magma.PAGE_SIZE", 2)
+    monkeypatch.setattr(magma, "PAGE_SIZE", 2)
     orders = [simulator.create_order("magma", "happy") for _ in range(3)]
     summaries = await make_client("magma").list_orders()
     assert {s.reference.order_id for s in summaries} == {o.order_id for o in orders}
@@ -734,7 +725,7 @@ SALES: list[Lifecycle] = [
         {"lease_blocks": 4},
         [
             # The order waits for the user to approve it and to open the channel, and for the
-            # buyer to pay (DESIGN.md §3, seller side).
+            # buyer to pay (the seller side of MagmaClient's stage table).
             ("WAITING_FOR_SELLER_APPROVAL", Stage.ACTION_REQUIRED, False),
             ("WAITING_FOR_BUYER_PAYMENT", Stage.PENDING, False),
             ("WAITING_FOR_CHANNEL_OPEN", Stage.ACTION_REQUIRED, False),
@@ -939,3 +930,44 @@ def test_no_lease_without_a_channel_or_for_a_failed_order() -> None:
     order = {**magma_order(), "channel_id": "951200x1x0", "status": "VALID_CHANNEL_OPENING"}
     snapshot = MagmaClient.parse_order(order, now=NOW)
     assert snapshot.details["lease_end"] == NOW + timedelta(days=30)  # 4,320 blocks
+
+
+# --- a refused query input is not a refused order id (issue 18) -----------------------------
+
+
+async def test_a_refused_list_input_is_not_a_refused_order_id(
+    simulator: Simulator, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Magma refusing the list's page (BAD_USER_INPUT inside HTTP 200) is our query's fault:
+    a protocol error, never "Magma refused the order id"."""
+    simulator.create_order("magma", "happy")
+    monkeypatch.setattr(magma, "PAGE_SIZE", -1)
+    client = make_client("magma")
+    for listing in (client.list_orders(), client.watch_list()):
+        with pytest.raises(ProtocolError, match="query's input") as caught:
+            await listing
+        assert not isinstance(caught.value, InvalidOrderReferenceError)
+
+
+async def test_a_refused_variable_is_not_a_refused_order_id(
+    simulator: Simulator, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A variable Magma refuses (HTTP 400, BAD_USER_INPUT) on the list, or a refused input
+    on the credential check, is our query's fault too, never the user's order id."""
+    monkeypatch.setattr(magma, "PAGE_SIZE", "many")
+    monkeypatch.setattr(magma, "CHECK_QUERY", magma.CHECK_QUERY.replace("limit: 1", "limit: -1"))
+    client = make_client("magma")
+    for call in (client.watch_list(), client.check_credentials()):
+        with pytest.raises(ProtocolError, match="query's input") as caught:
+            await call
+        assert not isinstance(caught.value, InvalidOrderReferenceError)
+    # The order query still tells a refused order id as such.
+    with pytest.raises(InvalidOrderReferenceError, match="order id"):
+        await client.fetch_order(OrderReference("not-a-uuid"))
+
+
+def test_the_magma_simulator_serves_the_tables_statuses() -> None:
+    """The simulator's schema enum (Magma's published MarketOrderStatus) and our table list
+    the same statuses."""
+    enum = SDL.split("enum MarketOrderStatus {", 1)[1].split("}", 1)[0].split()
+    assert set(enum) == set(MagmaClient.spec.statuses)

@@ -33,7 +33,8 @@ from .http import (
     try_decode_json,
     validate_base_url,
 )
-from .models import OrderReference, OrderSnapshot, OrderSummary, ProviderSpec, Stage
+from .models import OrderReference, OrderSnapshot, OrderSummary, ProviderSpec
+from .statuses import Stage
 from .tokens import TokenAmount, TokenCatalog, parse_assets
 
 type Clock = Callable[[], datetime]
@@ -104,7 +105,8 @@ class ProviderClient(ABC):
 
     @classmethod
     def validate_reference(cls, order_id: str, chain: str | None = None) -> OrderReference:
-        """Check an order reference before it reaches a URL (DESIGN.md §2.2)."""
+        """Check an order reference before it reaches a URL: anything but the provider's id
+        format (slashes, ``..``, spaces, empty) is refused with InvalidOrderReferenceError."""
         if not isinstance(order_id, str) or not order_id.strip():
             raise InvalidOrderReferenceError("the order id is empty")
         if len(order_id) > MAX_REFERENCE_LENGTH:
@@ -158,9 +160,9 @@ class ProviderClient(ABC):
         """Whether the watch list shows this order and every change it can make now.
 
         An order it does not cover polls on its own (e.g. Magma confirmations, which only
-        the order itself reports).
+        the order itself reports): its status row says (`StatusRow.listed`).
         """
-        return not snapshot.terminal
+        return not snapshot.terminal and cls.spec.status_table.row(snapshot.status).listed
 
     @classmethod
     def list_signature(cls, snapshot: OrderSnapshot) -> tuple[Any, ...]:
@@ -257,12 +259,17 @@ class ProviderClient(ABC):
 
     # -- links -----------------------------------------------------------------------------
 
-    @classmethod
-    def explorer_url(cls, snapshot: OrderSnapshot, field: str) -> str | None:
+    @property
+    def home_chain(self) -> str | None:
+        """The chain of a transaction whose order does not name one (`ProviderSpec.home_chain`;
+        Magma's follows its base URL's network)."""
+        return self.spec.home_chain
+
+    def explorer_url(self, snapshot: OrderSnapshot, field: str) -> str | None:
         """The explorer page of a transaction field (``transaction_id``, ...), when its chain
         has an explorer (`explorers.EXPLORERS`)."""
         transaction = getattr(snapshot, field, None)
-        chain = snapshot.transaction_chains.get(field) or cls.spec.home_chain
+        chain = snapshot.transaction_chains.get(field) or self.home_chain
         return transaction_url(chain, transaction if isinstance(transaction, str) else None)
 
     def _auth_headers(self) -> dict[str, str]:
@@ -347,8 +354,7 @@ class ProviderClient(ABC):
 
         ``seller``: the user is the order's seller, and sees the provider's seller stages.
         """
-        stages = cls.spec.seller_stage_map if seller else None
-        return (stages or cls.spec.stage_map).get(status, Stage.IN_PROGRESS)
+        return cls.spec.status_table.row(status).side(seller).stage
 
     # -- polling ---------------------------------------------------------------------------
 
@@ -357,7 +363,7 @@ class ProviderClient(ABC):
     def poll_interval_for(
         cls, snapshot: OrderSnapshot, now: datetime, status_since: datetime | None = None
     ) -> float | None:
-        """Seconds until the next poll for this phase (DESIGN.md §5); None = stop polling.
+        """Seconds until the next poll for this phase (BENCHMARKS.md §1); None = stop polling.
 
         ``status_since`` is when the current native status was first seen, for phases whose
         cadence depends on how long they have lasted.
@@ -368,21 +374,25 @@ class ProviderClient(ABC):
         """When the order's state is due to change by itself (its deadline), if known."""
         return None if snapshot.terminal else snapshot.deadline
 
+    @classmethod
+    def fee_paid(cls, snapshot: OrderSnapshot) -> bool:
+        """Whether the order's fee amounts (``AmountField.fee``) are what the user paid."""
+        return True
+
     def describe(self, snapshot: OrderSnapshot) -> str | None:
         """What the order is, in a few words, for its default name after the provider's name
         (e.g. "avalanche → arbitrum"); None when the answer does not say."""
         return None
 
-    @classmethod
-    def order_url(cls, snapshot: OrderSnapshot) -> str | None:
+    def order_url(self, snapshot: OrderSnapshot) -> str | None:
         """The page the order's device links to: the explorer page of its first transaction
         (opening, else fill) as soon as one is known.
 
-        No provider publishes a page per order (PROVIDERS-RESEARCH.md lists only their APIs),
-        so an order has no link before its first transaction.
+        No provider publishes a page per order (their public documents describe only their
+        APIs), so an order has no link before its first transaction.
         """
-        for field in cls.spec.transaction_fields:
-            if field != "channel_id" and (url := cls.explorer_url(snapshot, field)):
+        for field in self.spec.transaction_fields:
+            if field != "channel_id" and (url := self.explorer_url(snapshot, field)):
                 return url
         return None
 

@@ -63,13 +63,26 @@ collect_ignore = (
 )
 
 
+SHARED_ACCOUNTS_GROUP = ("test_lifecycle.py", "test_scripts_develop.py")
+"""Files that must share a worker, in this order: the demo takes the session Home Assistant's
+accounts as it finds them, and adds those missing with the simulator's default keys; after it,
+test_lifecycle.py (and flux_run, which it uses) could not add theirs ("already_configured")."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip the end-to-end tests unless scripts/e2e runs them.
+    """Skip the end-to-end tests unless scripts/e2e runs them; group them for xdist workers.
 
     They need real sockets for the whole session, which pytest-homeassistant-custom-component
-    blocks before every test: scripts/e2e runs them with `-p no:homeassistant`.
+    blocks before every test: scripts/e2e runs them with `-p no:homeassistant`. With
+    `--dist loadgroup` a file's tests stay on one worker (its module fixtures run once), and
+    SHARED_ACCOUNTS_GROUP's files on one worker together.
     """
     if os.environ.get(E2E_ENV) == "1" and not config.pluginmanager.has_plugin("homeassistant"):
+        for item in items:
+            name = Path(str(item.path)).name
+            group = "shared-accounts" if name in SHARED_ACCOUNTS_GROUP else name
+            item.add_marker(pytest.mark.xdist_group(group))
         return
     skip = pytest.mark.skip(
         reason=f"end-to-end test: run scripts/e2e ({E2E_ENV}=1, -p no:homeassistant)"

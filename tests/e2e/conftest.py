@@ -33,7 +33,8 @@ from .harness import (
 
 E2E_ENV = "ORDER_TRACKER_E2E"
 E2E_DIR = Path(__file__).parent
-ARTIFACTS = E2E_DIR / "artifacts"
+ARTIFACTS = Path(os.environ.get("ORDER_TRACKER_E2E_ARTIFACTS") or E2E_DIR / "artifacts")
+"""Screenshots and logs; scripts/test-matrix gives each release's run its own folder."""
 
 E2E_USER = Credentials(name="E2E", username="e2e", password="e2e-order-tracker")
 
@@ -62,13 +63,26 @@ collect_ignore = (
 )
 
 
+SHARED_ACCOUNTS_GROUP = ("test_lifecycle.py", "test_scripts_develop.py")
+"""Files that must share a worker, in this order: the demo takes the session Home Assistant's
+accounts as it finds them, and adds those missing with the simulator's default keys; after it,
+test_lifecycle.py (and flux_run, which it uses) could not add theirs ("already_configured")."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip the end-to-end tests unless scripts/e2e runs them.
+    """Skip the end-to-end tests unless scripts/e2e runs them; group them for xdist workers.
 
     They need real sockets for the whole session, which pytest-homeassistant-custom-component
-    blocks before every test: scripts/e2e runs them with `-p no:homeassistant`.
+    blocks before every test: scripts/e2e runs them with `-p no:homeassistant`. With
+    `--dist loadgroup` a file's tests stay on one worker (its module fixtures run once), and
+    SHARED_ACCOUNTS_GROUP's files on one worker together.
     """
     if os.environ.get(E2E_ENV) == "1" and not config.pluginmanager.has_plugin("homeassistant"):
+        for item in items:
+            name = Path(str(item.path)).name
+            group = "shared-accounts" if name in SHARED_ACCOUNTS_GROUP else name
+            item.add_marker(pytest.mark.xdist_group(group))
         return
     skip = pytest.mark.skip(
         reason=f"end-to-end test: run scripts/e2e ({E2E_ENV}=1, -p no:homeassistant)"
@@ -78,17 +92,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Empty the artifacts folder once per run: in the process that starts the xdist workers.
+
+    (Before them: pytest-xdist starts its workers in a later pytest_sessionstart.) A worker
+    that emptied it would delete what another worker has already written.
+    """
+    if os.environ.get(E2E_ENV) != "1" or hasattr(session.config, "workerinput"):
+        return
+    if ARTIFACTS.exists():
+        shutil.rmtree(ARTIFACTS)
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     """tests/e2e/artifacts/ (git-ignored): screenshots and the processes' logs."""
-    if ARTIFACTS.exists():
-        shutil.rmtree(ARTIFACTS)
-    ARTIFACTS.mkdir(parents=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
 
 
+def worker_prefix(request: pytest.FixtureRequest) -> str:
+    """`gw0-` in pytest-xdist's first worker, and so on; empty without workers.
+
+    Each worker runs a session Home Assistant of its own: their logs must not overwrite each
+    other's.
+    """
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    return f"{worker}-" if worker else ""
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[Stack]:
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, artifacts: Path
+) -> Iterator[Stack]:
     """The simulator (real-time clock) and Home Assistant on free loopback ports."""
     work_dir = tmp_path_factory.mktemp("e2e")
     stack = Stack(
@@ -106,7 +142,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator
         stack.stop()
         for log in (stack.hass_log, stack.hass.log_path, stack.simulator.log_path):
             if log.exists():
-                shutil.copy(log, artifacts / log.name)
+                shutil.copy(log, artifacts / f"{worker_prefix(request)}{log.name}")
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

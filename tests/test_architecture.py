@@ -21,12 +21,33 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _imports(path: Path) -> set[str]:
-    """Modules of the package this file imports, anywhere in it (TYPE_CHECKING blocks too)."""
+TYPE_ONLY = {f"{NAME}.runtime.OrderTrackerConfigEntry"}
+"""What a ``TYPE_CHECKING`` block may import from the package: the typed config entry, whose
+runtime data holds the coordinators that are typed with it (no module runs that import)."""
+
+
+def _type_only_nodes(tree: ast.Module) -> set[ast.AST]:
+    """The import statements inside ``if TYPE_CHECKING:`` blocks."""
+    return {
+        inner
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+        for inner in ast.walk(node)
+        if isinstance(inner, (ast.Import, ast.ImportFrom))
+    }
+
+
+def _imports(path: Path, *, type_only: bool = False) -> set[str]:
+    """Modules of the package this file imports, anywhere in it; ``type_only``: only the
+    names its ``TYPE_CHECKING`` blocks import (left out otherwise)."""
     module = _module_name(path)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = _type_only_nodes(tree)
+    for node in ast.walk(tree):
+        if (node in skipped) != type_only:
+            continue
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
@@ -39,7 +60,7 @@ def _imports(path: Path) -> set[str]:
             names = [alias.name for alias in node.names]
         else:
             continue
-        found.update(name for name in names if name.startswith(NAME) and name in MODULES)
+        found.update(n for n in names if n.startswith(NAME) and (type_only or n in MODULES))
     found.discard(module)
     return found
 
@@ -74,6 +95,14 @@ def test_the_graph_is_read() -> None:
 def test_no_import_cycle(module: str) -> None:
     """No module of the integration reaches itself again through its imports."""
     assert _cycle_from(module) is None, " -> ".join(_cycle_from(module) or [])
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda path: path.name)
+def test_type_only_imports_are_the_typed_entry(path: Path) -> None:
+    """A ``TYPE_CHECKING`` import of the package (left out of the cycle check) is only ever
+    the typed config entry."""
+    imported = _imports(path, type_only=True)
+    assert imported - {f"{NAME}.runtime"} <= TYPE_ONLY, imported
 
 
 def test_a_cycle_is_found() -> None:

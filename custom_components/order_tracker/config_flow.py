@@ -10,7 +10,6 @@ import hashlib
 from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import (
-    ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
@@ -229,7 +228,9 @@ class OrderTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders={"provider": spec.name},
         )
 
-    def _async_save_account(self, entry: ConfigEntry, data: dict[str, Any]) -> ConfigFlowResult:
+    def _async_save_account(
+        self, entry: OrderTrackerConfigEntry, data: dict[str, Any]
+    ) -> ConfigFlowResult:
         """Save checked account settings; the unique id follows the key (or Mach's wallet).
 
         A loaded account reloads through its update listener; one whose setup failed has

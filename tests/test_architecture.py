@@ -347,3 +347,66 @@ def test_the_librarys_tests_import_it_by_its_distribution_name() -> None:
                 assert not (node.module or "").startswith("custom_components"), path.name
             elif isinstance(node, ast.Import):
                 assert not [a for a in node.names if a.name.startswith("custom_components")]
+
+
+HA_DOCUMENTED_PRIVATE = frozenset(
+    {
+        # Config flow helpers the developer docs show (config_flow, reauth, reconfigure).
+        "_abort_if_unique_id_configured",
+        "_abort_if_unique_id_mismatch",
+        "_async_abort_entries_match",
+        "_async_current_entries",
+        "_get_reauth_entry",
+        "_get_reconfigure_entry",
+        # Config subentry flow helpers (docs: config subentries).
+        "_get_entry",
+        "_get_reconfigure_subentry",
+        # The event entity's one way to fire (docs: event entity).
+        "_trigger_event",
+    }
+)
+"""Names with a leading underscore that Home Assistant documents for integrations to call."""
+
+
+def _private_calls(sources: dict[str, str]) -> list[str]:
+    """``_``-prefixed attributes the sources use but never define (Home Assistant's private
+    methods and attributes), less ``_attr_*`` and the documented helpers above."""
+    trees = {name: ast.parse(text) for name, text in sources.items()}
+    defined: set[str] = set()
+    for tree in trees.values():
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                defined.add(node.name)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                defined.add(node.attr)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                defined.add(node.id)
+    return sorted(
+        f"{name}: {node.attr}"
+        for name, tree in trees.items()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr.startswith("_")
+        and not node.attr.startswith(("__", "_attr_"))
+        and node.attr not in defined | HA_DOCUMENTED_PRIVATE
+    )
+
+
+def test_the_glue_calls_no_private_home_assistant_api() -> None:
+    """No private method or attribute of a Home Assistant class the glue does not define
+    (a hook the glue overrides, such as ``_async_update_data``, is its own)."""
+    sources = {path.name: path.read_text(encoding="utf-8") for path in PACKAGE.glob("*.py")}
+    assert _private_calls(sources) == []
+
+
+def test_a_private_call_is_found() -> None:
+    """The check itself: a private coordinator method is reported, an override is not."""
+    source = (
+        "class C(DataUpdateCoordinator):\n"
+        "    def _async_update_data(self): ...\n"
+        "    def poll(self):\n"
+        "        self._schedule_refresh()\n"
+        "        super()._async_update_data()\n"
+        "        self._attr_name = 'x'\n"
+    )
+    assert _private_calls({"m.py": source}) == ["m.py: _schedule_refresh"]

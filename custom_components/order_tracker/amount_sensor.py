@@ -12,13 +12,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from homeassistant.components.sensor import SensorEntity, SensorEntityDescription
+from homeassistant.components.sensor import (
+    DOMAIN as SENSOR_DOMAIN,
+    SensorEntity,
+    SensorEntityDescription,
+)
 from homeassistant.const import EntityCategory
 from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
 
 from .api import AmountField, OrderSnapshot, ProviderClient
 from .coordinator import OrderCoordinator
 from .entity import OrderEntity
+
+
+PRECISION = "suggested_display_precision"
+"""The sensor registry option Home Assistant displays a sensor's value with."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +136,15 @@ class OrderAmountSensor(OrderEntity, SensorEntity):
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        # The token may have become known: its decimals are the display precision now.
-        if self.registry_entry is not None:
-            self._update_suggested_precision()
+        # The token may have become known: its decimals are the display precision now. Home
+        # Assistant reads it from the entity's registry options (set once when it is added).
+        if (entry := self.registry_entry) is not None:
+            options = dict(entry.options.get(SENSOR_DOMAIN, {}))
+            precision = self.suggested_display_precision
+            if options.get(PRECISION) != precision:
+                options.pop(PRECISION, None)
+                options.update({PRECISION: precision} if precision is not None else {})
+                er.async_get(self.hass).async_update_entity_options(
+                    entry.entity_id, SENSOR_DOMAIN, options or None
+                )
         super()._handle_coordinator_update()

@@ -121,9 +121,7 @@ async def test_a_list_too_large_to_read_is_logged_once(
     assert stats is not None
     assert stats.runs == 2
     assert _integration_warnings(caplog) == []
-    told = [
-        r.getMessage() for r in caplog.records if r.getMessage().startswith("Auto-tracking")
-    ]
+    told = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Auto-tracking")]
     assert len(told) == 1
     assert told[0].startswith(
         "Auto-tracking could not list Mach orders: Mach sent an answer larger than 4 MiB"

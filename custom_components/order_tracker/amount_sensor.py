@@ -25,7 +25,6 @@ from .api import AmountField, OrderSnapshot, ProviderClient
 from .coordinator import OrderCoordinator
 from .entity import OrderEntity
 
-
 PRECISION = "suggested_display_precision"
 """The sensor registry option Home Assistant displays a sensor's value with."""
 

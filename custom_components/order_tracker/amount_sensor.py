@@ -2,8 +2,8 @@
 
 Mach and M0 report base units (``1000000``); the provider's own token list (read by
 ``token_watch``) says the symbol and decimals (``1.000000 USDC``). A token still unknown, or
-a list that cannot be read, leaves the amount in base units. The status sensor carries the
-amounts (and the order's link) as attributes too (`order_attributes`), for the Orders card.
+a list that cannot be read, leaves the amount in base units. Each amount is a sensor of its
+own, enabled by default (the Orders card shows them); the status sensor does not repeat them.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from typing import Any
 
 from homeassistant.components.sensor import (
     DOMAIN as SENSOR_DOMAIN,
+    SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import callback
+from homeassistant.generated.currencies import ACTIVE_CURRENCIES
 from homeassistant.helpers import entity_registry as er
 
 from .api import AmountField, OrderSnapshot, ProviderClient
@@ -43,6 +45,12 @@ class AmountShown:
     """The amount as the provider reported it, when `value` is in token units."""
 
 
+def monetary(unit: str | None) -> SensorDeviceClass | None:
+    """The monetary device class for an amount in a currency (ISO 4217: Flux's "USD"), none
+    for sats and tokens."""
+    return SensorDeviceClass.MONETARY if unit in ACTIVE_CURRENCIES else None
+
+
 def amount_shown(
     client: ProviderClient, field: AmountField, snapshot: OrderSnapshot
 ) -> AmountShown | None:
@@ -60,29 +68,6 @@ def amount_shown(
     return AmountShown(value, unit)
 
 
-def order_attributes(client: ProviderClient, snapshot: OrderSnapshot) -> dict[str, Any]:
-    """The order's amounts and link, for its status sensor (a card reads them there).
-
-    Per amount: ``<key>`` (an exact decimal string in token units, or the number as reported
-    when the token is unknown), ``<key>_symbol`` when its unit is known, and
-    ``<key>_base_units`` when the amount was converted. Then ``order_url``, when known.
-    """
-    attributes: dict[str, Any] = {}
-    for field in client.spec.amount_fields:
-        shown = amount_shown(client, field, snapshot)
-        if shown is None:
-            continue
-        value = shown.value
-        attributes[field.key] = f"{value:f}" if isinstance(value, Decimal) else value
-        if shown.unit:
-            attributes[f"{field.key}_symbol"] = shown.unit
-        if shown.base_units is not None:
-            attributes[f"{field.key}_base_units"] = shown.base_units
-    if url := client.order_url(snapshot):
-        attributes["order_url"] = url
-    return attributes
-
-
 def amount_sensors(coordinator: OrderCoordinator) -> list[OrderAmountSensor]:
     """A diagnostic sensor per amount the provider reports (`ProviderSpec.amount_fields`)."""
     return [OrderAmountSensor(coordinator, field) for field in coordinator.spec.amount_fields]
@@ -97,6 +82,7 @@ class OrderAmountSensor(OrderEntity, SensorEntity):
             key=field.key,
             translation_key=field.key,
             entity_category=EntityCategory.DIAGNOSTIC,
+            device_class=monetary(field.unit),
             native_unit_of_measurement=field.unit,
         )
         super().__init__(coordinator, description)

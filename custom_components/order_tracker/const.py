@@ -59,7 +59,7 @@ BUDGET_RATE: Final = 1.0
 BUDGET_BURST: Final = 5
 
 REPAIR_AFTER_SECONDS: Final = 30 * 60
-"""An order missing (or overdue) this long gets a repair issue."""
+"""An order the provider has not known this long gets a repair issue."""
 
 SERVICE_TRACK_ORDER: Final = "track_order"
 SERVICE_UNTRACK_ORDER: Final = "untrack_order"

@@ -20,7 +20,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .account_sensor import async_add_account_sensors
-from .amount_sensor import amount_sensors, order_attributes
+from .amount_sensor import amount_sensors
 from .api import OrderSnapshot, ProviderSpec, Stage
 from .coordinator import OrderCoordinator
 from .display import coded_value, finished, finished_at, hide_when_finished, shorten
@@ -48,6 +48,9 @@ class OrderSensorEntityDescription(SensorEntityDescription):
     full_value_attribute: str | None = None
     """The state is shortened for display (``0x1234…abcd``); the whole value is this
     attribute."""
+    detail: str | None = None
+    """The order detail this sensor shows (the status sensor leaves it out of its
+    attributes: no attribute repeats an entity)."""
 
 
 def _attribute_value(value: Any) -> Any:
@@ -71,6 +74,8 @@ STATUS = OrderSensorEntityDescription(
 PROVIDER_STATUS = OrderSensorEntityDescription(
     key="provider_status",
     device_class=SensorDeviceClass.ENUM,
+    # The Status sensor's provider_status attribute says it already (the card reads it there).
+    entity_registry_enabled_default=False,
     value_fn=lambda snapshot: snapshot.status_option,
 )
 
@@ -133,6 +138,7 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda snapshot: snapshot.details.get("lease_end"),
         exists_fn=lambda spec: spec.supports_lease,
+        detail="lease_end",
     ),
 )
 
@@ -248,10 +254,11 @@ class OrderStatusSensor(OrderSensor):
             attributes["chain"] = snapshot.chain.lower()
         if self.coordinator.status_since is not None:
             attributes["status_since"] = self.coordinator.status_since.isoformat()
+        shown = {d.detail for d in descriptions_for(self.coordinator.spec) if d.detail}
         attributes.update(
             (key, coded_value(self.coordinator.spec, key, _attribute_value(value)))
             for key, value in snapshot.details.items()
-            if value is not None
+            if value is not None and key not in shown
         )
         # What the user must do, and why it ended (keys translated in state_attributes).
         attributes.update(
@@ -259,12 +266,14 @@ class OrderStatusSensor(OrderSensor):
             for key in ("next_step", "next_step_url", "next_step_by", "reason")
             if (value := getattr(snapshot, key)) is not None
         )
-        attributes.update(order_attributes(self.coordinator.client, snapshot))
+        if url := self.coordinator.client.order_url(snapshot):
+            attributes["order_url"] = url  # the amounts are sensors of their own
         return attributes
 
 
 class ProviderStatusSensor(OrderSensor):
-    """The provider's own status; undocumented values join the options as they appear."""
+    """The provider's own status, one of its documented statuses (fixed options); an
+    undocumented one shows as unknown, with the status as reported in ``raw_status``."""
 
     def __init__(
         self, coordinator: OrderCoordinator, description: OrderSensorEntityDescription
@@ -272,15 +281,18 @@ class ProviderStatusSensor(OrderSensor):
         super().__init__(coordinator, description)
         # One translation key per provider: each has its own status vocabulary.
         self._attr_translation_key = f"{coordinator.spec.key}_status"
-        self._documented = coordinator.spec.status_options
+        self._attr_options = self._documented = coordinator.spec.status_options
 
     @property
-    def options(self) -> list[str]:
-        """Documented statuses, then any undocumented ones seen on this account."""
-        options = list(self._documented)
-        seen = sorted(status.lower() for status in self.coordinator.account.reported_statuses)
-        current = self.native_value
-        for status in (*seen, current):
-            if isinstance(status, str) and status not in options:
-                options.append(status)
-        return options
+    def native_value(self) -> SensorValue:
+        """The documented status, or None (unknown) for one the provider does not document."""
+        value = super().native_value
+        return value if value in self._documented else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """``raw_status``: an undocumented status, as the provider reported it."""
+        snapshot = self.coordinator.data
+        if snapshot is None or snapshot.status_option in self._documented:
+            return None
+        return {"raw_status": snapshot.status}

@@ -77,6 +77,8 @@ class OrderAmountSensor(OrderEntity, SensorEntity):
     """An amount: in token units with the token's symbol once the provider's token list
     names it (``1.000000 USDC``), else as reported; base units kept as an attribute."""
 
+    _unrecorded_attributes = frozenset({"base_units"})  # the state, in other units
+
     def __init__(self, coordinator: OrderCoordinator, field: AmountField) -> None:
         description = SensorEntityDescription(
             key=field.key,

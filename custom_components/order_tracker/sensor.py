@@ -186,6 +186,10 @@ class OrderSensor(OrderEntity, SensorEntity):
     """A value read from the order's snapshot."""
 
     entity_description: OrderSensorEntityDescription
+    # Whole hashes and links: long, and the state (or the explorer) already says them.
+    _unrecorded_attributes = frozenset(
+        {"transaction_id", "channel_id", "fill_transaction_id", "explorer_url"}
+    )
 
     @property
     def native_value(self) -> SensorValue:
@@ -237,6 +241,23 @@ class OrderSensor(OrderEntity, SensorEntity):
 
 class OrderStatusSensor(OrderSensor):
     """The canonical stage, with the provider's own status and the order's details."""
+
+    # Not kept in history: the invoice (long, and a payment request of the user's), the
+    # addresses (the user's wallets), links, and what changes without the status changing
+    # (blocks left, since when the status holds: each change would be a new history row).
+    _unrecorded_attributes = frozenset(
+        {
+            "invoice",
+            "sender",
+            "recipient",
+            "client_id",
+            "order_url",
+            "next_step_url",
+            "status_since",
+            "lease_blocks_left",
+            "blocks_until_can_be_closed",
+        }
+    )
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:

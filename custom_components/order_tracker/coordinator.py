@@ -127,8 +127,6 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             delay = min(delay, max(due, 0.0))
         self.update_interval = timedelta(seconds=max(delay, not_before))
 
-    # -- polling -----------------------------------------------------------------------------
-
     @override
     async def _async_update_data(self) -> OrderSnapshot | None:
         self._refresh = Refresh(self.data, self.data)
@@ -209,8 +207,6 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         self._refresh = Refresh(previous, snapshot, now, self.status_since, stage_held=stage_held)
         return snapshot
 
-    # -- the account's list watch ------------------------------------------------------------
-
     @callback
     def async_take_listed(self, snapshot: OrderSnapshot) -> None:
         """Take a whole order the account's list showed, as if it had been fetched."""
@@ -228,7 +224,12 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             # write their unchanged state once).
             self.async_set_updated_data(self.data)
 
-    # -- who hears about refreshes -----------------------------------------------------------
+    @callback
+    def async_release(self) -> None:
+        """The order went: drop its listeners and answer (Home Assistant keeps the coordinator
+        itself until the account unloads: its shutdown is on the entry's unload list)."""
+        self._refresh_listeners.clear()
+        self.data = None
 
     @callback
     def async_add_refresh_listener(self, listener: Callable[[Refresh], None]) -> Callable[[], None]:

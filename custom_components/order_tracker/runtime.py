@@ -205,6 +205,7 @@ class OrderTrackerData:
         if coordinator is None:
             return
         await coordinator.async_shutdown()
+        coordinator.async_release()
         self.account.forget(coordinator.ticket)
         async_remove_order_issues(self.hass, subentry_id)
         self.store.async_forget(subentry_id, coordinator.reference.key, untrack=remember)

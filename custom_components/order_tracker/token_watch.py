@@ -43,10 +43,9 @@ class TokenWatch:
 
     @callback
     def async_follow(self, coordinator: OrderCoordinator) -> None:
-        """Look at the order's tokens now and after each of its refreshes."""
-        self._entry.async_on_unload(
-            coordinator.async_add_refresh_listener(partial(self._refreshed, coordinator))
-        )
+        """Look at the order's tokens now and after each of its refreshes (the listener goes
+        with the order's coordinator)."""
+        coordinator.async_add_refresh_listener(partial(self._refreshed, coordinator))
         self._refreshed(coordinator, Refresh(coordinator.data, coordinator.data))
 
     @callback

@@ -65,7 +65,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry)
             identifiers={(DOMAIN, entry.entry_id)},
             name=entry.title,
             manufacturer=client.spec.name,
-            model="Account",
+            model="Account",  # English: Home Assistant translates device names, not models
             entry_type=dr.DeviceEntryType.SERVICE,
         )
         .id

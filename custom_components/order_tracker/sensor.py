@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -23,7 +22,14 @@ from .account_sensor import async_add_account_sensors
 from .amount_sensor import amount_sensors
 from .api import OrderSnapshot, ProviderSpec, Stage
 from .coordinator import OrderCoordinator
-from .display import coded_value, finished, finished_at, hide_when_finished, shorten
+from .display import (
+    attribute_value,
+    coded_value,
+    finished,
+    finished_at,
+    hide_when_finished,
+    shorten,
+)
 from .entity import OrderEntity, async_add_order_entities
 from .runtime import OrderTrackerConfigEntry
 
@@ -40,28 +46,13 @@ class OrderSensorEntityDescription(SensorEntityDescription):
     transaction_field: str | None = None
     """The snapshot field of a transaction: its explorer link is an attribute."""
     finished_fn: Callable[[OrderSnapshot, datetime | None], SensorValue] | None = None
-    """The value once the order is finished, from the answer and since when its status
-    holds (None: ``value_fn`` still)."""
+    """The value once the order is finished, from the answer and its status's age."""
     hide_when_finished: bool = False
-    """Hide the entity once the finished order leaves it without a value (once: a user who
-    shows it again keeps it shown)."""
+    """Hide the entity (once) when the finished order leaves it without a value."""
     full_value_attribute: str | None = None
-    """The state is shortened for display (``0x1234…abcd``); the whole value is this
-    attribute."""
+    """The state is shortened (``0x1234…abcd``); the whole value is this attribute."""
     detail: str | None = None
-    """The order detail this sensor shows (the status sensor leaves it out of its
-    attributes: no attribute repeats an entity)."""
-
-
-def _attribute_value(value: Any) -> Any:
-    """Attributes must be JSON: Decimals become strings (exact), datetimes ISO text."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, StrEnum):
-        return value.value
-    return value
+    """The order detail it shows (the status leaves it out: no attribute repeats an entity)."""
 
 
 STATUS = OrderSensorEntityDescription(
@@ -242,21 +233,11 @@ class OrderSensor(OrderEntity, SensorEntity):
 class OrderStatusSensor(OrderSensor):
     """The canonical stage, with the provider's own status and the order's details."""
 
-    # Not kept in history: the invoice (long, and a payment request of the user's), the
-    # addresses (the user's wallets), links, and what changes without the status changing
-    # (blocks left, since when the status holds: each change would be a new history row).
+    # Not kept in history: the invoice (long, the user's), addresses (the user's wallets), links,
+    # and what changes without the status changing (each change would be a new history row).
     _unrecorded_attributes = frozenset(
-        {
-            "invoice",
-            "sender",
-            "recipient",
-            "client_id",
-            "order_url",
-            "next_step_url",
-            "status_since",
-            "lease_blocks_left",
-            "blocks_until_can_be_closed",
-        }
+        {"invoice", "sender", "recipient", "client_id", "order_url", "next_step_url"}
+        | {"status_since", "lease_blocks_left", "blocks_until_can_be_closed"}
     )
 
     @property
@@ -277,13 +258,13 @@ class OrderStatusSensor(OrderSensor):
             attributes["status_since"] = self.coordinator.status_since.isoformat()
         shown = {d.detail for d in descriptions_for(self.coordinator.spec) if d.detail}
         attributes.update(
-            (key, coded_value(self.coordinator.spec, key, _attribute_value(value)))
+            (key, coded_value(self.coordinator.spec, key, attribute_value(value)))
             for key, value in snapshot.details.items()
             if value is not None and key not in shown
         )
         # What the user must do, and why it ended (keys translated in state_attributes).
         attributes.update(
-            (key, _attribute_value(value))
+            (key, attribute_value(value))
             for key in ("next_step", "next_step_url", "next_step_by", "reason")
             if (value := getattr(snapshot, key)) is not None
         )

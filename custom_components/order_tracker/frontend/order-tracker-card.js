@@ -166,6 +166,17 @@ function formatState(hass, stateObj) {
   return unit ? `${stateObj.state} ${unit}` : stateObj.state;
 }
 
+// An attribute's value in the user's language (the provider status sensor is disabled by
+// default: its value is the Status sensor's provider_status attribute, translated there).
+function formatAttribute(hass, stateObj, attribute) {
+  try {
+    if (hass.formatEntityAttributeValue) return hass.formatEntityAttributeValue(stateObj, attribute);
+  } catch (err) {
+    /* fall through */
+  }
+  return String(stateObj.attributes[attribute]);
+}
+
 const usable = (stateObj) =>
   stateObj && !["unknown", "unavailable", "", null, undefined].includes(stateObj.state);
 
@@ -460,7 +471,7 @@ class OrderTrackerCard extends HTMLElement {
     if (providerStatus || attrs.provider_status) {
       row(
         entityName(hass, `${attrs.provider || "provider"}_status`, "Provider status"),
-        esc(providerStatus ? formatState(hass, providerStatus) : attrs.provider_status)
+        esc(providerStatus ? formatState(hass, providerStatus) : formatAttribute(hass, status, "provider_status"))
       );
     }
     const since = parseTime(attrs.status_since) ?? parseTime(status.last_changed);

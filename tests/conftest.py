@@ -118,6 +118,7 @@ def make_entry(sim_urls: dict[Provider, str]) -> Callable[..., MockConfigEntry]:
         entry_id: str | None = None,
         unique_id: str | None = None,
         options: dict[str, Any] | None = None,
+        pref_disable_polling: bool = False,
         **data: Any,
     ) -> MockConfigEntry:
         entry_data: dict[str, Any] = {
@@ -145,6 +146,7 @@ def make_entry(sim_urls: dict[Provider, str]) -> Callable[..., MockConfigEntry]:
             entry_id=entry_id or f"entry_{provider}",
             unique_id=unique_id or f"{provider}_test",
             subentries_data=subentries,
+            pref_disable_polling=pref_disable_polling,
         )
 
     return make

@@ -21,12 +21,33 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _imports(path: Path) -> set[str]:
-    """Modules of the package this file imports, anywhere in it (TYPE_CHECKING blocks too)."""
+TYPE_ONLY = {f"{NAME}.runtime.OrderTrackerConfigEntry"}
+"""What a ``TYPE_CHECKING`` block may import from the package: the typed config entry, whose
+runtime data holds the coordinators that are typed with it (no module runs that import)."""
+
+
+def _type_only_nodes(tree: ast.Module) -> set[ast.AST]:
+    """The import statements inside ``if TYPE_CHECKING:`` blocks."""
+    return {
+        inner
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+        for inner in ast.walk(node)
+        if isinstance(inner, (ast.Import, ast.ImportFrom))
+    }
+
+
+def _imports(path: Path, *, type_only: bool = False) -> set[str]:
+    """Modules of the package this file imports, anywhere in it; ``type_only``: only the
+    names its ``TYPE_CHECKING`` blocks import (left out otherwise)."""
     module = _module_name(path)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = _type_only_nodes(tree)
+    for node in ast.walk(tree):
+        if (node in skipped) != type_only:
+            continue
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
@@ -39,7 +60,7 @@ def _imports(path: Path) -> set[str]:
             names = [alias.name for alias in node.names]
         else:
             continue
-        found.update(name for name in names if name.startswith(NAME) and name in MODULES)
+        found.update(n for n in names if n.startswith(NAME) and (type_only or n in MODULES))
     found.discard(module)
     return found
 
@@ -74,6 +95,14 @@ def test_the_graph_is_read() -> None:
 def test_no_import_cycle(module: str) -> None:
     """No module of the integration reaches itself again through its imports."""
     assert _cycle_from(module) is None, " -> ".join(_cycle_from(module) or [])
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda path: path.name)
+def test_type_only_imports_are_the_typed_entry(path: Path) -> None:
+    """A ``TYPE_CHECKING`` import of the package (left out of the cycle check) is only ever
+    the typed config entry."""
+    imported = _imports(path, type_only=True)
+    assert imported - {f"{NAME}.runtime"} <= TYPE_ONLY, imported
 
 
 def test_a_cycle_is_found() -> None:
@@ -345,3 +374,66 @@ def test_card_holds_no_provider_knowledge() -> None:
             assert not re.search(quoted, lowered), f"{spec.name}: {status}"
             if "_" in status:
                 assert status.lower() not in lowered, f"{spec.name}: {status}"
+
+
+HA_DOCUMENTED_PRIVATE = frozenset(
+    {
+        # Config flow helpers the developer docs show (config_flow, reauth, reconfigure).
+        "_abort_if_unique_id_configured",
+        "_abort_if_unique_id_mismatch",
+        "_async_abort_entries_match",
+        "_async_current_entries",
+        "_get_reauth_entry",
+        "_get_reconfigure_entry",
+        # Config subentry flow helpers (docs: config subentries).
+        "_get_entry",
+        "_get_reconfigure_subentry",
+        # The event entity's one way to fire (docs: event entity).
+        "_trigger_event",
+    }
+)
+"""Names with a leading underscore that Home Assistant documents for integrations to call."""
+
+
+def _private_calls(sources: dict[str, str]) -> list[str]:
+    """``_``-prefixed attributes the sources use but never define (Home Assistant's private
+    methods and attributes), less ``_attr_*`` and the documented helpers above."""
+    trees = {name: ast.parse(text) for name, text in sources.items()}
+    defined: set[str] = set()
+    for tree in trees.values():
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                defined.add(node.name)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                defined.add(node.attr)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                defined.add(node.id)
+    return sorted(
+        f"{name}: {node.attr}"
+        for name, tree in trees.items()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr.startswith("_")
+        and not node.attr.startswith(("__", "_attr_"))
+        and node.attr not in defined | HA_DOCUMENTED_PRIVATE
+    )
+
+
+def test_the_glue_calls_no_private_home_assistant_api() -> None:
+    """No private method or attribute of a Home Assistant class the glue does not define
+    (a hook the glue overrides, such as ``_async_update_data``, is its own)."""
+    sources = {path.name: path.read_text(encoding="utf-8") for path in PACKAGE.glob("*.py")}
+    assert _private_calls(sources) == []
+
+
+def test_a_private_call_is_found() -> None:
+    """The check itself: a private coordinator method is reported, an override is not."""
+    source = (
+        "class C(DataUpdateCoordinator):\n"
+        "    def _async_update_data(self): ...\n"
+        "    def poll(self):\n"
+        "        self._schedule_refresh()\n"
+        "        super()._async_update_data()\n"
+        "        self._attr_name = 'x'\n"
+    )
+    assert _private_calls({"m.py": source}) == ["m.py: _schedule_refresh"]

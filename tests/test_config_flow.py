@@ -61,6 +61,7 @@ CHAIN_PROVIDERS = providers(needs_chain=True)
 CHAINLESS_PROVIDERS = providers(needs_chain=False)
 
 WALLET = "0xAbCdEf0123456789aBcDeF0123456789AbCdEf01"
+OTHER_WALLET = "0x1111111111111111111111111111111111111111"
 
 # Order ids no provider accepts: they must be refused before any request.
 BAD_ORDER_IDS = ["../x", "a/b", "", "   ", "x" * 10_000, "ec562479 a4b8", "0x12/../34"]
@@ -550,7 +551,8 @@ async def test_reauth_loaded_entry(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert entry.data == {**original, CONF_API_KEY: new_key}
-    assert entry.unique_id == key_id(provider, new_key)
+    # No answer names the account: the unique id stays the one it was added with.
+    assert entry.unique_id == f"{provider}_test"
     # The new key (trimmed) was checked once, and nothing else was asked.
     assert [(r.key, r.order_id) for r in simulator.requests(provider)] == [(new_key, None)]
     # A loaded account reloads through its update listener, not a second time by the flow.
@@ -620,15 +622,25 @@ async def test_reauth_updates_account_identity(
     make_entry: MakeEntry,
     provider: str,
 ) -> None:
-    """After a key rotation, adding the new key again is the same account."""
-    entry = make_entry(provider)
+    """After a key rotation, the entry keeps its identity, and adding the new key (or the old
+    one) again is still the same account."""
+    old_key = default_key(provider) or ""
+    entry = make_entry(provider, unique_id=key_id(provider, old_key))
     await setup_entry(hass, entry)
     new_key = simulator.add_key(provider, f"{provider}_rotated")
-    simulator.revoke_key(provider, default_key(provider) or "")
     result = await entry.start_reauth_flow(hass)
     result = await configure(hass, result, {CONF_API_KEY: new_key})
     assert result["reason"] == "reauth_successful"
-    assert entry.unique_id == key_id(provider, new_key)
+    assert entry.unique_id == key_id(provider, old_key)
+
+    for key in (old_key, new_key):
+        result = await start_account_flow(hass, provider)
+        result = await configure(
+            hass, result, credentials(provider, sim_urls[Provider(provider)], key=key)
+        )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "already_configured"
+    simulator.revoke_key(provider, old_key)
 
     result = await start_account_flow(hass, provider)
     result = await configure(
@@ -709,10 +721,9 @@ async def test_reconfigure(
     if wallet:
         expected[CONF_WALLET_ADDRESS] = wallet
     assert entry.data == expected
-    # The account's identity follows the key (without a key: the wallet).
-    assert entry.unique_id == (
-        key_id(provider, new_key) if new_key else wallet_id(provider, WALLET)
-    )
+    # A new key keeps the entry's identity (no answer names the account); a keyless account
+    # without a wallet becomes the wallet's.
+    assert entry.unique_id == (f"{provider}_test" if new_key else wallet_id(provider, WALLET))
     assert entry.state is ConfigEntryState.LOADED
     # A loaded account reloads through its update listener, not a second time by the flow.
     mock_setup_entry.assert_awaited_once()
@@ -772,11 +783,42 @@ async def test_reauth_with_another_accounts_key_aborts(
     assert entry.data == original
 
 
-@pytest.mark.parametrize("provider", WALLET_PROVIDERS)
+@pytest.mark.parametrize("provider", sorted(set(WALLET_PROVIDERS) & set(KEYLESS_PROVIDERS)))
+@pytest.mark.parametrize("wallet", [OTHER_WALLET, ""])
+async def test_reconfigure_onto_another_wallet_is_the_wrong_account(
+    hass: HomeAssistant,
+    sim_urls: dict[Provider, str],
+    make_entry: MakeEntry,
+    mock_setup_entry: AsyncMock,
+    provider: str,
+    wallet: str,
+) -> None:
+    """Without a key, the wallet is the account: another wallet (or none) would silently turn
+    the entry into another account, so the flow aborts (``wrong_account``); the same wallet
+    in other letters is the same account."""
+    base_url = sim_urls[Provider(provider)]
+    entry = make_entry(provider, wallet_address=WALLET, unique_id=wallet_id(provider, WALLET))
+    await setup_entry(hass, entry)
+    original = dict(entry.data)
+
+    result = await entry.start_reconfigure_flow(hass)
+    result = await configure(hass, result, credentials(provider, base_url, wallet=wallet))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_account"
+    assert (entry.data, entry.unique_id) == (original, wallet_id(provider, WALLET))
+
+    result = await entry.start_reconfigure_flow(hass)
+    result = await configure(hass, result, credentials(provider, base_url, wallet=WALLET.upper()))
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.unique_id == wallet_id(provider, WALLET)
+
+
+@pytest.mark.parametrize("provider", sorted(set(WALLET_PROVIDERS) & set(KEYED_PROVIDERS)))
 async def test_reconfigure_clears_optional_fields(
     hass: HomeAssistant, sim_urls: dict[Provider, str], make_entry: MakeEntry, provider: str
 ) -> None:
-    """Emptying the wallet removes it from the account."""
+    """Emptying the wallet removes it from the account (its key is the account; without a
+    key, the wallet is: test_reconfigure_onto_another_wallet_is_the_wrong_account)."""
     entry = make_entry(provider, wallet_address=WALLET)
     await setup_entry(hass, entry)
     result = await entry.start_reconfigure_flow(hass)
@@ -856,7 +898,7 @@ async def test_reconfigure_unknown_error(
     assert entry.state is ConfigEntryState.LOADED
     # Same key (or no wallet): still the same account, not a clash with itself.
     key = default_key(provider)
-    assert entry.unique_id == (key_id(provider, key) if key else wallet_id(provider))
+    assert entry.unique_id == (f"{provider}_test" if key else wallet_id(provider))
 
 
 @pytest.mark.parametrize("provider", KEYED_PROVIDERS)

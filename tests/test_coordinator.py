@@ -19,6 +19,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.order_tracker.api import (
+    CLIENTS,
     MIN_POLL_INTERVAL,
     MachClient,
     MagmaClient,
@@ -211,13 +212,52 @@ async def test_failures_make_only_that_order_unavailable(
     await run_for(hass, freezer, 30 + 60 + 120 + 10, step=5)
     assert hass.states.get(status_entity("magma", broken.order_id)).state == "pending"
 
-    errors = [r for r in caplog.records if "Error fetching" in r.getMessage()]
-    recovered = [r for r in caplog.records if "recovered" in r.getMessage()]
-    assert len(errors) == 1
-    assert len(recovered) == 1
+    # One line each way, at info (the account's for a server error or a reset connection, the
+    # order's for an answer it cannot read); nothing at warning or above.
+    ours = [r for r in caplog.records if r.name.startswith("custom_components.order_tracker")]
+    unavailable = [r for r in ours if "is unavailable" in r.getMessage()]
+    recovered = [r for r in ours if "answers again" in r.getMessage()]
+    assert [r.levelno for r in unavailable + recovered] == [logging.INFO, logging.INFO]
+    assert not [r for r in ours if r.levelno >= logging.WARNING]
     # Home Assistant adds the traceback at DEBUG only ("Full error:"); nothing above that.
     assert not [r for r in caplog.records if r.exc_info and r.levelno >= logging.INFO]
     assert DEFAULT_KEYS[Provider.MAGMA] not in caplog.text
+
+
+@pytest.mark.usefixtures("per_order_polling")
+async def test_an_outage_is_logged_once_per_account_each_way(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """log-when-unavailable: the provider is down for ten minutes under five orders: one line
+    when it goes, one when it is back, both at info; none per order, none from Home
+    Assistant's coordinators (which would say it once per order)."""
+    orders = [simulator.create_order("magma", "custom") for _ in range(5)]
+    entry = make_entry("magma", [{"order_id": order.order_id} for order in orders])
+    await setup_entry(hass, entry)
+    caplog.clear()
+    simulator.inject_fault("magma", "server_error", count=10_000, status=503)
+    await run_for(hass, freezer, 600, step=5)
+    assert all(
+        hass.states.get(status_entity("magma", order.order_id)).state == STATE_UNAVAILABLE
+        for order in orders
+    )
+    simulator.clear_faults()
+    await run_for(hass, freezer, 1200, step=5)
+    assert all(
+        hass.states.get(status_entity("magma", order.order_id)).state == "pending"
+        for order in orders
+    )
+    ours = [r for r in caplog.records if r.name.startswith("custom_components.order_tracker")]
+    told = [(r.levelno, r.getMessage()) for r in ours if r.levelno >= logging.INFO]
+    assert told == [
+        (logging.INFO, "magma is unavailable (Magma answered HTTP 503): what it cannot read "
+         "shows unavailable meanwhile"),
+        (logging.INFO, "magma answers again"),
+    ]  # fmt: skip
 
 
 async def test_revoked_key_starts_one_reauth_and_stops_polling(
@@ -241,6 +281,7 @@ async def test_revoked_key_starts_one_reauth_and_stops_polling(
     assert DEFAULT_KEYS[Provider.MAGMA] not in caplog.text
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_undocumented_status_is_shown_and_logged_once(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -254,9 +295,12 @@ async def test_undocumented_status_is_shown_and_logged_once(
     simulator.mutate(order.order_id, set={"status": "SELLER_NEGOTIATING"})
     await run_for(hass, freezer, 60, step=5)
 
+    # entity-device-class: the options stay the documented ones; the status as reported is
+    # an attribute of the unknown state.
     provider_status = hass.states.get(f"sensor.magma_{order.order_id[:8]}_provider_status")
-    assert provider_status.state == "seller_negotiating"
-    assert "seller_negotiating" in provider_status.attributes["options"]
+    assert provider_status.state == "unknown"
+    assert provider_status.attributes["raw_status"] == "SELLER_NEGOTIATING"
+    assert provider_status.attributes["options"] == CLIENTS["magma"].spec.status_options
     assert hass.states.get(status_entity("magma", order.order_id)).state == "in_progress"
     warnings = [r for r in caplog.records if "undocumented status" in r.getMessage()]
     assert len(warnings) == 1
@@ -311,6 +355,7 @@ async def test_five_second_phases_really_poll_every_five_seconds(
     assert len(times) >= 10
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_an_odd_answer_does_not_unsettle_a_completed_order(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -332,7 +377,7 @@ async def test_an_odd_answer_does_not_unsettle_a_completed_order(
     await coordinator.async_refresh()
     await hass.async_block_till_done()
     provider_status = f"sensor.magma_{order.order_id[:8]}_provider_status"
-    assert hass.states.get(provider_status).state == "seller_negotiating"
+    assert hass.states.get(provider_status).state == "unknown"
     assert hass.states.get(status_entity("magma", order.order_id)).state == "completed"
     await advance(hass, freezer, 6)
     await coordinator.async_refresh()
@@ -440,10 +485,10 @@ async def test_refresh_listeners_are_told_what_happened(
 ) -> None:
     """Each refresh hands its listeners one record: held, failed, answered, stage kept."""
     order = simulator.create_order("magma", "custom", base={"status": "VALID_CHANNEL_OPENING"})
-    entry = make_entry("magma", [{"order_id": order.order_id}])
+    entry = make_entry("magma", [{"order_id": order.order_id}], pref_disable_polling=True)
     await setup_entry(hass, entry)
     coordinator = next(iter(entry.runtime_data.orders.values()))
-    coordinator.async_poll_in(None)  # refreshed on demand below
+    await coordinator.async_refresh()  # polling disabled: each refresh below is asked for
     first = coordinator.data
     assert first is not None
     told: list[Refresh] = []
@@ -451,21 +496,18 @@ async def test_refresh_listeners_are_told_what_happened(
 
     entry.runtime_data.account.pause(30)
     await coordinator.async_refresh()
-    coordinator.async_poll_in(None)
     assert told[-1] == Refresh(first, first, held=True, status_since=coordinator.status_since)
     assert not told[-1].answered
 
     await advance(hass, freezer, 40)
     simulator.inject_fault("magma", "server_error", order_id=order.order_id)
     await coordinator.async_refresh()
-    coordinator.async_poll_in(None)
     assert told[-1].error is not None
     assert (told[-1].held, told[-1].answered, told[-1].snapshot) == (False, False, first)
 
     await advance(hass, freezer, 40)
     simulator.inject_fault("magma", "unknown_status", order_id=order.order_id)
     await coordinator.async_refresh()
-    coordinator.async_poll_in(None)
     odd = told[-1]
     assert odd.answered
     assert odd.previous is first
@@ -478,7 +520,6 @@ async def test_refresh_listeners_are_told_what_happened(
 
     await advance(hass, freezer, 40)
     await coordinator.async_refresh()
-    coordinator.async_poll_in(None)
     assert told[-1].answered
     assert told[-1].previous is odd.snapshot
     assert not told[-1].stage_held

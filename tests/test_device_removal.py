@@ -100,18 +100,17 @@ async def test_removing_an_account_removes_its_orders_repair_issues(
     """An account deleted with a repair open on one of its orders leaves no issue behind."""
     from homeassistant.helpers import issue_registry as ir
 
-    from custom_components.order_tracker.issues import not_found_issue_id, overdue_issue_id
+    from custom_components.order_tracker.issues import not_found_issue_id
 
     order = simulator.create_order("mach", "happy")
     entry = make_entry("mach", [{"order_id": order.order_id}])
     await setup_entry(hass, entry)
     (subentry_id,) = entry.subentries
     issues = ir.async_get(hass)
-    for issue_id in (not_found_issue_id(subentry_id), overdue_issue_id(subentry_id)):
-        ir.async_create_issue(
-            hass, DOMAIN, issue_id, is_fixable=False, severity=ir.IssueSeverity.WARNING,
-            translation_key="order_overdue",
-        )  # fmt: skip
+    ir.async_create_issue(
+        hass, DOMAIN, not_found_issue_id(subentry_id), is_fixable=True,
+        severity=ir.IssueSeverity.ERROR, translation_key="order_not_found",
+    )  # fmt: skip
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert [i for (domain, _), i in issues.issues.items() if domain == DOMAIN] == []

@@ -53,13 +53,18 @@ async def _follow(
     step: float = 5,
     until: Callable[[Any], bool] | None = None,
 ) -> list[dict[str, Any]]:
-    """The status sensor's distinct (state, attributes) as time passes."""
+    """The status sensor's distinct (state, attributes) as time passes, with the Lease end
+    sensor's state as ``lease_end`` once it has one (the status does not repeat it)."""
     seen: list[dict[str, Any]] = []
     elapsed = 0.0
     while True:
         state = hass.states.get(_entity(order_id, "status"))
         assert state is not None
         point = {"state": state.state, **state.attributes}
+        assert "lease_end" not in point  # an entity of its own
+        lease = hass.states.get(_entity(order_id, "lease_end"))
+        if lease is not None and lease.state not in ("unknown", "unavailable"):
+            point["lease_end"] = lease.state
         if not seen or seen[-1] != point:
             seen.append(point)
         if elapsed >= seconds or (until is not None and until(state)):
@@ -305,6 +310,8 @@ async def test_invoice_and_lease_end_are_restored_as_they_were_fetched(
     async def restart() -> dict[str, Any]:
         before = hass.states.get(status)
         assert before is not None
+        lease_before = hass.states.get(_entity(order.order_id, "lease_end"))
+        assert lease_before is not None
         fetched = len(simulator.requests(order_id=order.order_id))
         assert await hass.config_entries.async_reload(entry.entry_id)
         await hass.async_block_till_done(wait_background_tasks=True)
@@ -313,7 +320,12 @@ async def test_invoice_and_lease_end_are_restored_as_they_were_fetched(
         after = hass.states.get(status)
         assert after is not None
         assert after.state == before.state
-        return {"before": dict(before.attributes), "after": dict(after.attributes)}
+        lease = hass.states.get(_entity(order.order_id, "lease_end"))
+        assert lease is not None
+        return {
+            "before": {**before.attributes, "lease_end": lease_before.state},
+            "after": {**after.attributes, "lease_end": lease.state},
+        }
 
     await _follow(hass, freezer, order.order_id, 120, until=lambda s: "invoice" in s.attributes)
     shown = await restart()

@@ -21,6 +21,7 @@ from typing import Any
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.generated.currencies import ACTIVE_CURRENCIES
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -344,6 +345,10 @@ def _flow_problems(step: str) -> list[str]:
     )
     if "wrong_account" not in STRINGS["config"]["abort"]:
         problems.append("no wrong_account abort: the new key may belong to another account")
+    if '_abort_if_unique_id_mismatch(reason="wrong_account")' not in source(
+        PACKAGE / "config_flow.py"
+    ):
+        problems.append("no wrong-account check where the settings name the account")
     return problems
 
 
@@ -474,8 +479,70 @@ def check_docs_installation_instructions() -> list[str]:
     return problems
 
 
+def check_appropriate_polling() -> list[str]:
+    """Whatever sends requests by a timer of its own reads the "disable polling" system option
+    (the orders' coordinators leave it to Home Assistant; setup's key check is setup)."""
+    senders = {path.name for path in glue_modules() if ".async_request(" in source(path)}
+    # The cold start runs from the runtime's start of the orders, which reads the option.
+    allowed = {
+        "coordinator.py",
+        "__init__.py",
+        "list_watch.py",
+        "discovery.py",
+        "token_watch.py",
+        "cold_start.py",
+    }
+    problems = [f"{name} sends requests" for name in senders - allowed]
+    readers = ("list_watch.py", "discovery.py", "token_watch.py", "runtime.py")
+    problems += [
+        f"{name} ignores the disable polling option"
+        for name in readers
+        if "pref_disable_polling" not in source(PACKAGE / name)
+    ]
+    return problems
+
+
+def check_log_when_unavailable() -> list[str]:
+    """The coordinator keeps last_update_success (so Home Assistant writes no line per order);
+    the watchers say a failure at info, never at warning or error."""
+    problems = []
+    coordinator = source(PACKAGE / "coordinator.py")
+    if "self.last_update_success = False" not in coordinator:
+        problems.append("coordinator.py leaves the per-order lines to Home Assistant")
+    for name in ("list_watch.py", "discovery.py", "token_watch.py", "account.py"):
+        found = re.findall(r"LOGGER\.(warning|error)\(\s*\"([^\"]*)", source(PACKAGE / name))
+        problems += [f"{name}: {level} {message!r}" for level, message in found
+                     if "undocumented" not in message and "Unexpected" not in message]  # fmt: skip
+    return problems
+
+
+def check_repair_issues() -> list[str]:
+    """Every repair is fixable in Home Assistant (it has a fix flow) and goes with its account."""
+    problems = [
+        f"issues.{key} has no fix flow"
+        for key, issue in STRINGS.get("issues", {}).items()
+        if "fix_flow" not in issue
+    ]
+    problems += [
+        f"{path.name}:{node.lineno}: an issue that is not fixable"
+        for path in glue_modules()
+        for node in ast.walk(ast.parse(source(path)))
+        if isinstance(node, ast.Call)
+        and ast.unparse(node.func).endswith("async_create_issue")
+        and "is_fixable=True" not in ast.unparse(node)
+    ]
+    init = ast.parse(source(PACKAGE / "__init__.py"))
+    removal = [n for n in init.body if getattr(n, "name", "") == "async_remove_entry"]
+    if not removal or "remove_order_issues" not in ast.unparse(removal[0]):
+        problems.append("async_remove_entry leaves the account's issues")
+    return problems
+
+
 CHECKS: dict[str, Callable[[], list[str]]] = {
     "action-setup": check_action_setup,
+    "appropriate-polling": check_appropriate_polling,
+    "log-when-unavailable": check_log_when_unavailable,
+    "repair-issues": check_repair_issues,
     "async-dependency": check_async_dependency,
     "brands": check_brands,
     "common-modules": check_common_modules,
@@ -512,12 +579,13 @@ CHECKS: dict[str, Callable[[], list[str]]] = {
     "unique-config-entry": check_unique_config_entry,
 }
 """The static checks; ``test_the_entities_of_every_provider`` checks entity-unique-id,
-devices and entity-translations on a running entry, and scripts/coverage_floor.py (run by
+devices, entity-translations, entity-device-class and entity-disabled-by-default on a running
+entry, and scripts/coverage_floor.py (run by
 scripts/test) test-coverage and config-flow-test-coverage."""
 
 CHECKED_ELSEWHERE = {
     "entity-unique-id", "devices", "entity-translations", "test-coverage",
-    "config-flow-test-coverage",
+    "config-flow-test-coverage", "entity-device-class", "entity-disabled-by-default",
 }  # fmt: skip
 
 
@@ -607,6 +675,41 @@ def test_the_documentation_checks_can_fail() -> None:
 # --- on a running entry -----------------------------------------------------------------------
 
 
+def _device_class_problems(hass: HomeAssistant) -> list[str]:
+    """An amount in a currency that is not monetary; an ENUM state outside its options."""
+    problems = []
+    for state in hass.states.async_all("sensor"):
+        attributes = state.attributes
+        if attributes.get("unit_of_measurement") in ACTIVE_CURRENCIES and (
+            attributes.get("device_class") != "monetary"
+        ):
+            problems.append(f"{state.entity_id}: an amount in a currency, not monetary")
+        if attributes.get("device_class") == "enum" and state.state not in (
+            *attributes.get("options", []),
+            "unknown",
+            "unavailable",
+        ):
+            problems.append(f"{state.entity_id}: {state.state} is not one of its options")
+    return problems
+
+
+def _repeated_attributes(hass: HomeAssistant, ours: list[er.RegistryEntry]) -> list[str]:
+    """A status attribute that repeats an entity enabled by default on the same device."""
+    problems = []
+    for status in (e for e in ours if e.unique_id.endswith("_status") and e.domain == "sensor"):
+        prefix = status.unique_id.removesuffix("_status")
+        if (state := hass.states.get(status.entity_id)) is None or not prefix:
+            continue
+        siblings = {
+            e.unique_id.removeprefix(f"{prefix}_")
+            for e in ours
+            if e.device_id == status.device_id and e.entity_id != status.entity_id
+            and e.disabled_by is None and e.unique_id.startswith(prefix)
+        }  # fmt: skip
+        problems += [f"{status.entity_id}: {key}" for key in set(state.attributes) & siblings]
+    return problems
+
+
 async def test_the_entities_of_every_provider(
     hass: HomeAssistant, simulator: Simulator, make_entry: Callable[..., MockConfigEntry]
 ) -> None:
@@ -621,7 +724,10 @@ async def test_the_entities_of_every_provider(
     states = [s.entity_id for s in hass.states.async_all() if registry.async_get(s.entity_id)]
     assert {Platform(e.domain) for e in ours} == set(PLATFORMS)
     problems: dict[str, list[str]] = {"entity-unique-id": [], "devices": [],
-                                      "entity-translations": []}  # fmt: skip
+                                      "entity-translations": [], "entity-device-class": [],
+                                      "entity-disabled-by-default": []}  # fmt: skip
+    problems["entity-device-class"] = _device_class_problems(hass)
+    problems["entity-disabled-by-default"] = _repeated_attributes(hass, ours)
     for state in hass.states.async_all():
         if state.entity_id.split(".")[0] in PLATFORMS and state.entity_id not in states:
             problems["entity-unique-id"].append(state.entity_id)
@@ -686,3 +792,15 @@ def test_the_coverage_floors_fail_the_run_only_where_claimed(tmp_path: Path) -> 
         assert "sensor.py 94.0 %" in out.getvalue()
         assert "config_flow.py 99.0 %" in out.getvalue()
         assert "entity.py" not in out.getvalue()
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_the_entity_checks_can_fail(
+    hass: HomeAssistant, simulator: Simulator, make_entry: Callable[..., MockConfigEntry]
+) -> None:
+    """With every entity enabled, the provider status sensor repeats the Status sensor's
+    ``provider_status`` attribute: the check says so (that is why it is disabled by default)."""
+    order = simulator.create_order("mach", "happy")
+    await setup_entry(hass, make_entry("mach", [{"order_id": order.order_id}]))
+    ours = [e for e in er.async_get(hass).entities.values() if e.platform == DOMAIN]
+    assert [p.split(": ")[1] for p in _repeated_attributes(hass, ours)] == ["provider_status"]

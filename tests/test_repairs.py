@@ -71,33 +71,23 @@ async def test_missing_order_issue_goes_when_it_comes_back(
     assert hass.states.get(f"sensor.{short_name('flux', order.order_id)}_status").state == "pending"
 
 
-async def test_overdue_order_warns_with_a_link(
+async def test_an_order_past_its_deadline_raises_no_repair(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     simulator: Simulator,
     make_entry: Callable[..., MockConfigEntry],
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    """An M0 order nobody filled is still open 30 minutes past its fill deadline."""
+    """repair-issues: an M0 order nobody filled, long past its fill deadline, is nothing the
+    user can fix in Home Assistant (a cancel at M0 refunds it): no repair issue; its status
+    sensor says what to do (``next_step``)."""
     order = simulator.create_order("m0", "never_filled", chain="Ethereum", fill_window=300)
     entry = make_entry(
         "m0", [{"order_id": order.order_id, "chain": "Ethereum", "subentry_id": "s"}]
     )
     await setup_entry(hass, entry)
-    await run_for(hass, freezer, 20 * 60, step=30)
-    assert issue_registry.async_get_issue(DOMAIN, "order_overdue_s") is None
-    await run_for(hass, freezer, 30 * 60, step=60)
-    issue = issue_registry.async_get_issue(DOMAIN, "order_overdue_s")
-    assert issue is not None
-    assert not issue.is_fixable
-    assert issue.severity is ir.IssueSeverity.WARNING
-    assert issue.learn_more_url is not None
-    assert issue.learn_more_url.startswith("https://etherscan.io/tx/0x")
-
-    # Someone cancels it: the warning goes; untracking removes any leftovers too.
-    simulator.mutate(order.order_id, set={"status": "CANCELLED", "amountRefunded": "1000000"})
-    await run_for(hass, freezer, 16 * 60, step=60)
-    assert issue_registry.async_get_issue(DOMAIN, "order_overdue_s") is None
-    hass.config_entries.async_remove_subentry(entry, "s")
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert issue_registry.async_get_issue(DOMAIN, "order_overdue_s") is None
+    await run_for(hass, freezer, 50 * 60, step=60)
+    assert [i for (domain, _), i in issue_registry.issues.items() if domain == DOMAIN] == []
+    status = hass.states.get(f"sensor.{short_name('m0', order.order_id)}_status")
+    assert status is not None
+    assert status.attributes["next_step"] == "cancel_for_refund"

@@ -110,6 +110,7 @@ async def test_orders_in_progress_summary(
         ),
     ],
 )
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_the_status_says_what_to_do_and_why_it_ended(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

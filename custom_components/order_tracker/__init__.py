@@ -46,7 +46,9 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry) -> bool:
     """Set up one provider account and every order tracked on it."""
     client = account_client(hass, entry.data)
-    account = AccountState(client, on_refused_key=partial(entry.async_start_reauth, hass))
+    account = AccountState(
+        client, title=entry.title, on_refused_key=partial(entry.async_start_reauth, hass)
+    )
     # The account is checked, not its orders: one broken order must not fail the setup.
     # The check takes the account's one request path like any other request.
     try:
@@ -63,7 +65,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry)
             identifiers={(DOMAIN, entry.entry_id)},
             name=entry.title,
             manufacturer=client.spec.name,
-            model="Account",
+            model="Account",  # English: Home Assistant translates device names, not models
             entry_type=dr.DeviceEntryType.SERVICE,
         )
         .id

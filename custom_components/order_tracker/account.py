@@ -16,6 +16,7 @@ from .api import (
     OrderTicket,
     OrderTrackerError,
     ProviderClient,
+    ProviderUnavailableError,
     RateLimitedError,
     RequestBudget,
     RequestGate,
@@ -32,6 +33,15 @@ def account_client(hass: HomeAssistant, data: Mapping[str, Any]) -> ProviderClie
         api_key=data.get(CONF_API_KEY),
         base_url=data.get(CONF_BASE_URL),
     )
+
+
+ACCOUNT_WIDE: tuple[type[OrderTrackerError], ...] = (
+    ProviderUnavailableError,
+    RateLimitedError,
+    AuthError,
+)
+"""Failures of the account, not of one order: the provider is unreachable, asks to wait or
+refuses the key. The log says them once per account (`AccountState.async_request`)."""
 
 
 class RequestKind(StrEnum):
@@ -79,10 +89,16 @@ class AccountState:
         client: ProviderClient,
         budget: RequestBudget | None = None,
         *,
+        title: str | None = None,
         device_id: str | None = None,
         on_refused_key: Callable[[], None] | None = None,
     ) -> None:
         self.client = client
+        self.title = title or client.spec.name
+        """The account's name, as the log says it."""
+        self._failing: dict[int, OrderTicket] = {}
+        """Who saw a failure of the account last (by ticket): it is unavailable, as the log
+        says once, until each of them has an answer again."""
         self._gate = RequestGate(budget or RequestBudget(BUDGET_RATE, BUDGET_BURST))
         """The 429 pause, the request budget and the 5 s floor of every order."""
         self.device_id = device_id
@@ -134,26 +150,60 @@ class AccountState:
         request of the account (``Retry-After``, at least 30 s); a refused key starts
         re-authentication, once. Either way the provider's error is raised on to the caller.
         """
-        decision = self._gate.admit(ticket or OrderTicket(), first=first)
+        ticket = ticket or OrderTicket()
+        decision = self._gate.admit(ticket, first=first)
         if not decision.go:
             raise RequestHeld(decision)
         self.requests += 1
         try:
-            return await call()
-        except RateLimitedError as err:
+            answer = await call()
+        except OrderTrackerError as err:
             self.failures += 1
-            self.pause(error_backoff(1, err.retry_after))
-            LOGGER.debug("%s asked to wait (%s request)", self.client.spec.name, kind)
-            raise
-        except AuthError:
-            self.failures += 1
-            if not self._reauth_started and self._on_refused_key is not None:
+            if isinstance(err, RateLimitedError):
+                self.pause(error_backoff(1, err.retry_after))
+                LOGGER.debug("%s asked to wait (%s request)", self.client.spec.name, kind)
+            elif isinstance(err, AuthError) and self._on_refused_key and not self._reauth_started:
                 self._reauth_started = True
                 self._on_refused_key()
+            # Setup's key check is not said: Home Assistant says why the setup waits.
+            if kind is not RequestKind.CREDENTIALS:
+                self._availability(ticket, err)
             raise
-        except OrderTrackerError:
-            self.failures += 1
-            raise
+        self._availability(ticket, None)
+        return answer
+
+    def _availability(self, ticket: OrderTicket, err: OrderTrackerError | None) -> None:
+        """One line when the account becomes unavailable, one when every request that saw it
+        so has an answer again (at info: the entities say it too). An order's own failure is
+        its own (`order_failed`)."""
+        if isinstance(err, ACCOUNT_WIDE):
+            if not self._failing:
+                LOGGER.info(
+                    "%s is unavailable (%s): what it cannot read shows unavailable meanwhile",
+                    self.title,
+                    err,
+                )
+            self._failing[id(ticket)] = ticket
+        elif self._failing.pop(id(ticket), None) is not None and not self._failing:
+            LOGGER.info("%s answers again", self.title)  # an answer, even an order's own error
+
+    def forget(self, ticket: OrderTicket) -> None:
+        """An order that goes no longer keeps the account unavailable."""
+        self._failing.pop(id(ticket), None)
+
+    @staticmethod
+    def order_failed(order: str, err: OrderTrackerError, *, first: bool) -> None:
+        """Log once (``first`` of a run of failures) that an order's own answer failed (not
+        found, unreadable); the account's failures are said by the account."""
+        if first and not isinstance(err, ACCOUNT_WIDE):
+            LOGGER.info("%s is unavailable: %s", order, err)
+
+    @staticmethod
+    def order_back(order: str, failure: BaseException | None) -> None:
+        """Log that an order answers again, when its failure was its own (`order_failed`);
+        ``failure`` is what its refresh raised, from the provider's error."""
+        if not isinstance(getattr(failure, "__cause__", None), ACCOUNT_WIDE):
+            LOGGER.info("%s answers again", order)
 
     def report_status(self, status: str, documented: bool, order_id: str, stage: str) -> None:
         """Log an undocumented status once per account; it is shown as it is."""

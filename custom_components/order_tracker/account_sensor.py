@@ -18,6 +18,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
+from .amount_sensor import monetary
 from .entity import AccountEntity
 from .figures import AccountFigures, signal_figures_changed
 from .runtime import OrderTrackerConfigEntry
@@ -85,7 +86,8 @@ class OrderCountSensor(FigureSensor):
 
 
 class UnitTotalSensor(FigureSensor):
-    """Fees paid, or volume moved, in one unit ("sat", "USD", a token's symbol)."""
+    """Fees paid, or volume moved, in one unit ("sat", "USD", a token's symbol); in a currency
+    it is monetary, whose only state class is ``total`` (it never decreases either)."""
 
     def __init__(
         self, entry: OrderTrackerConfigEntry, figures: AccountFigures, kind: str, unit: str
@@ -94,6 +96,9 @@ class UnitTotalSensor(FigureSensor):
         self._attr_translation_key = kind
         self._attr_translation_placeholders = {"unit": unit}
         self._attr_native_unit_of_measurement = unit
+        if device_class := monetary(unit):
+            self._attr_device_class = device_class
+            self._attr_state_class = SensorStateClass.TOTAL
         self._kind = kind
         self._unit = unit
         self._from_zero = (kind, unit) in figures.new_units

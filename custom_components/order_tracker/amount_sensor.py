@@ -2,8 +2,8 @@
 
 Mach and M0 report base units (``1000000``); the provider's own token list (read by
 ``token_watch``) says the symbol and decimals (``1.000000 USDC``). A token still unknown, or
-a list that cannot be read, leaves the amount in base units. The status sensor carries the
-amounts (and the order's link) as attributes too (`order_attributes`), for the Orders card.
+a list that cannot be read, leaves the amount in base units. Each amount is a sensor of its
+own, enabled by default (the Orders card shows them); the status sensor does not repeat them.
 """
 
 from __future__ import annotations
@@ -12,13 +12,23 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from homeassistant.components.sensor import SensorEntity, SensorEntityDescription
+from homeassistant.components.sensor import (
+    DOMAIN as SENSOR_DOMAIN,
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+)
 from homeassistant.const import EntityCategory
 from homeassistant.core import callback
+from homeassistant.generated.currencies import ACTIVE_CURRENCIES
+from homeassistant.helpers import entity_registry as er
 
 from .api import AmountField, OrderSnapshot, ProviderClient
 from .coordinator import OrderCoordinator
 from .entity import OrderEntity
+
+PRECISION = "suggested_display_precision"
+"""The sensor registry option Home Assistant displays a sensor's value with."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +43,12 @@ class AmountShown:
     """Decimal places to display: the token's decimals (None when not in token units)."""
     base_units: int | None = None
     """The amount as the provider reported it, when `value` is in token units."""
+
+
+def monetary(unit: str | None) -> SensorDeviceClass | None:
+    """The monetary device class for an amount in a currency (ISO 4217: Flux's "USD"), none
+    for sats and tokens."""
+    return SensorDeviceClass.MONETARY if unit in ACTIVE_CURRENCIES else None
 
 
 def amount_shown(
@@ -52,29 +68,6 @@ def amount_shown(
     return AmountShown(value, unit)
 
 
-def order_attributes(client: ProviderClient, snapshot: OrderSnapshot) -> dict[str, Any]:
-    """The order's amounts and link, for its status sensor (a card reads them there).
-
-    Per amount: ``<key>`` (an exact decimal string in token units, or the number as reported
-    when the token is unknown), ``<key>_symbol`` when its unit is known, and
-    ``<key>_base_units`` when the amount was converted. Then ``order_url``, when known.
-    """
-    attributes: dict[str, Any] = {}
-    for field in client.spec.amount_fields:
-        shown = amount_shown(client, field, snapshot)
-        if shown is None:
-            continue
-        value = shown.value
-        attributes[field.key] = f"{value:f}" if isinstance(value, Decimal) else value
-        if shown.unit:
-            attributes[f"{field.key}_symbol"] = shown.unit
-        if shown.base_units is not None:
-            attributes[f"{field.key}_base_units"] = shown.base_units
-    if url := client.order_url(snapshot):
-        attributes["order_url"] = url
-    return attributes
-
-
 def amount_sensors(coordinator: OrderCoordinator) -> list[OrderAmountSensor]:
     """A diagnostic sensor per amount the provider reports (`ProviderSpec.amount_fields`)."""
     return [OrderAmountSensor(coordinator, field) for field in coordinator.spec.amount_fields]
@@ -84,11 +77,14 @@ class OrderAmountSensor(OrderEntity, SensorEntity):
     """An amount: in token units with the token's symbol once the provider's token list
     names it (``1.000000 USDC``), else as reported; base units kept as an attribute."""
 
+    _unrecorded_attributes = frozenset({"base_units"})  # the state, in other units
+
     def __init__(self, coordinator: OrderCoordinator, field: AmountField) -> None:
         description = SensorEntityDescription(
             key=field.key,
             translation_key=field.key,
             entity_category=EntityCategory.DIAGNOSTIC,
+            device_class=monetary(field.unit),
             native_unit_of_measurement=field.unit,
         )
         super().__init__(coordinator, description)
@@ -127,7 +123,15 @@ class OrderAmountSensor(OrderEntity, SensorEntity):
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        # The token may have become known: its decimals are the display precision now.
-        if self.registry_entry is not None:
-            self._update_suggested_precision()
+        # The token may have become known: its decimals are the display precision now. Home
+        # Assistant reads it from the entity's registry options (set once when it is added).
+        if (entry := self.registry_entry) is not None:
+            options = dict(entry.options.get(SENSOR_DOMAIN, {}))
+            precision = self.suggested_display_precision
+            if options.get(PRECISION) != precision:
+                options.pop(PRECISION, None)
+                options.update({PRECISION: precision} if precision is not None else {})
+                er.async_get(self.hass).async_update_entity_options(
+                    entry.entity_id, SENSOR_DOMAIN, options or None
+                )
         super()._handle_coordinator_update()

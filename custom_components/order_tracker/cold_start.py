@@ -29,9 +29,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 import math
-from typing import Any
+from typing import TYPE_CHECKING
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.event import async_call_later
@@ -50,9 +49,12 @@ from .const import (
 from .coordinator import OrderCoordinator
 from .errors import Where, setup_error
 
+if TYPE_CHECKING:  # the typed entry holds the coordinators: a type-only import
+    from .runtime import OrderTrackerConfigEntry
+
 
 async def async_cold_start(
-    hass: HomeAssistant, entry: ConfigEntry[Any], fresh: Sequence[OrderCoordinator]
+    hass: HomeAssistant, entry: OrderTrackerConfigEntry, fresh: Sequence[OrderCoordinator]
 ) -> None:
     """Start the orders that have nothing stored: from the account's list where it shows them,
     else with a fetch; the fetches that do not fit the budget now follow, paced.
@@ -103,7 +105,7 @@ class _FollowingFetches:
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: ConfigEntry[Any],
+        entry: OrderTrackerConfigEntry,
         account: AccountState,
         queue: list[tuple[OrderCoordinator, float]],
     ) -> None:

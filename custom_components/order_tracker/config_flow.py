@@ -10,7 +10,6 @@ import hashlib
 from typing import TYPE_CHECKING, Any, override
 
 from homeassistant.config_entries import (
-    ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
@@ -155,6 +154,10 @@ class OrderTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
             name = data.pop(CONF_NAME, None)
             await self.async_set_unique_id(account_unique_id(self._provider, data))
             self._abort_if_unique_id_configured()
+            if CONF_API_KEY in data:  # an account's key since re-authentication
+                self._async_abort_entries_match(
+                    {CONF_PROVIDER: self._provider, CONF_API_KEY: data[CONF_API_KEY]}
+                )
             if not (errors := await _check_account(self.hass, self._provider, data)):
                 return self.async_create_entry(
                     title=name or self._default_title(spec),
@@ -193,7 +196,7 @@ class OrderTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             data = {**entry.data, **_clean(user_input)}
             if not (errors := await _check_account(self.hass, provider, data)):
-                return self._async_save_account(entry, data)
+                return await self._async_save_account(entry, data)
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=_account_schema(spec, reauth=True),
@@ -218,7 +221,7 @@ class OrderTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
             elif keep_key:
                 data[CONF_API_KEY] = entry.data[CONF_API_KEY]
             if not errors and not (errors := await _check_account(self.hass, provider, data)):
-                return self._async_save_account(entry, data)
+                return await self._async_save_account(entry, data)
         suggested = user_input if user_input is not None else dict(entry.data)
         return self.async_show_form(
             step_id="reconfigure",
@@ -229,18 +232,35 @@ class OrderTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders={"provider": spec.name},
         )
 
-    def _async_save_account(self, entry: ConfigEntry, data: dict[str, Any]) -> ConfigFlowResult:
-        """Save checked account settings; the unique id follows the key (or Mach's wallet).
+    async def _async_save_account(
+        self, entry: OrderTrackerConfigEntry, data: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """Save checked account settings; the entry keeps following the same account.
+
+        With a key, no provider's answer names the account (Magma's check reads a count of
+        orders, M0's and Flux's a page of them), so a new key cannot be told from another
+        account's: the unique id stays the fingerprint of the key the account was added with
+        (never rewritten from a new key), and a key another entry uses is refused. Without a
+        key (Mach), the wallet is the account: another wallet, or none, is another account
+        (``wrong_account``); an entry without one may be given one.
 
         A loaded account reloads through its update listener; one whose setup failed has
         no listener, so it is reloaded here.
         """
-        unique_id = account_unique_id(data[CONF_PROVIDER], data)
+        provider = data[CONF_PROVIDER]
+        named = account_unique_id(provider, data)
         if any(
-            other.unique_id == unique_id and other.entry_id != entry.entry_id
+            named in (other.unique_id, account_unique_id(provider, other.data))
             for other in self._async_current_entries()
+            if other.entry_id != entry.entry_id and other.data.get(CONF_PROVIDER) == provider
         ):
             return self.async_abort(reason="already_configured")
+        unique_id = entry.unique_id
+        if not CLIENTS[provider].spec.requires_api_key:
+            if entry.data.get(CONF_WALLET_ADDRESS):
+                await self.async_set_unique_id(named, raise_on_progress=False)
+                self._abort_if_unique_id_mismatch(reason="wrong_account")
+            unique_id = named
         if entry.state is ConfigEntryState.LOADED:
             return self.async_update_and_abort(entry, unique_id=unique_id, data=data)
         return self.async_update_reload_and_abort(entry, unique_id=unique_id, data=data)

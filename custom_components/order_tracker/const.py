@@ -70,7 +70,7 @@ COLD_START_SHOWN_YIELDS: Final = 3
 yet, three times for one the list showed): the fetch always follows."""
 
 REPAIR_AFTER_SECONDS: Final = 30 * 60
-"""An order missing (or overdue) this long gets a repair issue."""
+"""An order the provider has not known this long gets a repair issue."""
 
 SERVICE_TRACK_ORDER: Final = "track_order"
 SERVICE_UNTRACK_ORDER: Final = "untrack_order"

@@ -1,8 +1,7 @@
 """One coordinator per tracked order: it fetches the order and translates failures, nothing else.
 
-What reacts to a refresh (bus events, repair issues, the snapshot store, the list watch)
-subscribes with :meth:`OrderCoordinator.async_add_refresh_listener` and is handed a
-:class:`~.refresh.Refresh` saying what the refresh did; entities listen as usual.
+What reacts to a refresh subscribes with :meth:`OrderCoordinator.async_add_refresh_listener`
+and is handed a :class:`~.refresh.Refresh` saying what the refresh did.
 """
 
 from __future__ import annotations
@@ -11,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 import random
-from typing import Any, override
+from typing import TYPE_CHECKING, override
 
-from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
@@ -35,16 +34,19 @@ from .errors import Where, refresh_error
 from .refresh import Refresh
 from .store import StoredOrder
 
+if TYPE_CHECKING:  # the typed entry holds the coordinators: a type-only import
+    from .runtime import OrderTrackerConfigEntry
+
 
 class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
     """Follows one order; its interval follows the order's phase (``api.polling``)."""
 
-    config_entry: ConfigEntry[Any]
+    config_entry: OrderTrackerConfigEntry
 
     def __init__(
         self,
         hass: HomeAssistant,
-        entry: ConfigEntry[Any],
+        entry: OrderTrackerConfigEntry,
         subentry: ConfigSubentry,
         account: AccountState,
     ) -> None:
@@ -53,9 +55,8 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         self.account = account
         self.client = account.client
         self.spec = account.client.spec
-        self.reference = OrderReference(
-            subentry.data[CONF_ORDER_ID], subentry.data.get(CONF_CHAIN) or None
-        )
+        chain = subentry.data.get(CONF_CHAIN) or None
+        self.reference = OrderReference(subentry.data[CONF_ORDER_ID], chain)
         super().__init__(
             hass,
             LOGGER,
@@ -65,36 +66,29 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             always_update=False,
         )
         self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
-        self.ticket = OrderTicket()
-        """This order's place at the account's request gate."""
+        self.ticket = OrderTicket()  # this order's place at the account's request gate
         self.status_since: datetime | None = None
         self.fetched_at: datetime | None = None
-        self.consecutive_failures = 0
-        self.error_count = 0
-        self.request_count = 0
-        self.own_delay: float | None = None
-        """Seconds to its next poll of its own, as its phase asks."""
+        self.consecutive_failures = self.error_count = self.request_count = 0
+        self.listed = False
+        """The account's list watches it (``list_watch``): while the list shows its phase, it
+        polls only when the list asks."""
+        self.own_delay: float | None = None  # seconds to its next poll, as its phase asks
         self._refresh_listeners: list[Callable[[Refresh], None]] = []
-        self._refresh = Refresh(None, None)
-        """What the refresh under way has done so far."""
+        self._refresh = Refresh(None, None)  # what the refresh under way has done so far
         self._first_seen: dict[str, datetime] = {}  # since when each status was shown
 
     @property
-    def device_identifier(self) -> tuple[str, str]:
-        """The order device's identifier: provider + order id (+ chain)."""
+    def device_identifier(self) -> tuple[str, str]:  # provider + order id (+ chain)
         return (DOMAIN, self.unique_id_prefix)
 
     @property
-    def unique_id_prefix(self) -> str:
-        """Stable across re-created subentries, so entity ids never get ``_2`` suffixes."""
+    def unique_id_prefix(self) -> str:  # stable across re-created subentries: no ``_2`` ids
         return f"{self.spec.key}_{self.reference.key}"
 
     @property
-    def where(self) -> Where:
-        """This order, for error messages."""
+    def where(self) -> Where:  # this order, for error messages
         return Where(self.spec.name, self.reference.order_id)
-
-    # -- what the order starts from ----------------------------------------------------------
 
     def restore(self, stored: StoredOrder) -> bool:
         """Show the stored snapshot at once; False when it no longer parses."""
@@ -115,10 +109,8 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         self._notify_refreshed()
 
     def schedule_first_poll(self, not_before: float) -> None:
-        """Plan the first request after a restore: when it was due, but not before ``not_before``.
-
-        Terminal orders get no interval at all: they make no request.
-        """
+        """Plan the first request after a restore: when it was due, but not before ``not_before``
+        (none for a terminal order)."""
         if self.data is None:
             self.update_interval = timedelta(seconds=max(not_before, MIN_POLL_INTERVAL))
             return
@@ -135,8 +127,6 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             delay = min(delay, max(due, 0.0))
         self.update_interval = timedelta(seconds=max(delay, not_before))
 
-    # -- polling -----------------------------------------------------------------------------
-
     @override
     async def _async_update_data(self) -> OrderSnapshot | None:
         self._refresh = Refresh(self.data, self.data)
@@ -151,16 +141,16 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             self._refresh = replace(self._refresh, held=True)
             if held.decision.hold is Hold.PAUSED and self.data is None:
                 paused = RateLimitedError("paused", held.decision.pause_remaining)
-                raise refresh_error(paused, self.where, retry_after=paused.retry_after) from None
+                self._unavailable(paused)
+                raise refresh_error(paused, self.where, retry_after=paused.retry_after) from paused
             return self.data
         except OrderTrackerError as err:
             # A 429 has paused the whole account already (``AccountState.async_request``).
             self._refresh = replace(self._refresh, error=err)
-            retry_after = err.retry_after if isinstance(err, RateLimitedError) else None
-            delay = self._failed(retry_after)
-            if isinstance(err, RateLimitedError):
-                raise refresh_error(err, self.where, retry_after=delay) from err
-            raise refresh_error(err, self.where) from err
+            self._unavailable(err)
+            limited = isinstance(err, RateLimitedError)
+            delay = self._failed(err.retry_after if isinstance(err, RateLimitedError) else None)
+            raise refresh_error(err, self.where, retry_after=delay if limited else None) from err
         self.consecutive_failures = 0
         return self._accept(snapshot, dt_util.utcnow())
 
@@ -176,8 +166,17 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         self.update_interval = timedelta(seconds=delay)
         return delay
 
+    def _unavailable(self, err: OrderTrackerError) -> None:
+        """Said once, by the account (Home Assistant would say an outage once per order: it
+        logs while ``last_update_success`` is still true)."""
+        self.account.order_failed(self.title, err, first=self.last_update_success)
+        self.last_update_success = False
+
     def _accept(self, snapshot: OrderSnapshot, now: datetime) -> OrderSnapshot:
         """Take a new answer: since when its status holds, and the next interval."""
+        if not self.last_update_success:  # said once, as the failure was (`_unavailable`)
+            self.account.order_back(self.title, self.last_exception)
+            self.last_update_success = True
         previous = self.data
         stage_held = (
             previous is not None
@@ -186,30 +185,27 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             and not (snapshot.stage.is_success or snapshot.stage.is_failure)
         )
         if previous is not None and stage_held:
-            # An undocumented status never takes a settled order back in flight: one odd
-            # answer would otherwise fire completed / failed a second time when it passes.
+            # An undocumented status never takes a settled order back in flight (one odd answer
+            # would fire completed / failed again when it passes).
             snapshot = replace(snapshot, stage=previous.stage)
         if previous is None or previous.status != snapshot.status or self.status_since is None:
             # A status seen before is back after odd answers (statuses never go back): its time
             # in status goes on from when it was first seen.
             self.status_since = self._first_seen.setdefault(snapshot.status, now)
         self.fetched_at = now
-        self.account.report_status(
-            snapshot.status,
-            snapshot.status in self.spec.statuses,
-            self.reference.order_id,
-            snapshot.stage.value,
-        )
+        documented = snapshot.status in self.spec.statuses
+        order_id, stage = self.reference.order_id, snapshot.stage.value
+        self.account.report_status(snapshot.status, documented, order_id, stage)
         delay = next_poll_delay(
             type(self.client), snapshot, now, status_since=self.status_since, rng=self._rng
         )
         self.own_delay = delay
-        self.update_interval = None if delay is None else timedelta(seconds=delay)
+        if self.listed and not self.client.list_covers(snapshot):
+            self.listed = False  # the list cannot show this phase: it polls on its own again
+        self.update_interval = None if delay is None or self.listed else timedelta(seconds=delay)
         self.data = snapshot
         self._refresh = Refresh(previous, snapshot, now, self.status_since, stage_held=stage_held)
         return snapshot
-
-    # -- the account's list watch ------------------------------------------------------------
 
     @callback
     def async_take_listed(self, snapshot: OrderSnapshot) -> None:
@@ -220,17 +216,24 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
 
     @callback
     def async_poll_in(self, seconds: float | None) -> None:
-        """Poll on its own again in ``seconds`` (None: only when asked, e.g. by the list)."""
+        """Poll on its own again in ``seconds`` (None: only when asked, e.g. by the list); an
+        order failing keeps its retry, then goes on at this interval."""
         self.update_interval = None if seconds is None else timedelta(seconds=seconds)
-        self._async_unsub_refresh()
-        self._schedule_refresh()
+        if self.data is not None and self.last_update_success:
+            # Home Assistant's public way to start the interval again from now (the entities
+            # write their unchanged state once).
+            self.async_set_updated_data(self.data)
 
-    # -- who hears about refreshes -----------------------------------------------------------
+    @callback
+    def async_release(self) -> None:
+        """The order went: drop its listeners and answer (Home Assistant keeps the coordinator
+        itself until the account unloads: its shutdown is on the entry's unload list)."""
+        self._refresh_listeners.clear()
+        self.data = None
 
     @callback
     def async_add_refresh_listener(self, listener: Callable[[Refresh], None]) -> Callable[[], None]:
-        """Call ``listener`` with what each refresh did (sent, held or failed), before the
-        entities hear of it."""
+        """Call ``listener`` with what each refresh did, before the entities hear of it."""
         self._refresh_listeners.append(listener)
         return lambda: self._refresh_listeners.remove(listener)
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 
-from .account import RequestHeld, RequestKind
+from .account import ACCOUNT_WIDE, RequestHeld, RequestKind
 from .api import AuthError, OrderSummary, OrderTicket, OrderTrackerError
 from .const import (
     CONF_AUTO_TRACK,
@@ -80,9 +80,10 @@ class Discovery:
         except AuthError:
             return  # re-authentication is started (``AccountState.async_request``)
         except OrderTrackerError as err:
-            if not self._failing:
-                LOGGER.warning("Auto-tracking could not list %s orders: %s", client.spec.name, err)
-            self._failing = True
+            # Said once; an outage of the account is said by the account (``ACCOUNT_WIDE``).
+            if not self._failing and not isinstance(err, ACCOUNT_WIDE):
+                LOGGER.info("Auto-tracking could not list %s orders: %s", client.spec.name, err)
+                self._failing = True
             return
         if self._failing:
             LOGGER.info("Auto-tracking lists %s orders again", client.spec.name)
@@ -118,8 +119,9 @@ class Discovery:
 
 @callback
 def async_start_discovery(hass: HomeAssistant, entry: OrderTrackerConfigEntry) -> None:
-    """Start auto-tracking when the account's option is on (it is off by default)."""
-    if not entry.options.get(CONF_AUTO_TRACK, False):
+    """Start auto-tracking when the account's option is on (it is off by default) and polling
+    is not disabled in the entry's system options (auto-tracking is polling the list)."""
+    if entry.pref_disable_polling or not entry.options.get(CONF_AUTO_TRACK, False):
         return
     discovery = Discovery(hass, entry)
     entry.runtime_data.discovery = discovery.stats

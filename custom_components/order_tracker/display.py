@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from homeassistant.core import callback
@@ -16,6 +18,17 @@ HIDDEN_WHEN_FINISHED = "hidden_when_finished"
 """Registry option of an entity hidden because its order finished (so it is hidden once)."""
 SHORT_VALUE_LENGTH = 16
 """Values longer than this (transaction hashes) are shortened in the state."""
+
+
+def attribute_value(value: Any) -> Any:
+    """Attributes must be JSON: Decimals become strings (exact), datetimes ISO text."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
 
 
 def finished(snapshot: OrderSnapshot) -> bool:
@@ -63,3 +76,11 @@ def hide_when_finished(entity: Entity, snapshot: OrderSnapshot, value: object) -
     registry.async_update_entity_options(entry.entity_id, DOMAIN, {HIDDEN_WHEN_FINISHED: True})
     if entry.hidden_by is None:
         registry.async_update_entity(entry.entity_id, hidden_by=er.RegistryEntryHider.INTEGRATION)
+
+
+# Not kept in history: the invoice (long, the user's), addresses (the user's wallets), links,
+# and what changes without the status changing (each change would be a new history row).
+UNRECORDED_STATUS_ATTRIBUTES = frozenset(
+    {"invoice", "sender", "recipient", "client_id", "order_url", "next_step_url"}
+    | {"status_since", "lease_blocks_left", "blocks_until_can_be_closed"}
+)

@@ -55,7 +55,7 @@ class OrderEntity(CoordinatorEntity[OrderCoordinator]):
             identifiers={coordinator.device_identifier},
             name=coordinator.title,
             manufacturer=spec.name,
-            model=spec.model,
+            model=spec.model,  # English: Home Assistant translates device names, not models
             entry_type=DeviceEntryType.SERVICE,
             configuration_url=coordinator.client.order_url(snapshot) if snapshot else None,
             serial_number=coordinator.reference.order_id,

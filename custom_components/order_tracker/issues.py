@@ -1,6 +1,8 @@
-"""Repair issues of an order: not known by the provider for 30 min, or long past its deadline.
+"""The repair issue of an order the provider has not known for 30 minutes: fixable (untrack it).
 
 Raised and cleared by a listener on the order's coordinator; the fix flow is in repairs.py.
+Only what the user can fix in Home Assistant is a repair: an order past its deadline is not
+(what to do is the status sensor's ``next_step``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
-from .api import NotFoundError, OrderSnapshot
+from .api import NotFoundError
 from .const import DOMAIN, REPAIR_AFTER_SECONDS
 from .coordinator import OrderCoordinator
 from .refresh import Refresh
@@ -22,16 +24,10 @@ def not_found_issue_id(subentry_id: str) -> str:
     return f"order_not_found_{subentry_id}"
 
 
-def overdue_issue_id(subentry_id: str) -> str:
-    """Repair issue raised when an order is still in flight long past its deadline."""
-    return f"order_overdue_{subentry_id}"
-
-
 @callback
 def async_remove_order_issues(hass: HomeAssistant, subentry_id: str) -> None:
     """Drop an order's repair issues (it is no longer tracked)."""
     ir.async_delete_issue(hass, DOMAIN, not_found_issue_id(subentry_id))
-    ir.async_delete_issue(hass, DOMAIN, overdue_issue_id(subentry_id))
 
 
 class OrderIssues:
@@ -52,7 +48,6 @@ class OrderIssues:
         if self.not_found_since is not None:
             self.not_found_since = None
             ir.async_delete_issue(self._coordinator.hass, DOMAIN, self._not_found_id)
-        self._check_overdue(refresh.snapshot, dt_util.utcnow())
 
     @property
     def _not_found_id(self) -> str:
@@ -81,31 +76,4 @@ class OrderIssues:
                 "entry_id": coordinator.config_entry.entry_id,
                 "subentry_id": coordinator.subentry_id,
             },
-        )
-
-    def _check_overdue(self, snapshot: OrderSnapshot, now: datetime) -> None:
-        coordinator = self._coordinator
-        issue_id = overdue_issue_id(coordinator.subentry_id)
-        deadline = snapshot.deadline
-        if (
-            snapshot.terminal
-            or deadline is None
-            or (now - deadline).total_seconds() < REPAIR_AFTER_SECONDS
-        ):
-            ir.async_delete_issue(coordinator.hass, DOMAIN, issue_id)
-            return
-        ir.async_create_issue(
-            coordinator.hass,
-            DOMAIN,
-            issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="order_overdue",
-            translation_placeholders={
-                "name": coordinator.title,
-                "provider": coordinator.spec.name,
-                "status": snapshot.status,
-                "deadline": deadline.isoformat(),
-            },
-            learn_more_url=coordinator.client.order_url(snapshot),
         )

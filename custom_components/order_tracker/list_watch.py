@@ -11,15 +11,15 @@ failing list hands every order back to its own polling until the list answers ag
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import partial
 import random
+from weakref import WeakSet
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
-from .account import RequestHeld, RequestKind
+from .account import ACCOUNT_WIDE, RequestHeld, RequestKind
 from .api import (
     JITTER,
     MIN_POLL_INTERVAL,
@@ -52,12 +52,14 @@ class ListWatch:
         self._wallet: str | None = entry.data.get(CONF_WALLET_ADDRESS)
         self._ticket = OrderTicket()
         self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
-        self._watched: set[int] = set()
+        self._watched: WeakSet[OrderCoordinator] = WeakSet()
+        """The orders it listens to (an order that goes takes its listener with it)."""
         self._checked: dict[str, tuple[datetime, float | None]] = {}
         """When the list last showed each order unchanged, and its next look from then."""
         self._unsub_timer: CALLBACK_TYPE | None = None
         self._due: float | None = None
         self._running = False
+        self._told = False  # a failure of the list was logged
         self.stats = ListWatchStats()
 
     @property
@@ -69,11 +71,13 @@ class ListWatch:
     @callback
     def async_reconsider(self) -> None:
         """Follow new orders, then list the covered ones when there are enough, or hand back."""
-        self.stats.listed.intersection_update(self._orders)  # orders that went
+        for subentry_id in (self.stats.dropped | set(self._checked)) - set(self._orders):
+            self.stats.dropped.discard(subentry_id)  # orders that went
+            self._checked.pop(subentry_id, None)
         for coordinator in self._orders.values():
-            if id(coordinator) not in self._watched:
-                self._watched.add(id(coordinator))
-                coordinator.async_add_refresh_listener(partial(self._refreshed, coordinator))
+            if coordinator not in self._watched:
+                self._watched.add(coordinator)
+                coordinator.async_add_refresh_listener(self._refreshed)
         candidates = [
             coordinator
             for subentry_id, coordinator in self._orders.items()
@@ -90,21 +94,16 @@ class ListWatch:
             return
         self.stats.active = True
         for coordinator in candidates:
-            if coordinator.subentry_id not in self.stats.listed:
-                self.stats.listed.add(coordinator.subentry_id)
+            if not coordinator.listed:
+                coordinator.listed = True
                 coordinator.async_poll_in(None)
         self._schedule(min(self._own_delay(coordinator) for coordinator in candidates))
 
     @callback
-    def _refreshed(self, coordinator: OrderCoordinator, refresh: Refresh) -> None:
-        """After an order's refresh: a listed order with a new answer keeps waiting for the
-        list while the list can show its phase, else polls on its own; then who is listed is
-        looked at again."""
-        if refresh.answered and coordinator.subentry_id in self.stats.listed:
-            if refresh.snapshot is not None and self._client.list_covers(refresh.snapshot):
-                coordinator.async_poll_in(None)
-            else:
-                self.stats.listed.discard(coordinator.subentry_id)
+    def _refreshed(self, refresh: Refresh) -> None:
+        """After an order's refresh, who is listed is looked at again (a listed order with a
+        new answer keeps waiting for the list while the list shows its phase, else polls on
+        its own again: ``OrderCoordinator.listed``)."""
         self.async_reconsider()
 
     def _own_delay(self, coordinator: OrderCoordinator) -> float:
@@ -122,9 +121,9 @@ class ListWatch:
     def _hand_back(self) -> None:
         """Every listed order polls on its own again, when its phase says."""
         self.stats.active = False
-        for subentry_id, coordinator in self._orders.items():
-            if subentry_id in self.stats.listed:
-                self.stats.listed.discard(subentry_id)
+        for coordinator in self._orders.values():
+            if coordinator.listed:
+                coordinator.listed = False
                 if coordinator.update_interval is None:
                     # Not in an error backoff of its own: its next poll as its phase asks
                     # (soon, when that is unknown), never "wait for the list" any more.
@@ -167,7 +166,7 @@ class ListWatch:
 
     async def async_run(self) -> None:
         """One cycle: a request to the list, then each listed order as the list shows it."""
-        listed = [c for key, c in self._orders.items() if key in self.stats.listed]
+        listed = [coordinator for coordinator in self._orders.values() if coordinator.listed]
         if not listed and not self.stats.failures:
             return
         self._running = True
@@ -184,11 +183,11 @@ class ListWatch:
             self.stats.dropped.update(self._orders)
             self._hand_back()
             return
-        if self.stats.failures:
+        if self._told:
             LOGGER.info("%s order list answers again", self._client.spec.name)
-            self.stats.failures = 0
+        self.stats.failures, self._told = 0, False
         for coordinator in listed:
-            if coordinator.subentry_id in self.stats.listed:
+            if coordinator.listed:
                 self._compare(coordinator, listing.get(coordinator.reference.order_id))
         self.async_reconsider()
 
@@ -216,13 +215,15 @@ class ListWatch:
             self._failed(OrderTrackerError(type(err).__name__))
 
     def _failed(self, err: OrderTrackerError) -> None:
-        """The list failed: every order polls alone until it answers again."""
-        if not self.stats.failures:
-            LOGGER.warning(
+        """The list failed: every order polls alone until it answers again (said once; an
+        outage of the account is said by the account)."""
+        if not self.stats.failures and not isinstance(err, ACCOUNT_WIDE):
+            LOGGER.info(
                 "%s order list failed (%s); orders are polled one by one until it answers",
                 self._client.spec.name,
                 err,
             )
+            self._told = True
         self.stats.failures += 1
         self._hand_back()
         self._schedule(error_backoff(self.stats.failures))
@@ -232,7 +233,7 @@ class ListWatch:
         if summary is None or summary.snapshot is None or current is None:
             # Not on the list (any more): it moved on, or it is too old for the first page.
             self.stats.dropped.add(coordinator.subentry_id)
-            self.stats.listed.discard(coordinator.subentry_id)
+            coordinator.listed = False
             self._refresh(coordinator)
             return
         signature = self._client.list_signature
@@ -262,9 +263,12 @@ class ListWatch:
 
 @callback
 def async_start_list_watch(hass: HomeAssistant, entry: OrderTrackerConfigEntry) -> None:
-    """Watch the account's list when its provider can list this account."""
+    """Watch the account's list when its provider can list this account (and polling is not
+    disabled in the entry's system options: each order is then refreshed only on demand)."""
     spec = entry.runtime_data.account.client.spec
-    if not (spec.lists_by_account or entry.data.get(CONF_WALLET_ADDRESS)):
+    if entry.pref_disable_polling or not (
+        spec.lists_by_account or entry.data.get(CONF_WALLET_ADDRESS)
+    ):
         return
     watch = ListWatch(hass, entry)
     entry.runtime_data.list_watch = watch.stats

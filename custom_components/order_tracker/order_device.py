@@ -77,10 +77,9 @@ class OrderDeviceLink:
 
     @callback
     def async_follow(self, coordinator: OrderCoordinator) -> None:
-        """Look at the order's link now and after each of its refreshes."""
-        self._entry.async_on_unload(
-            coordinator.async_add_refresh_listener(partial(self._refreshed, coordinator))
-        )
+        """Look at the order's link now and after each of its refreshes (the listener lives
+        and goes with the order's coordinator: nothing piles up on the account)."""
+        coordinator.async_add_refresh_listener(partial(self._refreshed, coordinator))
         if coordinator.data is not None:
             self._update_link(coordinator, coordinator.data)
 

@@ -75,9 +75,8 @@ class ListWatchStats:
     failures: int = 0
     """List failures in a row (0 while it answers)."""
     dropped: set[str] = field(default_factory=set)
-    """Orders the list did not show: they poll on their own."""
-    listed: set[str] = field(default_factory=set)
-    """Orders the list watches: each polls on its own only when the list says so."""
+    """Orders the list did not show: they poll on their own (those it watches are
+    ``OrderCoordinator.listed``)."""
 
 
 @dataclass
@@ -109,7 +108,9 @@ class OrderTrackerData:
         Restored orders show their stored state at once and resume with their first requests
         spread out; terminal ones make no request. Orders never fetched before start from the
         account's list, or a fetch (``cold_start``); a failure only makes that order
-        unavailable, except a refused key, which fails the setup.
+        unavailable, except a refused key, which fails the setup. With polling disabled in the
+        entry's system options, nothing is fetched: an order is read when someone asks
+        (``homeassistant.update_entity``).
         """
         restored: list[OrderCoordinator] = []
         fresh: list[OrderCoordinator] = []
@@ -127,6 +128,8 @@ class OrderTrackerData:
             coordinator.schedule_first_poll(1 + RESTORE_SPREAD_SECONDS * index / len(restored))
         for coordinator in self.orders.values():
             self._watch(coordinator)
+        if self.entry.pref_disable_polling:
+            return
         await async_cold_start(self.hass, self.entry, fresh)
 
     # -- an order's life -------------------------------------------------------------------
@@ -198,6 +201,8 @@ class OrderTrackerData:
         if coordinator is None:
             return
         await coordinator.async_shutdown()
+        coordinator.async_release()
+        self.account.forget(coordinator.ticket)
         async_remove_order_issues(self.hass, subentry_id)
         self.store.async_forget(subentry_id, coordinator.reference.key, untrack=remember)
         if not remember and self.figures is not None:

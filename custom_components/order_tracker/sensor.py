@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -20,10 +19,18 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .account_sensor import async_add_account_sensors
-from .amount_sensor import amount_sensors, order_attributes
+from .amount_sensor import amount_sensors
 from .api import OrderSnapshot, ProviderSpec, Stage
 from .coordinator import OrderCoordinator
-from .display import coded_value, finished, finished_at, hide_when_finished, shorten
+from .display import (
+    UNRECORDED_STATUS_ATTRIBUTES,
+    attribute_value,
+    coded_value,
+    finished,
+    finished_at,
+    hide_when_finished,
+    shorten,
+)
 from .entity import OrderEntity, async_add_order_entities
 from .runtime import OrderTrackerConfigEntry
 
@@ -40,25 +47,13 @@ class OrderSensorEntityDescription(SensorEntityDescription):
     transaction_field: str | None = None
     """The snapshot field of a transaction: its explorer link is an attribute."""
     finished_fn: Callable[[OrderSnapshot, datetime | None], SensorValue] | None = None
-    """The value once the order is finished, from the answer and since when its status
-    holds (None: ``value_fn`` still)."""
+    """The value once the order is finished, from the answer and its status's age."""
     hide_when_finished: bool = False
-    """Hide the entity once the finished order leaves it without a value (once: a user who
-    shows it again keeps it shown)."""
+    """Hide the entity (once) when the finished order leaves it without a value."""
     full_value_attribute: str | None = None
-    """The state is shortened for display (``0x1234…abcd``); the whole value is this
-    attribute."""
-
-
-def _attribute_value(value: Any) -> Any:
-    """Attributes must be JSON: Decimals become strings (exact), datetimes ISO text."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, StrEnum):
-        return value.value
-    return value
+    """The state is shortened (``0x1234…abcd``); the whole value is this attribute."""
+    detail: str | None = None
+    """The order detail it shows (the status leaves it out: no attribute repeats an entity)."""
 
 
 STATUS = OrderSensorEntityDescription(
@@ -71,6 +66,8 @@ STATUS = OrderSensorEntityDescription(
 PROVIDER_STATUS = OrderSensorEntityDescription(
     key="provider_status",
     device_class=SensorDeviceClass.ENUM,
+    # The Status sensor's provider_status attribute says it already (the card reads it there).
+    entity_registry_enabled_default=False,
     value_fn=lambda snapshot: snapshot.status_option,
 )
 
@@ -133,6 +130,7 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda snapshot: snapshot.details.get("lease_end"),
         exists_fn=lambda spec: spec.supports_lease,
+        detail="lease_end",
     ),
 )
 
@@ -180,6 +178,10 @@ class OrderSensor(OrderEntity, SensorEntity):
     """A value read from the order's snapshot."""
 
     entity_description: OrderSensorEntityDescription
+    # Whole hashes and links: long, and the state (or the explorer) already says them.
+    _unrecorded_attributes = frozenset(
+        {"transaction_id", "channel_id", "fill_transaction_id", "explorer_url"}
+    )
 
     @property
     def native_value(self) -> SensorValue:
@@ -233,6 +235,7 @@ class OrderStatusSensor(OrderSensor):
     """The canonical stage, with the provider's own status and the order's details."""
 
     _shown_from_list = True
+    _unrecorded_attributes = UNRECORDED_STATUS_ATTRIBUTES
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
@@ -250,23 +253,26 @@ class OrderStatusSensor(OrderSensor):
             attributes["chain"] = snapshot.chain.lower()
         if self.coordinator.status_since is not None:
             attributes["status_since"] = self.coordinator.status_since.isoformat()
+        shown = {d.detail for d in descriptions_for(self.coordinator.spec) if d.detail}
         attributes.update(
-            (key, coded_value(self.coordinator.spec, key, _attribute_value(value)))
+            (key, coded_value(self.coordinator.spec, key, attribute_value(value)))
             for key, value in snapshot.details.items()
-            if value is not None
+            if value is not None and key not in shown
         )
         # What the user must do, and why it ended (keys translated in state_attributes).
         attributes.update(
-            (key, _attribute_value(value))
+            (key, attribute_value(value))
             for key in ("next_step", "next_step_url", "next_step_by", "reason")
             if (value := getattr(snapshot, key)) is not None
         )
-        attributes.update(order_attributes(self.coordinator.client, snapshot))
+        if url := self.coordinator.client.order_url(snapshot):
+            attributes["order_url"] = url  # the amounts are sensors of their own
         return attributes
 
 
 class ProviderStatusSensor(OrderSensor):
-    """The provider's own status; undocumented values join the options as they appear."""
+    """The provider's own status, one of its documented statuses (fixed options); an
+    undocumented one shows as unknown, with the status as reported in ``raw_status``."""
 
     _shown_from_list = True
 
@@ -276,15 +282,18 @@ class ProviderStatusSensor(OrderSensor):
         super().__init__(coordinator, description)
         # One translation key per provider: each has its own status vocabulary.
         self._attr_translation_key = f"{coordinator.spec.key}_status"
-        self._documented = coordinator.spec.status_options
+        self._attr_options = self._documented = coordinator.spec.status_options
 
     @property
-    def options(self) -> list[str]:
-        """Documented statuses, then any undocumented ones seen on this account."""
-        options = list(self._documented)
-        seen = sorted(status.lower() for status in self.coordinator.account.reported_statuses)
-        current = self.native_value
-        for status in (*seen, current):
-            if isinstance(status, str) and status not in options:
-                options.append(status)
-        return options
+    def native_value(self) -> SensorValue:
+        """The documented status, or None (unknown) for one the provider does not document."""
+        value = super().native_value
+        return value if value in self._documented else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """``raw_status``: an undocumented status, as the provider reported it."""
+        snapshot = self.coordinator.data
+        if snapshot is None or snapshot.status_option in self._documented:
+            return None
+        return {"raw_status": snapshot.status}

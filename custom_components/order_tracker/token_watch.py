@@ -5,7 +5,8 @@ symbol and decimals. `TokenWatch` reads that list for the account's client when 
 names a token it does not know, or once a day, through the account's one request path (the
 429 pause and the request budget: ``AccountState.async_request``), and then writes every
 order of the account again. A list that cannot be read is tried again in an hour; the order
-itself is never held up.
+itself is never held up. With the entry's polling disabled (its system options), the list is
+read only after an order was refreshed on demand, never by a timer.
 """
 
 from __future__ import annotations
@@ -37,13 +38,14 @@ class TokenWatch:
         """The token list's place at the account's request gate."""
         self._reading = False
         self._unsub_retry: CALLBACK_TYPE | None = None
+        self._on_demand = entry.pref_disable_polling
+        """Polling is disabled: read only after an answer someone asked for."""
 
     @callback
     def async_follow(self, coordinator: OrderCoordinator) -> None:
-        """Look at the order's tokens now and after each of its refreshes."""
-        self._entry.async_on_unload(
-            coordinator.async_add_refresh_listener(partial(self._refreshed, coordinator))
-        )
+        """Look at the order's tokens now and after each of its refreshes (the listener goes
+        with the order's coordinator)."""
+        coordinator.async_add_refresh_listener(partial(self._refreshed, coordinator))
         self._refreshed(coordinator, Refresh(coordinator.data, coordinator.data))
 
     @callback
@@ -55,7 +57,7 @@ class TokenWatch:
 
     @callback
     def _refreshed(self, coordinator: OrderCoordinator, refresh: Refresh) -> None:
-        if (snapshot := refresh.snapshot) is None:
+        if (snapshot := refresh.snapshot) is None or (self._on_demand and not refresh.answered):
             return
         if not (self._reading or self._unsub_retry) and self._client.tokens_due(snapshot):
             self._read_tokens()
@@ -92,7 +94,9 @@ class TokenWatch:
     @callback
     def _retry_later(self) -> None:
         """After a failed read, look again in an hour, even if no order refreshes by then
-        (a finished order never does)."""
+        (a finished order never does); polling disabled, the next answer asked for does."""
+        if self._on_demand:
+            return
         self._unsub_retry = async_call_later(
             self._hass, TOKEN_RETRY_AFTER.total_seconds(), self._look_again
         )

@@ -54,11 +54,11 @@ async def test_mach_amounts_and_links(instance: Instance, artifacts: Path) -> No
     await instance.hass.add_order(entry_id, MACH_ID, name=MACH_NAME)
     await instance.states.wait(f"binary_sensor.{MACH_SLUG}_completed", "on", within=ORDER_WAIT)
 
-    status = await instance.hass.state(f"sensor.{MACH_SLUG}_status")
-    assert status is not None
-    attributes = status["attributes"]
-    assert (attributes["amount_in"], attributes["amount_in_symbol"]) == ("1.000000", "USDC")
-    assert attributes["amount_in_base_units"] == 1_000_000
+    amount_in = await instance.hass.state(f"sensor.{MACH_SLUG}_amount_in")
+    assert amount_in is not None
+    attributes = amount_in["attributes"]
+    assert (amount_in["state"], attributes["unit_of_measurement"]) == ("1.000000", "USDC")
+    assert attributes["base_units"] == 1_000_000
     fill = await instance.hass.state(f"sensor.{MACH_SLUG}_fill_transaction")
     assert fill is not None
     tx = fill["attributes"]["fill_transaction_id"]  # the state is shortened

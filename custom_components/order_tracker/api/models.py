@@ -219,7 +219,7 @@ class ProviderSpec:
     @property
     def status_options(self) -> list[str]:
         """The provider-status ENUM options: the documented statuses in lower case, then the
-        seller's own words for them (fixed: an undocumented status is added at run time)."""
+        seller's own words for them (fixed: an undocumented status shows as unknown)."""
         return self.status_table.options
 
     @property

@@ -105,17 +105,22 @@ class ProviderClient(ABC):
     @classmethod
     def validate_reference(cls, order_id: str, chain: str | None = None) -> OrderReference:
         """Check an order reference before it reaches a URL (DESIGN.md §2.2)."""
+        if cls.spec.needs_chain:
+            return OrderReference(cls.validate_order_id(order_id), cls._validate_chain(chain))
+        if chain:
+            raise InvalidOrderReferenceError(f"{cls.spec.name} orders have no chain")
+        return OrderReference(cls.validate_order_id(order_id))
+
+    @classmethod
+    def validate_order_id(cls, order_id: str) -> str:
+        """Check an order id alone (a form checks it beside the chain): the normalized id."""
         if not isinstance(order_id, str) or not order_id.strip():
             raise InvalidOrderReferenceError("the order id is empty")
         if len(order_id) > MAX_REFERENCE_LENGTH:
             raise InvalidOrderReferenceError(
                 f"the order id is longer than {MAX_REFERENCE_LENGTH} characters"
             )
-        if cls.spec.needs_chain:
-            return OrderReference(cls._validate_order_id(order_id), cls._validate_chain(chain))
-        if chain:
-            raise InvalidOrderReferenceError(f"{cls.spec.name} orders have no chain")
-        return OrderReference(cls._validate_order_id(order_id))
+        return cls._validate_order_id(order_id)
 
     @classmethod
     @abstractmethod

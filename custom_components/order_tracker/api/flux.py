@@ -76,6 +76,7 @@ SPEC = ProviderSpec(
     home_chain="base",  # Flux settles on Base (chain 8453)
     coded_details={"side": ("buy", "sell")},
     id_prefix="intent_",
+    id_example="intent_abc123xyz",
 )
 
 

@@ -194,6 +194,7 @@ SPEC = ProviderSpec(
     action_details=("invoice",),
     supports_lease=True,
     home_chain="bitcoin",
+    id_example="ec562479-a4b8-44f4-95b4-150b310832de",
     # Seen in answers (the schema leaves the values open): waiting, paid, invoice timed out.
     coded_details={
         "payment_status": ("pending_payment", "successful_payment", "hodl_invoice_timeout")

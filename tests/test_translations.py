@@ -240,7 +240,7 @@ async def test_german_entity_names_and_errors(
     german = await async_get_translations(hass, "de", "exceptions", {DOMAIN})
     template = german[f"component.{DOMAIN}.exceptions.{error.translation_key}.message"]
     assert template.format(**(error.translation_placeholders or {})) == (
-        f"Die Order intent_unknown wird auf {entry.title} nicht verfolgt."
+        f"Die Order intent_unknown wird im Konto {entry.title} nicht verfolgt."
     )
 
 

@@ -30,7 +30,6 @@ from custom_components.order_tracker.const import (
     EVENT_ORDER_COMPLETED,
     EVENT_ORDER_FAILED,
 )
-
 from custom_components.order_tracker.order_device import async_is_order_device
 
 from .common import run_for, setup_entry, spec

@@ -14,6 +14,7 @@ from homeassistant.core import Event, EventStateChangedData, HomeAssistant, Serv
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
 from custom_components.order_tracker.const import DOMAIN
@@ -212,6 +213,7 @@ async def test_conditions_are_false_for_an_order_no_longer_running(
     assert check(hass, {}) is False
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")  # disabled by default
 async def test_event_entity_after_each_transition_and_a_restart(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -304,6 +306,7 @@ async def test_event_entity_after_each_transition_and_a_restart(
     assert len(seen) == fired
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")  # disabled by default
 async def test_a_trigger_by_target_on_the_event_entity(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

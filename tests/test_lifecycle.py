@@ -217,6 +217,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case.provider}-{case.scenario}")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")  # disabled by default
 async def test_lifecycle(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

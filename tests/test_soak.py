@@ -281,6 +281,7 @@ _FETCH_ERROR = re.compile(r"^(Error fetching|Timeout fetching|Error requesting) 
 _RECOVERED = re.compile(r"^Fetching (?P<name>.+?) data recovered$")
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")  # disabled by default
 async def test_fault_soak(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -1174,6 +1175,7 @@ class MonthSoak:
         )
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")  # disabled by default
 async def test_month_soak(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

@@ -21,7 +21,14 @@ from homeassistant.helpers.typing import StateType
 from .account_sensor import OrdersInProgressSensor
 from .api import OrderSnapshot, ProviderSpec, Stage
 from .coordinator import OrderCoordinator
-from .display import coded_value, finished, finished_at, hide_when_finished, shorten
+from .display import (
+    coded_value,
+    finished,
+    finished_at,
+    hide_when_finished,
+    hide_while_empty,
+    shorten,
+)
 from .entity import OrderEntity, async_add_order_entities
 from .presentation import amount_sensors, order_attributes
 from .runtime import OrderTrackerConfigEntry
@@ -68,6 +75,9 @@ STATUS = OrderSensorEntityDescription(
 PROVIDER_STATUS = OrderSensorEntityDescription(
     key="provider_status",
     device_class=SensorDeviceClass.ENUM,
+    # The Status sensor's provider_status attribute says it (the card reads it there, and the
+    # logbook line of a change); enabled, every change would be one more logbook line.
+    entity_registry_enabled_default=False,
     value_fn=lambda snapshot: snapshot.status.lower(),
 )
 
@@ -167,9 +177,27 @@ class OrderSensor(OrderEntity, SensorEntity):
 
     entity_description: OrderSensorEntityDescription
 
+    _shown: SensorValue = None
+    """The last value reported (a finished order that leaves the field empty keeps it)."""
+
     @property
     def native_value(self) -> SensorValue:
-        """The described value of the latest snapshot."""
+        """The snapshot's value; a finished order's emptied field keeps its last (hidden)."""
+        value = self._reported()
+        if value is not None:
+            self._shown = value
+            return value
+        snapshot = self.coordinator.data
+        if (
+            snapshot is not None
+            and self.entity_description.hide_when_finished
+            and finished(snapshot)
+        ):
+            return self._shown
+        return None
+
+    def _reported(self) -> SensorValue:
+        """The value the latest snapshot gives the field (None: not reported)."""
         snapshot = self.coordinator.data
         if snapshot is None:
             return None
@@ -201,20 +229,24 @@ class OrderSensor(OrderEntity, SensorEntity):
         return attributes or None
 
     async def async_added_to_hass(self) -> None:
-        """Hide at once an entity a finished order leaves without a value."""
+        """Hide at once an entity without a value (not reported yet, or a finished order's)."""
         await super().async_added_to_hass()
-        self._hide_when_finished()
+        self._hide_when_empty()
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        self._hide_when_finished()
+        self._hide_when_empty()
         super()._handle_coordinator_update()
 
     @callback
-    def _hide_when_finished(self) -> None:
+    def _hide_when_empty(self) -> None:
         snapshot = self.coordinator.data
-        if self.entity_description.hide_when_finished and snapshot is not None:
-            hide_when_finished(self, snapshot, self.native_value)
+        if snapshot is None:
+            return
+        reported = self._reported()
+        if self.entity_description.hide_when_finished:
+            hide_when_finished(self, snapshot, reported)
+        hide_while_empty(self, reported is not None)
 
 
 class OrderStatusSensor(OrderSensor):

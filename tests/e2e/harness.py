@@ -926,6 +926,7 @@ class StateTracker:
         self.ws = ws
         self.states: dict[str, dict[str, Any]] = {}
         self.history: dict[str, list[str]] = {}
+        self._attributes: dict[str, list[dict[str, Any]]] = {}
         self._changed = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
 
@@ -951,6 +952,15 @@ class StateTracker:
         history = self.history.setdefault(entity_id, [])
         if not history or history[-1] != state["state"]:
             history.append(state["state"])
+        self._attributes.setdefault(entity_id, []).append(state.get("attributes") or {})
+
+    def attribute_history(self, entity_id: str, name: str) -> list[Any]:
+        """The values an attribute took, in order (repeats of one value once)."""
+        values: list[Any] = []
+        for attributes in self._attributes.get(entity_id, []):
+            if name in attributes and (not values or values[-1] != attributes[name]):
+                values.append(attributes[name])
+        return values
 
     async def _follow(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
         while True:

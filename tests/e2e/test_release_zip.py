@@ -98,7 +98,7 @@ async def test_hass_loads_the_unpacked_release_zip(
                 assert resp.status == 200
                 card = installed / "frontend" / "order-tracker-card.js"
                 assert await resp.read() == card.read_bytes()
-            await states.wait(f"binary_sensor.{SLUG}_completed", "on", within=ORDER_WAIT)
+            await states.wait(f"sensor.{SLUG}_status", "completed", within=ORDER_WAIT)
             assert states.state(f"sensor.{SLUG}_status") == "completed"
         finally:
             await states.stop()

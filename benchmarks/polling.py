@@ -51,6 +51,7 @@ from custom_components.order_tracker.api import (
     MagmaClient,
     OrderSnapshot,
     OrderTicket,
+    Phase,
     ProviderClient,
     RequestBudget,
     RequestGate,
@@ -81,52 +82,35 @@ HA_STAGGER = (50_000, 500_000)
 
 # -- the reference loop ----------------------------------------------------------------------
 
-# From the seed document (Magma "Tracking Orders", reference polling loop).
-MAGMA_SUCCESS = frozenset({"VALID_CHANNEL_OPENING", "CHANNEL_MONITORING_FINISHED"})
-MAGMA_FAILURE = frozenset(
-    {
-        "SELLER_REJECTED",
-        "SELLER_FAILED_TO_REACT",
-        "BUYER_REJECTED",
-        "BUYER_FAILED_TO_PAY",
-        "SELLER_FAILED_TO_OPEN_CHANNEL",
-        "SELLER_FAILED_TO_SEND_SWAP",
-        "INVALID_CHANNEL_OPENING",
-        "ADMIN_CLOSED",
-    }
-)
 FAST, SLOW, OTHERWISE = 7.5, 45.0, 10.0
 
-# FAST: the order waits for a counterparty that acts within seconds to minutes, before any
-# on-chain settlement. SLOW: a transaction is out and the order waits for block
-# confirmations (only Magma exposes such statuses). Everything else: 10 s.
-REFERENCE_PHASES: dict[Provider, dict[str, float]] = {
-    Provider.MAGMA: {
-        "WAITING_FOR_SELLER_APPROVAL": FAST,
-        "WAITING_FOR_BUYER_PAYMENT": FAST,
-        "WAITING_FOR_CHANNEL_OPEN": FAST,
-        "SELLER_SENT_TRANSACTION": SLOW,
-        "WAITING_FOR_ON_CHAIN_CONFIRMATION": SLOW,
-        "ON_CHAIN_CONFIRMATION": SLOW,
-        "SELLER_OPENED_CHANNEL": SLOW,
-    },
-    # Mach has no status: the integration's derived one. Waiting for a maker is FAST; a
-    # filled order completes within seconds (no block wait): otherwise.
-    Provider.MACH: {"placed": FAST, "filled": OTHERWISE},
-    # M0's only in-flight status is CREATED (the loop keys on the native status alone).
-    Provider.M0: {"CREATED": FAST},
-    # Flux settles within seconds: pending is FAST, executing / validated otherwise.
-    Provider.FLUX: {"pending": FAST, "executing": OTHERWISE, "validated": OTHERWISE},
+# The seed's reference loop (Magma "Tracking Orders") sleeps by phase: FAST while the order
+# waits for a counterparty that acts within seconds to minutes, before any on-chain
+# settlement; SLOW while a transaction is out and being checked or confirmed (only Magma has
+# such statuses); 10 s otherwise. Its FAST and SLOW sets are exactly the statuses our tables
+# poll as WAITING, and as CHECKING or CONFIRMING, so the phases are read from the tables
+# (Mach's derived placed waits for a maker: FAST; filled completes within seconds: 10 s).
+REFERENCE_CADENCE: dict[Phase, float] = {
+    Phase.WAITING: FAST,
+    Phase.CHECKING: SLOW,
+    Phase.CONFIRMING: SLOW,
 }
+
+
+def _reference_stop(client: type[ProviderClient]) -> frozenset[str]:
+    """Where the reference loop stops: its SUCCESS and FAILURE sets, i.e. every final status
+    and every success (the seed's SUCCESS set includes VALID_CHANNEL_OPENING)."""
+    return frozenset(
+        row.status for row in client.spec.status_table if row.final or row.stage.is_success
+    )
+
+
 REFERENCE_STOP: dict[Provider, frozenset[str]] = {
-    # The seed's SUCCESS set includes VALID_CHANNEL_OPENING: the loop stops there.
-    Provider.MAGMA: MAGMA_SUCCESS | MAGMA_FAILURE,
-    Provider.MACH: MachClient.spec.terminal_statuses,
-    Provider.M0: M0Client.spec.terminal_statuses,
-    Provider.FLUX: FluxClient.spec.terminal_statuses,
+    provider: _reference_stop(client) for provider, client in CLIENTS.items()
 }
 LIFECYCLE_END: dict[Provider, frozenset[str]] = {
-    Provider.MAGMA: frozenset({"VALID_CHANNEL_OPENING"})
+    provider: frozenset(row.status for row in client.spec.status_table if row.phase is Phase.LEASE)
+    for provider, client in CLIENTS.items()
 }
 """Statuses after which no policy's requests are counted (the lease watch is measured apart)."""
 
@@ -529,6 +513,12 @@ class Ours(Policy):
         return run
 
 
+def wire_status(snapshot: OrderSnapshot) -> str:
+    """The status as the provider's answer spells it; a derived one where it has none (Mach)."""
+    status = snapshot.raw.get("status")
+    return status if isinstance(status, str) else snapshot.status
+
+
 class ReferenceLoop(Policy):
     """Magma's reference ``trackOrder``: poll, stop on SUCCESS/FAILURE, else sleep by phase.
 
@@ -541,8 +531,10 @@ class ReferenceLoop(Policy):
     name = "reference"
 
     def interval(self, lifecycle: Lifecycle, snapshot: OrderSnapshot) -> float:
-        """The sleep after this answer."""
-        return REFERENCE_PHASES[lifecycle.provider].get(snapshot.status, OTHERWISE)
+        """The sleep after this answer, by the status on the wire (an M0 order past its
+        deadline still says it is open, and the loop keys on what it reads)."""
+        row = lifecycle.client.spec.status_table.row(wire_status(snapshot))
+        return OTHERWISE if row.phase is None else REFERENCE_CADENCE.get(row.phase, OTHERWISE)
 
     @override
     def run(self, lifecycle: Lifecycle, rng: random.Random, stop_at_end: bool = True) -> Run:
@@ -552,7 +544,7 @@ class ReferenceLoop(Policy):
         stop = REFERENCE_STOP[lifecycle.provider]
         while age <= lifecycle.window_end:
             snapshot, back = _poll(lifecycle, replay, age, run, rng)
-            if snapshot.status in stop:
+            if wire_status(snapshot) in stop:
                 break
             age = _usec(back + self.interval(lifecycle, snapshot))
         return run
@@ -721,7 +713,12 @@ def lease_watch(lifecycles: Sequence[Lifecycle], policy: Policy, seed: int, coun
         trace(lifecycle, horizon=lease_end + 1)
         lifecycle.window_end = lease_end + 4 * 3600.0
         run = policy.run(lifecycle, random.Random(f"{seed}-lease-{number}"), stop_at_end=False)
-        valid_at = lifecycle.changes[lifecycle.states.index(("VALID_CHANNEL_OPENING", "completed"))]
+        lease = LIFECYCLE_END[lifecycle.provider]
+        valid_at = next(
+            at
+            for at, (status, _) in zip(lifecycle.changes, lifecycle.states, strict=True)
+            if status in lease
+        )
         first_seen = next(p for p in run.polls if p >= valid_at)
         after = sum(1 for p in run.polls if p > first_seen)
         seen = next(b for p, b in zip(run.polls, run.answered, strict=True) if p >= lease_end)

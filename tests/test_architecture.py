@@ -102,3 +102,56 @@ def test_glue_modules_stay_small(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     limit = MAX_COORDINATOR_LINES - 1 if path.name == "coordinator.py" else MAX_GLUE_LINES
     assert lines <= limit, f"{path.name} has {lines} lines"
+
+
+def _status_literals() -> set[str]:
+    """Every status of every provider's table, in lower case, less the canonical stage names
+    (``completed``, ``failed``… are the glue's own vocabulary, `Stage`)."""
+    from custom_components.order_tracker.api import CLIENTS, Stage
+
+    statuses = {s.lower() for client in CLIENTS.values() for s in client.spec.statuses}
+    return statuses - {stage.value for stage in Stage}
+
+
+STATUS_FREE = sorted(
+    [
+        *PACKAGE.glob("*.py"),
+        *(PACKAGE.parent.parent / "benchmarks").glob("*.py"),
+    ]
+)
+
+
+@pytest.mark.parametrize("path", STATUS_FREE, ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_no_provider_status_outside_the_tables(path: Path) -> None:
+    """A provider status is described once, in its table (api/<provider>.py): the glue and
+    the benchmarks read the table, never spell a status.
+
+    The benchmarks create the simulator's scenarios by name, and a Magma failure scenario is
+    named after the status it ends in ("seller_rejected"): a scenario name, spelt exactly so,
+    is not a status there (Magma spells its statuses in capitals).
+    """
+    from tests.simulator import SCENARIOS
+
+    statuses = _status_literals()
+    scenarios = {name for names in SCENARIOS.values() for name in names}
+    allowed = scenarios if path.parent.name == "benchmarks" else set()
+    found = [
+        f"{path.name}:{node.lineno}: {node.value!r}"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.lower() in statuses
+        and node.value not in allowed
+    ]
+    assert not found, "\n".join(found)
+
+
+def test_the_status_check_finds_a_status() -> None:
+    """The check itself: a quoted status is found, in any case."""
+    statuses = _status_literals()
+    tree = ast.parse('x = "Valid_Channel_Opening"\ny = "placed"\nz = "completed"')
+    found = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)]
+    assert [value for value in found if value.lower() in statuses] == [
+        "Valid_Channel_Opening",
+        "placed",
+    ]

@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
+from custom_components.order_tracker.api import Stage
 from custom_components.order_tracker.const import (
     DOMAIN,
     EVENT_ORDER_COMPLETED,
@@ -142,5 +143,7 @@ async def test_an_odd_answer_then_a_restart_does_not_repeat_the_outcome_event(
     await run_for(hass, freezer, 16 * 60, step=10)  # the next poll is normal again
     coordinator = next(iter(entry.runtime_data.orders.values()))
     assert coordinator.data is not None
-    assert coordinator.data.status == "CREATED"
+    assert coordinator.data.stage is Stage.EXPIRED
+    assert coordinator.data.status in coordinator.spec.statuses
     assert len(failed) == 1
+    assert failed[0].data["reason"] == "expired"

@@ -170,7 +170,8 @@ CASES = [
         run=600 + 60 + 40 * 60,
         step=5,
         stages=["pending", "in_progress", "expired", "cancelled"],
-        provider_statuses=["created", "cancelled"],
+        # Past its deadline it reads expired, not "Created" beside "Expired".
+        provider_statuses=["created", "expired", "cancelled"],
         completed=["off"],
         failed=["off", "on"],
     ),
@@ -182,7 +183,7 @@ CASES = [
         step=5,
         terminal=False,
         stages=["pending", "expired"],
-        provider_statuses=["created"],
+        provider_statuses=["created", "expired"],
         completed=["off"],
         failed=["off", "on"],
     ),

@@ -19,6 +19,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.order_tracker.const import (
+    EVENT_ORDER_ACTION_REQUIRED,
     EVENT_ORDER_COMPLETED,
     EVENT_ORDER_FAILED,
     EVENT_STATUS_CHANGED,
@@ -122,6 +123,7 @@ async def test_a_sale_shows_the_sellers_stages_fee_and_failures(
     changed = async_capture_events(hass, EVENT_STATUS_CHANGED)
     completed = async_capture_events(hass, EVENT_ORDER_COMPLETED)
     failed = async_capture_events(hass, EVENT_ORDER_FAILED)
+    needs_you = async_capture_events(hass, EVENT_ORDER_ACTION_REQUIRED)
 
     seen = await _follow(hass, freezer, order.order_id, run)
 
@@ -138,11 +140,29 @@ async def test_a_sale_shows_the_sellers_stages_fee_and_failures(
     assert [event.data["new_stage"] for event in changed][-1] == stages[-1]
     last = seen[-1]
     if outcome == EVENT_ORDER_FAILED:
-        # The user's own doing: they were the seller.
+        # The user's own doing: they were the seller; why it ended is the status, a key.
         assert last["failed_by"] == "you"
-        assert last["provider_status"] == scenario.replace("sale", "seller")  # a lower-case key
+        assert last["reason"] == scenario.replace("sale", "seller")
+        assert outcomes[0].data["reason"] == last["reason"]
+        # The provider status in the seller's own words ("You rejected the order").
+        assert last["provider_status"].startswith("you_")
     else:
         assert "failed_by" not in last
+        assert "reason" not in last
+    # While the order waits for the user, it says what to do and by when; never otherwise.
+    waits = [point for point in seen if point["state"] == "action_required"]
+    assert {point["next_step"] for point in waits} == (
+        {"approve", "open_channel"}
+        if "open_channel" in scenario or "happy" in scenario
+        else {"approve"}
+    )
+    assert all(dt_util.parse_datetime(point["next_step_by"]) for point in waits)
+    assert all("next_step" not in point for point in seen if point not in waits)
+    # The event into a status that needs the user (the first one is the starting point).
+    assert [event.data["next_step"] for event in needs_you] == [
+        point["next_step"] for point in waits[1:]
+    ]
+    assert all("next_step_by" in event.data for event in needs_you)
     # No invoice for the seller to pay, ever.
     assert all("invoice" not in point for point in seen)
     assert all("invoice" not in event.data for event in changed)
@@ -172,6 +192,10 @@ async def test_the_buyer_sees_the_invoice_until_it_is_paid(
     assert invoice.startswith("lnbc")
     assert waiting["invoice"] == invoice
     assert waiting["role"] == "buyer"
+    assert waiting["next_step"] == "pay"
+    assert dt_util.parse_datetime(waiting["next_step_by"]) == dt_util.parse_datetime(
+        simulator.document(order.order_id)["timeout"]
+    )
     # The event into action_required carries it, for an automation to send it on.
     assert len(changed) == 1
     assert changed[0].data["new_stage"] == "action_required"
@@ -189,6 +213,7 @@ async def test_the_buyer_sees_the_invoice_until_it_is_paid(
     paid = seen[-1]
     assert paid["state"] == "in_progress"
     assert "invoice" not in paid
+    assert "next_step" not in paid
     assert [event.data.get("invoice") for event in changed] == [invoice, None]
     # Never in the log at INFO or above.
     assert not [

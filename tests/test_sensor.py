@@ -82,3 +82,64 @@ async def test_orders_in_progress_summary(
     hass.config_entries.async_remove_subentry(entry, subentry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.states.get(summary).state == "0"
+
+
+@pytest.mark.parametrize(
+    ("provider", "scenario", "chain", "seconds", "shown"),
+    [
+        # An expired M0 order: one story, and what to do about it (no deadline of its own).
+        (
+            "m0",
+            "never_filled",
+            "Base",
+            700,
+            {
+                "state": "expired",
+                "provider_status": "expired",
+                "next_step": "cancel_for_refund",
+                "reason": "expired",
+            },
+        ),
+        # A failed Flux order says why, as a key that translates.
+        (
+            "flux",
+            "failed",
+            None,
+            30,
+            {"state": "failed", "provider_status": "failed", "reason": "insufficient_balance"},
+        ),
+    ],
+)
+async def test_the_status_says_what_to_do_and_why_it_ended(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    provider: str,
+    scenario: str,
+    chain: str | None,
+    seconds: float,
+    shown: dict[str, str],
+) -> None:
+    order = simulator.create_order(provider, scenario, chain=chain)
+    entry = make_entry(provider, [{"order_id": order.order_id, "chain": chain}])
+    await setup_entry(hass, entry)
+    await run_for(hass, freezer, seconds, step=5)
+    (coordinator,) = entry.runtime_data.orders.values()
+    prefix = f"sensor.{provider}_{CLIENTS[provider].spec.short_id(order.order_id).lower()}"
+    status = hass.states.get(f"{prefix}_status")
+    assert status is not None
+    attributes = {key: status.attributes.get(key) for key in shown if key != "state"}
+    assert {"state": status.state, **attributes} == shown
+    assert "next_step_by" not in status.attributes
+    assert "next_step_url" not in status.attributes  # no public page for it
+    provider_status = hass.states.get(f"{prefix}_provider_status")
+    assert provider_status is not None
+    assert provider_status.state == shown["provider_status"]
+    assert coordinator.data is not None
+    if provider == "m0":
+        # Nothing filled: no "Amount filled 0.000000 M".
+        assert "amount_filled" not in status.attributes
+        filled = hass.states.get(f"{prefix}_amount_filled")
+        assert filled is not None
+        assert filled.state == "unknown"

@@ -10,7 +10,7 @@ from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
-from .api import Stage
+from .api import OrderSnapshot, Stage
 from .const import (
     DOMAIN,
     EVENT_ORDER_ACTION_REQUIRED,
@@ -56,9 +56,10 @@ class OrderEvents:
 
     @callback
     def _refreshed(self) -> None:
-        if (new := self._coordinator.data) is None:
+        if (snapshot := self._coordinator.data) is None:
             return  # no answer yet (a failed first fetch): keep the starting point
-        old, self._seen = self._seen, SeenStatus(new.status, new.stage)
+        old, self._seen = self._seen, SeenStatus(snapshot.status, snapshot.stage)
+        new = self._seen
         if old is None or (old.status == new.status and old.stage == new.stage):
             return
         data = self._event_data(old, self._seen)
@@ -67,13 +68,13 @@ class OrderEvents:
             data.update(
                 (key, value)
                 for key in self._coordinator.spec.action_details
-                if isinstance(value := new.details.get(key), str)
+                if isinstance(value := snapshot.details.get(key), str)
             )
         self._fire(EVENT_STATUS_CHANGED, data)
         if new.stage is Stage.ACTION_REQUIRED:
             # Each status that waits for the user, told once (a Magma seller approves, then
-            # must open the channel: two statuses, both needing them); same data.
-            self._fire(EVENT_ORDER_ACTION_REQUIRED, data)
+            # must open the channel: two statuses, both needing them), with what to do.
+            self._fire(EVENT_ORDER_ACTION_REQUIRED, {**data, **_next_step(snapshot)})
         outcome = None
         if new.stage != old.stage:
             if new.stage.is_success:
@@ -81,7 +82,8 @@ class OrderEvents:
             elif new.stage.is_failure and not old.stage.is_failure:
                 outcome = EVENT_ORDER_FAILED
         if outcome is not None:
-            self._fire(outcome, data)
+            reason = {"reason": snapshot.reason} if outcome == EVENT_ORDER_FAILED else {}
+            self._fire(outcome, {**data, **reason})
             if self._on_outcome is not None:
                 self._on_outcome()
 
@@ -113,3 +115,13 @@ class OrderEvents:
             "old_stage": old.stage.value,
             "new_stage": new.stage.value,
         }
+
+
+def _next_step(snapshot: OrderSnapshot) -> dict[str, str]:
+    """``next_step``, and its ``next_step_by`` (ISO) and ``next_step_url`` when known."""
+    found = {
+        "next_step": snapshot.next_step,
+        "next_step_by": snapshot.next_step_by.isoformat() if snapshot.next_step_by else None,
+        "next_step_url": snapshot.next_step_url,
+    }
+    return {key: str(value) for key, value in found.items() if value is not None}

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -52,8 +53,7 @@ class OrderSensorEntityDescription(SensorEntityDescription):
     """Hide the entity once the finished order leaves it without a value (once: a user who
     shows it again keeps it shown)."""
     full_value_attribute: str | None = None
-    """The state is shortened for display (``0x1234…abcd``); the whole value is this
-    attribute."""
+    """The state is shortened (``0x1234…abcd``); the whole value is this attribute."""
 
 
 def _attribute_value(value: Any) -> Any:
@@ -62,6 +62,8 @@ def _attribute_value(value: Any) -> Any:
         return str(value)
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
     return value
 
 
@@ -75,10 +77,9 @@ STATUS = OrderSensorEntityDescription(
 PROVIDER_STATUS = OrderSensorEntityDescription(
     key="provider_status",
     device_class=SensorDeviceClass.ENUM,
-    # The Status sensor's provider_status attribute says it (the card reads it there, and the
-    # logbook line of a change); enabled, every change would be one more logbook line.
+    # The Status sensor's provider_status attribute says it (the card and logbook read it).
     entity_registry_enabled_default=False,
-    value_fn=lambda snapshot: snapshot.status.lower(),
+    value_fn=lambda snapshot: snapshot.status_option,
 )
 
 SENSORS: tuple[OrderSensorEntityDescription, ...] = (
@@ -183,18 +184,12 @@ class OrderSensor(OrderEntity, SensorEntity):
     @property
     def native_value(self) -> SensorValue:
         """The snapshot's value; a finished order's emptied field keeps its last (hidden)."""
-        value = self._reported()
-        if value is not None:
+        if (value := self._reported()) is not None:
             self._shown = value
             return value
         snapshot = self.coordinator.data
-        if (
-            snapshot is not None
-            and self.entity_description.hide_when_finished
-            and finished(snapshot)
-        ):
-            return self._shown
-        return None
+        keep = self.entity_description.hide_when_finished and snapshot and finished(snapshot)
+        return self._shown if keep else None
 
     def _reported(self) -> SensorValue:
         """The value the latest snapshot gives the field (None: not reported)."""
@@ -240,13 +235,11 @@ class OrderSensor(OrderEntity, SensorEntity):
 
     @callback
     def _hide_when_empty(self) -> None:
-        snapshot = self.coordinator.data
-        if snapshot is None:
-            return
-        reported = self._reported()
-        if self.entity_description.hide_when_finished:
-            hide_when_finished(self, snapshot, reported)
-        hide_while_empty(self, reported is not None)
+        if (snapshot := self.coordinator.data) is not None:
+            reported = self._reported()
+            if self.entity_description.hide_when_finished:
+                hide_when_finished(self, snapshot, reported)
+            hide_while_empty(self, reported is not None)
 
 
 class OrderStatusSensor(OrderSensor):
@@ -260,7 +253,7 @@ class OrderStatusSensor(OrderSensor):
             return None
         # Codes are lower-case keys, translated in state_attributes (display.py).
         attributes: dict[str, Any] = {
-            "provider_status": snapshot.status.lower(),
+            "provider_status": snapshot.status_option,
             "provider": snapshot.provider,
             "order_id": snapshot.order_id,
         }
@@ -272,6 +265,12 @@ class OrderStatusSensor(OrderSensor):
             (key, coded_value(self.coordinator.spec, key, _attribute_value(value)))
             for key, value in snapshot.details.items()
             if value is not None
+        )
+        # What the user must do, and why it ended (keys translated in state_attributes).
+        attributes.update(
+            (key, _attribute_value(value))
+            for key in ("next_step", "next_step_url", "next_step_by", "reason")
+            if (value := getattr(snapshot, key)) is not None
         )
         attributes.update(order_attributes(self.coordinator.client, snapshot))
         return attributes

@@ -59,13 +59,13 @@ def snap(
     client: type[ProviderClient], status: str, *, age: float = 0, **changes: object
 ) -> OrderSnapshot:
     """A snapshot of `client`'s provider in `status`, created `age` seconds before NOW."""
-    stage = client.spec.stage_map.get(status, Stage.IN_PROGRESS)
+    row = client.spec.status_table.row(status)
     base = OrderSnapshot(
         provider=client.spec.key,
         order_id="x",
         status=status,
-        stage=stage,
-        terminal=status in client.spec.terminal_statuses,
+        stage=row.stage,
+        terminal=row.final,
         created_at=NOW - timedelta(seconds=age),
     )
     return replace(base, **changes)  # type: ignore[arg-type]

@@ -226,7 +226,7 @@ def test_docs_example() -> None:
     assert snapshot.transaction_id == "0xabc123..."
     assert snapshot.amounts == {"base_quantity": Decimal(100), "quote_quantity": Decimal("50.00")}
     assert snapshot.details["client_id"] == "client-order-123"
-    assert snapshot.details["termination_reason"] is None
+    assert snapshot.reason is None
     assert snapshot.details["side"] == "BUY"
 
 

@@ -16,11 +16,13 @@ import pytest
 from custom_components.order_tracker.api import (
     InvalidOrderReferenceError,
     M0Client,
+    NextStep,
     NotFoundError,
     OrderReference,
     ProtocolError,
     RateLimitedError,
     Stage,
+    m0,
     next_poll_delay,
 )
 from custom_components.order_tracker.api.m0 import CHAIN_IDS, CHAINS, UNRESOLVED_RETRY
@@ -280,7 +282,7 @@ LIFECYCLES: list[Lifecycle] = [
         [
             ("CREATED", Stage.PENDING, False),
             ("CREATED", Stage.IN_PROGRESS, False),
-            ("CREATED", Stage.EXPIRED, False),
+            (m0.EXPIRED, Stage.EXPIRED, False),
             ("CANCELLED", Stage.CANCELLED, True),
         ],
         900,
@@ -289,7 +291,7 @@ LIFECYCLES: list[Lifecycle] = [
         "never_filled",
         "Solana",
         {},
-        [("CREATED", Stage.PENDING, False), ("CREATED", Stage.EXPIRED, False)],
+        [("CREATED", Stage.PENDING, False), (m0.EXPIRED, Stage.EXPIRED, False)],
         3600,
     ),
     (
@@ -298,7 +300,7 @@ LIFECYCLES: list[Lifecycle] = [
         {},
         [
             ("CREATED", Stage.PENDING, False),
-            ("CREATED", Stage.EXPIRED, False),
+            (m0.EXPIRED, Stage.EXPIRED, False),
             ("CANCELLED", Stage.CANCELLED, True),
         ],
         900,
@@ -545,6 +547,7 @@ def test_docs_example() -> None:
         "amount_refunded": 0,
     }
     assert snapshot.details["fill_count"] == 1
+    assert (snapshot.next_step, snapshot.reason) == (None, None)
 
 
 def test_amounts_above_2_53_stay_exact() -> None:
@@ -583,9 +586,17 @@ def test_derived_stage() -> None:
     partial = M0Client.parse_order(base | {"amountOutFilled": "5"}, now=created, chain="Base")
     assert partial.stage is Stage.IN_PROGRESS
     expired = M0Client.parse_order(base | {"amountOutFilled": "5"}, now=deadline, chain="Base")
-    assert (expired.stage, expired.terminal, expired.status) == (Stage.EXPIRED, False, "CREATED")
+    # One story: expired (not "Created" beside "Expired"), refunded once someone cancels it.
+    assert (expired.stage, expired.terminal, expired.status) == (Stage.EXPIRED, False, "expired")
+    assert (expired.next_step, expired.reason, expired.next_step_by) == (
+        NextStep.CANCEL_FOR_REFUND,
+        "expired",
+        None,
+    )
+    assert pending.amounts.get("amount_filled") is None  # nothing filled: no "0" to show
     cancelled = M0Client.parse_order(base | {"status": "CANCELLED"}, now=deadline, chain="Base")
     assert (cancelled.stage, cancelled.terminal) == (Stage.CANCELLED, True)
+    assert (cancelled.next_step, cancelled.reason) == (None, "cancelled")
     odd = M0Client.parse_order(base | {"status": "SETTLING"}, now=created, chain="Base")
     assert (odd.stage, odd.terminal) == (Stage.IN_PROGRESS, False)
 
@@ -593,3 +604,22 @@ def test_derived_stage() -> None:
 def test_polls_right_after_fill_deadline() -> None:
     snapshot = snap(M0Client, "CREATED", age=300, deadline=NOW + timedelta(seconds=20))
     assert next_poll_delay(M0Client, snapshot, NOW) == 22
+
+
+async def test_destination_and_fill_chains_learned_at_run_time_are_named(
+    simulator: Simulator, make_client: MakeClient
+) -> None:
+    """Once the client has learned a chain id by asking M0, an order going to that chain
+    names it as its destination (the amount out's token) and as its fill's chain (the fill
+    transaction's explorer), not only as an origin."""
+    simulator.create_order("m0", "happy", chain="Moca", wallet=SENDER)
+    to_moca = simulator.create_order("m0", "happy", chain="Base", dest_chain="Moca")
+    client = _m0(make_client)
+    await client.list_orders(SENDER)
+    assert set(client.learned_chain_ids.values()) == {"Moca"}
+    simulator.advance(45)  # filled on Moca
+    snapshot = await client.fetch_order(OrderReference(to_moca.order_id, "Base"))
+    assert snapshot.fill_transaction_id is not None
+    assert snapshot.transaction_chains == {"transaction_id": "Base", "fill_transaction_id": "Moca"}
+    assert snapshot.tokens["amount_out"].chain == "Moca"
+    assert snapshot.tokens["amount_filled"].chain == "Moca"

@@ -24,14 +24,14 @@ from custom_components.order_tracker.api import (
     ProtocolError,
     ProviderUnavailableError,
     Stage,
+    magma,
 )
 from custom_components.order_tracker.api.magma import LIST_QUERY, PAGE_SIZE
 
 from ..simulator import SCENARIOS, Provider, Simulator, SimulatorError
 from ..simulator.client import SimClient
-from ..simulator.magma import GET_ORDER_QUERY, SCHEMA
+from ..simulator.magma import GET_ORDER_QUERY, SCHEMA, SDL
 from ..simulator.providers import MAGMA_DEFAULT_KEY
-from ..simulator.scenarios import MAGMA_STATUSES
 from .conftest import (
     BAD_REFERENCES,
     NOW,
@@ -183,7 +183,7 @@ def test_failure_scenarios_fail_from_their_phase(
     assert statuses[-1] == status
     assert statuses[-2] == before
     assert simulator.document(order.order_id)["timeout"] is None
-    assert set(statuses) <= set(MAGMA_STATUSES)
+    assert set(statuses) <= set(MagmaClient.spec.statuses)
 
 
 def test_buyer_failed_to_pay_shows_the_payment_leg_first(simulator: Simulator) -> None:
@@ -425,16 +425,7 @@ async def test_huge_amounts_fault(http: SimClient, simulator: Simulator) -> None
 
 # --- MagmaClient against the simulator -----------------------------------------------------
 
-_FAILURES = (
-    "SELLER_REJECTED",
-    "SELLER_FAILED_TO_REACT",
-    "BUYER_REJECTED",
-    "BUYER_FAILED_TO_PAY",
-    "SELLER_FAILED_TO_OPEN_CHANNEL",
-    "SELLER_FAILED_TO_SEND_SWAP",
-    "INVALID_CHANNEL_OPENING",
-    "ADMIN_CLOSED",
-)
+_FAILURES = [row.status for row in MagmaClient.spec.status_table if row.stage is Stage.FAILED]
 LIFECYCLES: list[Lifecycle] = [
     (
         "happy",
@@ -939,3 +930,44 @@ def test_no_lease_without_a_channel_or_for_a_failed_order() -> None:
     order = {**magma_order(), "channel_id": "951200x1x0", "status": "VALID_CHANNEL_OPENING"}
     snapshot = MagmaClient.parse_order(order, now=NOW)
     assert snapshot.details["lease_end"] == NOW + timedelta(days=30)  # 4,320 blocks
+
+
+# --- a refused query input is not a refused order id (issue 18) -----------------------------
+
+
+async def test_a_refused_list_input_is_not_a_refused_order_id(
+    simulator: Simulator, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Magma refusing the list's page (BAD_USER_INPUT inside HTTP 200) is our query's fault:
+    a protocol error, never "Magma refused the order id"."""
+    simulator.create_order("magma", "happy")
+    monkeypatch.setattr(magma, "PAGE_SIZE", -1)
+    client = make_client("magma")
+    for listing in (client.list_orders(), client.watch_list()):
+        with pytest.raises(ProtocolError, match="query's input") as caught:
+            await listing
+        assert not isinstance(caught.value, InvalidOrderReferenceError)
+
+
+async def test_a_refused_variable_is_not_a_refused_order_id(
+    simulator: Simulator, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A variable Magma refuses (HTTP 400, BAD_USER_INPUT) on the list, or a refused input
+    on the credential check, is our query's fault too, never the user's order id."""
+    monkeypatch.setattr(magma, "PAGE_SIZE", "many")
+    monkeypatch.setattr(magma, "CHECK_QUERY", magma.CHECK_QUERY.replace("limit: 1", "limit: -1"))
+    client = make_client("magma")
+    for call in (client.watch_list(), client.check_credentials()):
+        with pytest.raises(ProtocolError, match="query's input") as caught:
+            await call
+        assert not isinstance(caught.value, InvalidOrderReferenceError)
+    # The order query still tells a refused order id as such.
+    with pytest.raises(InvalidOrderReferenceError, match="order id"):
+        await client.fetch_order(OrderReference("not-a-uuid"))
+
+
+def test_the_magma_simulator_serves_the_tables_statuses() -> None:
+    """The simulator's schema enum (Magma's published MarketOrderStatus) and our table list
+    the same statuses."""
+    enum = SDL.split("enum MarketOrderStatus {", 1)[1].split("}", 1)[0].split()
+    assert set(enum) == set(MagmaClient.spec.statuses)

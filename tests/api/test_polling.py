@@ -15,9 +15,11 @@ from custom_components.order_tracker.api import (
     MachClient,
     MagmaClient,
     OrderSnapshot,
+    Phase,
     ProviderClient,
     Stage,
     error_backoff,
+    m0,
     magma,
     next_poll_delay,
     polling,
@@ -26,16 +28,21 @@ from custom_components.order_tracker.api import (
 NOW = datetime(2026, 6, 10, 18, 0, tzinfo=UTC)
 
 
+def in_phase(client: type[ProviderClient], phase: Phase) -> list[str]:
+    """The statuses the provider's table polls in ``phase``."""
+    return [row.status for row in client.spec.status_table if row.phase is phase]
+
+
 def snap(
     client: type[ProviderClient], status: str, *, age: float = 0, **changes: object
 ) -> OrderSnapshot:
-    stage = client.spec.stage_map.get(status, Stage.IN_PROGRESS)
+    row = client.spec.status_table.row(status)
     base = OrderSnapshot(
         provider=client.spec.key,
         order_id="x",
         status=status,
-        stage=stage,
-        terminal=status in client.spec.terminal_statuses,
+        stage=row.stage,
+        terminal=row.final,
         created_at=NOW - timedelta(seconds=age),
     )
     return replace(base, **changes)  # type: ignore[arg-type]
@@ -70,7 +77,7 @@ def test_magma_unknown_and_terminal(status: str, interval: float | None) -> None
     assert MagmaClient.poll_interval_for(snap(MagmaClient, status), NOW) == interval
 
 
-@pytest.mark.parametrize("status", sorted(magma.WAITING_PHASES))
+@pytest.mark.parametrize("status", in_phase(MagmaClient, Phase.WAITING))
 def test_magma_waiting_phases_stretch_with_the_wait(status: str) -> None:
     """7.5 s at first, then 1/20 of the time already waited, at most 60 s."""
     snapshot = snap(MagmaClient, status)
@@ -92,7 +99,7 @@ def test_magma_waiting_failure_at_the_deadline_is_still_polled_at_once() -> None
     assert next_poll_delay(MagmaClient, snapshot, NOW, status_since=since(3000)) == 12
 
 
-@pytest.mark.parametrize("status", sorted(magma.CHECK_PHASES))
+@pytest.mark.parametrize("status", in_phase(MagmaClient, Phase.CHECKING))
 def test_magma_check_phases_slow_down_after_two_minutes(status: str) -> None:
     snapshot = snap(MagmaClient, status)
     assert MagmaClient.poll_interval_for(snapshot, NOW, since(0)) == 15
@@ -225,8 +232,7 @@ def test_m0_phases() -> None:
     assert (
         M0Client.poll_interval_for(snap(M0Client, "CREATED", age=200, deadline=deadline), NOW) == 60
     )
-    expired = snap(M0Client, "CREATED", age=900, deadline=NOW - timedelta(seconds=1))
-    expired = replace(expired, stage=Stage.EXPIRED)
+    expired = snap(M0Client, m0.EXPIRED, age=900, deadline=NOW - timedelta(seconds=1))
     assert M0Client.poll_interval_for(expired, NOW) == 900
     assert M0Client.poll_interval_for(snap(M0Client, "COMPLETED"), NOW) is None
     cancelled = snap(M0Client, "CANCELLED", resolved_at=NOW - timedelta(minutes=10))

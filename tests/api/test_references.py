@@ -7,6 +7,7 @@ import pytest
 from custom_components.order_tracker.api import (
     CLIENTS,
     InvalidBaseUrlError,
+    Stage,
     validate_base_url,
 )
 from custom_components.order_tracker.api.http import parse_retry_after, quote_segment
@@ -16,17 +17,21 @@ def test_registry_and_specs() -> None:
     for key, client in CLIENTS.items():
         spec = client.spec
         assert spec.key == key
-        assert set(spec.terminal_statuses) <= set(spec.statuses)
-        assert set(spec.stage_map) == set(spec.statuses)
-        if spec.seller_stage_map is not None:
-            assert set(spec.seller_stage_map) == set(spec.statuses)
-        # A provider without a seller's side shows every order as the buyer sees it.
-        sides = spec.seller_stage_map or spec.stage_map
-        for status in (*spec.statuses, "UNDOCUMENTED"):
-            assert client.stage_for_status(status, seller=True) is sides.get(
-                status, client.stage_for_status(status)
-            )
-        assert spec.status_options == [s.lower() for s in spec.statuses]
+        assert spec.statuses == tuple(row.status for row in spec.status_table)
+        for status in spec.statuses:
+            row = spec.status_table.row(status)
+            # A provider without a seller's side shows every order as the buyer sees it.
+            assert client.stage_for_status(status) is row.stage
+            assert client.stage_for_status(status, seller=True) is row.side(seller=True).stage
+            # Final statuses are settled, and reached no other way.
+            if row.final:
+                assert row.stage.is_success or row.stage.is_failure
+        # An undocumented status reads as in progress and never final, on either side.
+        unknown = spec.status_table.row("UNDOCUMENTED")
+        assert (unknown.stage, unknown.final) == (Stage.IN_PROGRESS, False)
+        assert client.stage_for_status("UNDOCUMENTED", seller=True) is Stage.IN_PROGRESS
+        assert spec.status_options[: len(spec.statuses)] == [s.lower() for s in spec.statuses]
+        assert len(set(spec.status_options)) == len(spec.status_options)
         assert spec.needs_chain == bool(spec.chains)
 
 

@@ -90,31 +90,59 @@ def test_no_link_without_a_chain_explorer_or_transaction() -> None:
     assert transaction_url("Base", "../x?y#z") == "https://basescan.org/tx/..%2Fx%3Fy%23z"
 
 
-def test_each_transaction_links_to_the_chain_it_is_on() -> None:
+async def test_each_transaction_links_to_the_chain_it_is_on(make_client: MakeClient) -> None:
     mach = MachClient.parse_order(load("mach_order.json"), now=NOW)
-    assert MachClient.explorer_url(mach, "transaction_id") == (
+    assert make_client("mach").explorer_url(mach, "transaction_id") == (
         f"https://snowtrace.io/tx/{mach.transaction_id}"  # placed on avalanche
     )
-    assert MachClient.explorer_url(mach, "fill_transaction_id") == (
+    assert make_client("mach").explorer_url(mach, "fill_transaction_id") == (
         f"https://arbiscan.io/tx/{mach.fill_transaction_id}"  # filled on arbitrum
     )
     m0 = M0Client.parse_order(load("m0_order.json"), now=NOW, chain="Ethereum")
-    assert M0Client.explorer_url(m0, "transaction_id") == "https://etherscan.io/tx/0xOpenTxHash"
+    m0_client = make_client("m0")
+    assert m0_client.explorer_url(m0, "transaction_id") == "https://etherscan.io/tx/0xOpenTxHash"
     # The fill names its chain (8453, Base).
     assert (
-        M0Client.explorer_url(m0, "fill_transaction_id") == "https://basescan.org/tx/0xFillTxHash"
+        m0_client.explorer_url(m0, "fill_transaction_id") == "https://basescan.org/tx/0xFillTxHash"
     )
     flux = FluxClient.parse_order(load("flux_order.json"), now=NOW)
-    assert FluxClient.explorer_url(flux, "transaction_id") == "https://basescan.org/tx/0xabc123..."
+    assert make_client("flux").explorer_url(flux, "transaction_id") == (
+        "https://basescan.org/tx/0xabc123..."
+    )
     magma = MagmaClient.parse_order(order_fixture("magma"), now=NOW)
     assert magma.transaction_id is not None
     txid = magma.transaction_id.split(":")[0]
-    assert MagmaClient.explorer_url(magma, "transaction_id") == f"https://mempool.space/tx/{txid}"
+    assert make_client("magma").explorer_url(magma, "transaction_id") == (
+        f"https://mempool.space/tx/{txid}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("base_url", "explorer"),
+    [
+        ("https://magma.amboss.tech/graphql", "https://mempool.space/tx/"),
+        # Amboss's signet API (thunderhub's network configuration): a signet channel.
+        ("https://magma-dev.amboss.tech/graphql", "https://mempool.space/signet/tx/"),
+        # Any other host (a proxy, the simulator) says nothing of its network: Bitcoin.
+        ("https://proxy.example.com/magma", "https://mempool.space/tx/"),
+    ],
+)
+async def test_magma_links_follow_the_base_urls_network(
+    make_client: MakeClient, base_url: str, explorer: str
+) -> None:
+    client = make_client("magma", base_url=base_url)
+    magma = MagmaClient.parse_order(order_fixture("magma"), now=NOW)
+    assert magma.transaction_id is not None
+    txid = magma.transaction_id.split(":")[0]
+    assert client.explorer_url(magma, "transaction_id") == f"{explorer}{txid}"
+    assert client.order_url(magma) == f"{explorer}{txid}"
 
 
 @pytest.mark.parametrize("provider", list(CLIENTS))
-def test_the_order_links_to_its_first_transaction_once_there_is_one(provider: str) -> None:
-    client = CLIENTS[provider]
+async def test_the_order_links_to_its_first_transaction_once_there_is_one(
+    make_client: MakeClient, provider: str
+) -> None:
+    client = make_client(provider)
     chain = "Ethereum" if provider == "m0" else None
     snapshot = client.parse_order(order_fixture(provider), now=NOW, chain=chain)
     assert snapshot.transaction_id is not None
@@ -214,10 +242,10 @@ def test_the_catalog_is_read_daily_and_for_an_unknown_token_hourly() -> None:
             "m0",
             "happy",
             "Base",
+            # Nothing filled yet: no amount filled reads "0.000000 M".
             {
                 "amount_in": "1.000000 M",
                 "amount_out": "0.999500 M",
-                "amount_filled": "0.000000 M",
                 "amount_refunded": "0.000000 M",
             },
         ),

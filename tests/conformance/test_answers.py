@@ -153,3 +153,23 @@ async def test_m0_supported_assets_follow_the_published_schema(
     assert await m0.get("/v1/orchestration/supported-assets") == 200
     assert m0.errors == []
     assert m0.checked == {200: 1}
+
+
+async def test_flux_answers_follow_the_published_schema(
+    simulator: Simulator, checkers: dict[Provider, AnswerChecker]
+) -> None:
+    """Flux's order and its lists, at every change of every scenario, against the fields
+    its Get Order Status page marks required and nullable (seed 004)."""
+    flux = checkers[Provider.FLUX]
+    wallet = DEFAULT_WALLETS[Provider.FLUX]
+    orders = [simulator.create_order("flux", scenario) for scenario in SCENARIOS[Provider.FLUX]]
+
+    async def visit() -> None:
+        for order in orders:
+            assert await flux.get(f"/v1/order/{order.order_id}") == 200
+        assert await flux.get("/v1/order") == 200
+        assert await flux.get("/v1/order", {"walletAddress": wallet}) == 200
+
+    await _walk(simulator, Provider.FLUX, 900, visit)
+    assert flux.errors == []
+    assert flux.checked

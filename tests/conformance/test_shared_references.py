@@ -28,6 +28,7 @@ type Shape = tuple[frozenset[tuple[str, str]], frozenset[str]]
 
 PUBLIC_CLIENT = SHARED_REFERENCES / "magma-public-client-queries.gql.ts"
 RESEARCH = SHARED / "docs" / "PROVIDERS-RESEARCH.md"
+FLUX_ORDER_PAGE = next((SHARED / "seeds").glob("004_*.txt"), None) if SHARED.is_dir() else None
 
 
 def _paths(selection_set: SelectionSetNode, prefix: str = "") -> set[str]:
@@ -81,6 +82,19 @@ def _research_flux_endpoints() -> set[tuple[str, str, frozenset[str]]]:
     return endpoints
 
 
+def _seed_flux_order_fields() -> dict[str, tuple[str, bool]]:
+    """The Get Order Status page's response fields: name → (type as written, required)."""
+    assert FLUX_ORDER_PAGE is not None
+    text = FLUX_ORDER_PAGE.read_text()
+    response = text[text.index("Order details") :]
+    fields = re.findall(
+        r"^(\w+)\n(string \| null|string|object|boolean|enum<string>)\n(required)?",
+        response,
+        flags=re.MULTILINE,
+    )
+    return {name: (kind, bool(required)) for name, kind, required in fields}
+
+
 def _diff(ours: object, theirs: object, name: str) -> str:
     lines = difflib.unified_diff(
         json.dumps(ours, indent=1, sort_keys=True).splitlines(),
@@ -129,5 +143,21 @@ def test_fixtures_restate_the_shared_references() -> None:
             query = frozenset(p["name"] for p in operation["parameters"] if p["in"] == "query")
             if (operation["method"], operation["path"], query) not in listed:
                 problems.append(f"flux.json: {name} is not in {Path(RESEARCH).name} 4.2")
+
+    # Flux's order: the fields its Get Order Status page lists, required and nullable alike.
+    if FLUX_ORDER_PAGE is not None:
+        order = load_fixture("flux")["schemas"]["Order"]
+        seed = _seed_flux_order_fields()
+        ours = {
+            name: (
+                "enum<string>"
+                if "$ref" in schema
+                else schema["type"] + (" | null" * bool(schema.get("nullable"))),
+                name in order["required"],
+            )
+            for name, schema in order["properties"].items()
+        }
+        if ours != seed:
+            problems.append(f"flux.json's Order is not seed 004's order: {ours} != {seed}")
 
     assert not problems, "\n\n".join(problems)

@@ -103,10 +103,14 @@ async def test_flux_order_fails(instance: Instance, flux_run: FluxRun) -> None:
     assert status["state"] == "failed"
     assert status["attributes"]["provider_status"] == "failed"
     assert status["attributes"]["order_id"] == FAILING_FLUX_ID
+    # Why it ended: Flux's terminationReason, a lower-case key.
+    assert status["attributes"]["reason"] == "insufficient_balance"
+    assert "next_step" not in status["attributes"]
 
     failed = [e for e in flux_run.failed_events if e["data"]["order_id"] == FAILING_FLUX_ID]
     assert len(failed) == 1
     assert failed[0]["data"]["new_status"] == "failed"
+    assert failed[0]["data"]["reason"] == "insufficient_balance"
     assert not [e for e in flux_run.completed_events if e["data"]["order_id"] == FAILING_FLUX_ID]
 
 

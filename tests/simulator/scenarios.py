@@ -26,26 +26,6 @@ from .m0 import (
 from .orders import Step
 from .providers import Provider, random_hex
 
-MAGMA_STATUSES: tuple[str, ...] = (
-    "WAITING_FOR_SELLER_APPROVAL",
-    "WAITING_FOR_BUYER_PAYMENT",
-    "WAITING_FOR_CHANNEL_OPEN",
-    "SELLER_SENT_TRANSACTION",
-    "WAITING_FOR_ON_CHAIN_CONFIRMATION",
-    "ON_CHAIN_CONFIRMATION",
-    "SELLER_OPENED_CHANNEL",
-    "VALID_CHANNEL_OPENING",
-    "CHANNEL_MONITORING_FINISHED",
-    "SELLER_REJECTED",
-    "SELLER_FAILED_TO_REACT",
-    "BUYER_REJECTED",
-    "BUYER_FAILED_TO_PAY",
-    "SELLER_FAILED_TO_OPEN_CHANNEL",
-    "SELLER_FAILED_TO_SEND_SWAP",
-    "INVALID_CHANNEL_OPENING",
-    "ADMIN_CLOSED",
-)
-
 # The Lightning node of the account the simulated Magma key belongs to.
 DEFAULT_MAGMA_NODE = "02" + "5a" * 32
 _BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"

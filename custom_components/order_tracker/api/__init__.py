@@ -31,9 +31,9 @@ from .models import (
     OrderSnapshot,
     OrderSummary,
     ProviderSpec,
-    Stage,
 )
 from .polling import JITTER, MIN_POLL_INTERVAL, RequestBudget, error_backoff, next_poll_delay
+from .statuses import NextStep, Party, Phase, Side, Stage, StatusRow, StatusTable
 from .tokens import RETRY_AFTER as TOKEN_RETRY_AFTER
 
 CLIENTS: dict[str, type[ProviderClient]] = {
@@ -56,12 +56,15 @@ __all__ = [
     "M0Client",
     "MachClient",
     "MagmaClient",
+    "NextStep",
     "NotFoundError",
     "OrderReference",
     "OrderSnapshot",
     "OrderSummary",
     "OrderTicket",
     "OrderTrackerError",
+    "Party",
+    "Phase",
     "ProtocolError",
     "ProviderClient",
     "ProviderSpec",
@@ -69,7 +72,10 @@ __all__ = [
     "RateLimitedError",
     "RequestBudget",
     "RequestGate",
+    "Side",
     "Stage",
+    "StatusRow",
+    "StatusTable",
     "error_backoff",
     "next_poll_delay",
     "utcnow",

@@ -33,7 +33,8 @@ from .http import (
     try_decode_json,
     validate_base_url,
 )
-from .models import OrderReference, OrderSnapshot, OrderSummary, ProviderSpec, Stage
+from .models import OrderReference, OrderSnapshot, OrderSummary, ProviderSpec
+from .statuses import Stage
 from .tokens import TokenAmount, TokenCatalog, parse_assets
 
 type Clock = Callable[[], datetime]
@@ -163,9 +164,9 @@ class ProviderClient(ABC):
         """Whether the watch list shows this order and every change it can make now.
 
         An order it does not cover polls on its own (e.g. Magma confirmations, which only
-        the order itself reports).
+        the order itself reports): its status row says (`StatusRow.listed`).
         """
-        return not snapshot.terminal
+        return not snapshot.terminal and cls.spec.status_table.row(snapshot.status).listed
 
     @classmethod
     def list_signature(cls, snapshot: OrderSnapshot) -> tuple[Any, ...]:
@@ -262,12 +263,17 @@ class ProviderClient(ABC):
 
     # -- links -----------------------------------------------------------------------------
 
-    @classmethod
-    def explorer_url(cls, snapshot: OrderSnapshot, field: str) -> str | None:
+    @property
+    def home_chain(self) -> str | None:
+        """The chain of a transaction whose order does not name one (`ProviderSpec.home_chain`;
+        Magma's follows its base URL's network)."""
+        return self.spec.home_chain
+
+    def explorer_url(self, snapshot: OrderSnapshot, field: str) -> str | None:
         """The explorer page of a transaction field (``transaction_id``, ...), when its chain
         has an explorer (`explorers.EXPLORERS`)."""
         transaction = getattr(snapshot, field, None)
-        chain = snapshot.transaction_chains.get(field) or cls.spec.home_chain
+        chain = snapshot.transaction_chains.get(field) or self.home_chain
         return transaction_url(chain, transaction if isinstance(transaction, str) else None)
 
     def _auth_headers(self) -> dict[str, str]:
@@ -352,8 +358,7 @@ class ProviderClient(ABC):
 
         ``seller``: the user is the order's seller, and sees the provider's seller stages.
         """
-        stages = cls.spec.seller_stage_map if seller else None
-        return (stages or cls.spec.stage_map).get(status, Stage.IN_PROGRESS)
+        return cls.spec.status_table.row(status).side(seller).stage
 
     # -- polling ---------------------------------------------------------------------------
 
@@ -378,16 +383,15 @@ class ProviderClient(ABC):
         (e.g. "avalanche → arbitrum"); None when the answer does not say."""
         return None
 
-    @classmethod
-    def order_url(cls, snapshot: OrderSnapshot) -> str | None:
+    def order_url(self, snapshot: OrderSnapshot) -> str | None:
         """The page the order's device links to: the explorer page of its first transaction
         (opening, else fill) as soon as one is known.
 
         No provider publishes a page per order (PROVIDERS-RESEARCH.md lists only their APIs),
         so an order has no link before its first transaction.
         """
-        for field in cls.spec.transaction_fields:
-            if field != "channel_id" and (url := cls.explorer_url(snapshot, field)):
+        for field in self.spec.transaction_fields:
+            if field != "channel_id" and (url := self.explorer_url(snapshot, field)):
                 return url
         return None
 

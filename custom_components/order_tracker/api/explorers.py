@@ -14,6 +14,7 @@ from urllib.parse import quote
 EXPLORERS: Mapping[str, str] = {
     # Bitcoin (Magma's channel funding transactions).
     "bitcoin": "https://mempool.space/tx/{tx}",
+    "bitcoinsignet": "https://mempool.space/signet/tx/{tx}",
     # EVM main networks.
     "ethereum": "https://etherscan.io/tx/{tx}",
     "arbitrum": "https://arbiscan.io/tx/{tx}",

@@ -17,7 +17,6 @@ from .models import (
     OrderSnapshot,
     OrderSummary,
     ProviderSpec,
-    Stage,
 )
 from .parsing import (
     JSONObject,
@@ -25,21 +24,26 @@ from .parsing import (
     as_object,
     get_bool,
     get_datetime,
-    get_decimal,
+    get_decimal_amount,
     get_object,
     get_str,
     require_datetime,
     require_str,
 )
+from .statuses import Phase, Stage, StatusRow, StatusTable
 
-STAGE_MAP = {
-    "pending": Stage.PENDING,
-    "executing": Stage.IN_PROGRESS,
-    "validated": Stage.IN_PROGRESS,
-    "completed": Stage.COMPLETED,
-    "failed": Stage.FAILED,
-}
-TERMINAL = frozenset({"completed", "failed"})
+# The documented enum (seed 004); the docs describe no status, so the stages are read from
+# the names and the example. The list carries whole orders: every in-flight status is listed.
+STATUSES = StatusTable(
+    StatusRow("pending", Stage.PENDING, phase=Phase.WAITING, listed=True),
+    StatusRow("executing", Stage.IN_PROGRESS, phase=Phase.SETTLING, listed=True),
+    StatusRow("validated", Stage.IN_PROGRESS, phase=Phase.SETTLING, listed=True),
+    StatusRow("completed", Stage.COMPLETED, final=True),
+    # Why it failed is the answer's `terminationReason`, not the status.
+    StatusRow("failed", Stage.FAILED, final=True),
+)
+COMPLETED = STATUSES.row("completed")
+FAILED = STATUSES.row("failed")
 
 _INTENT_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 # Market orders against Kalshi usually settle within seconds, but each status lasts anywhere
@@ -62,9 +66,7 @@ SPEC = ProviderSpec(
     default_base_url="https://swap-api.flux.fun",
     requires_api_key=True,
     auth_header=("x-api-key", "{key}"),
-    statuses=tuple(STAGE_MAP),
-    stage_map=STAGE_MAP,
-    terminal_statuses=TERMINAL,
+    status_table=STATUSES,
     supports_wallet=True,
     lists_by_account=True,
     amount_fields=(
@@ -75,6 +77,10 @@ SPEC = ProviderSpec(
     redact=frozenset({"walletAddress", "userAddress", "receiverAddress", "destinationAddress"}),
     home_chain="base",  # Flux settles on Base (chain 8453)
     coded_details={"side": ("buy", "sell")},
+    # Flux publishes no terminationReason values (PROVIDERS-RESEARCH.md §4.4); this one is
+    # the failure the simulator plays, given words so that the demo reads. Any other value
+    # is shown as its key.
+    extra_reasons=("insufficient_balance",),
     id_prefix="intent_",
     id_example="intent_abc123xyz",
 )
@@ -135,13 +141,10 @@ class FluxClient(ProviderClient):
         status = require_str(order, "status", where)
         termination = get_str(order, "terminationReason", where)
         complete = get_bool(order, "isComplete", where) or False
-        documented = status in STAGE_MAP
-        if termination:
-            stage = Stage.FAILED
-        elif complete and not documented:
-            stage = Stage.COMPLETED
-        else:
-            stage = cls.stage_for_status(status)
+        transaction = get_str(order, "transactionHash", where)
+        filled_at = get_datetime(order, "txnFilledAt", where)
+        filled = transaction is not None or filled_at is not None
+        row = _outcome(STATUSES.row(status), termination, complete=complete, filled=filled)
         amounts: dict[str, Amount] = {}
         action = get_object(order, "action", where)
         inner = get_object(action, "order", f"{where}.action") if action is not None else None
@@ -152,28 +155,26 @@ class FluxClient(ProviderClient):
                 ("quote_quantity", "maxQuoteQuantityIn"),
                 ("quote_quantity", "minQuoteQuantityOut"),
             ):
-                value = get_decimal(inner, field_name, inner_where)
+                value = get_decimal_amount(inner, field_name, inner_where)
                 if value is not None:
                     amounts.setdefault(key, value)
         return OrderSnapshot(
             provider=SPEC.key,
             order_id=order_id,
             status=status,
-            stage=stage,
-            # Final only with a documented status: an undocumented one keeps being watched,
-            # so one odd answer cannot freeze the order.
-            terminal=documented and (complete or status in TERMINAL or stage is Stage.FAILED),
+            stage=row.stage,
+            terminal=row.final,
             created_at=require_datetime(order, "createdAt", where),
-            transaction_id=get_str(order, "transactionHash", where),
+            transaction_id=transaction,
             amounts=amounts,
             details={
                 "client_id": get_str(order, "clientId", where),
-                "termination_reason": termination,
                 "balance_validated_at": get_datetime(order, "balanceValidatedAt", where),
-                "filled_at": get_datetime(order, "txnFilledAt", where),
+                "filled_at": filled_at,
                 "side": get_str(inner, "orderType", f"{where}.action.order") if inner else None,
                 **_market(action, inner, where),
             },
+            reason=termination.lower() if termination else None,
             raw=order,
         )
 
@@ -198,6 +199,28 @@ class FluxClient(ProviderClient):
         if not isinstance(market, str) or not market:
             return None
         return f"{market} {outcome}" if isinstance(outcome, str) and outcome else market
+
+
+def _outcome(row: StatusRow, termination: str | None, *, complete: bool, filled: bool) -> StatusRow:
+    """The row an answer reads as: its status's, unless ``terminationReason`` or ``isComplete``
+    says the order ended.
+
+    A termination reason is a failure. ``isComplete`` on an in-flight status with a recorded
+    fill is a completion, whatever in-flight status the answer still shows: seed 004's own
+    example is ``validated`` with ``transactionHash`` and ``txnFilledAt`` set and still
+    ``isComplete: false``, so the fill is recorded before the order completes, and the flag
+    is what says it did. ``isComplete`` with neither a fill nor a reason tells no outcome:
+    the status goes on being polled until it does. An undocumented status is never final,
+    so one odd answer cannot freeze the order; it still shows the outcome's stage.
+    """
+    outcome = row
+    if termination:
+        outcome = FAILED
+    elif complete and not row.final and (filled or row.status not in STATUSES):
+        outcome = COMPLETED
+    if outcome is row:
+        return row
+    return StatusRow(row.status, outcome.stage, final=outcome.final and row.status in STATUSES)
 
 
 def _market(action: JSONObject | None, inner: JSONObject | None, where: str) -> dict[str, Detail]:

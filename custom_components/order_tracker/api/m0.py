@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 import logging
 import re
@@ -24,27 +25,49 @@ from .models import (
     OrderSnapshot,
     OrderSummary,
     ProviderSpec,
-    Stage,
 )
 from .parsing import (
     JSONObject,
     as_list,
     as_object,
+    get_amount,
     get_int,
     get_str,
     get_unix_datetime,
     require_int,
     require_str,
 )
+from .statuses import NextStep, Phase, Stage, StatusRow, StatusTable
 from .tokens import TokenRef
 
 _LOGGER = logging.getLogger(__name__)
 
 CREATED = "CREATED"
-COMPLETED = "COMPLETED"
-CANCELLED = "CANCELLED"
-TERMINAL = frozenset({COMPLETED, CANCELLED})
-STAGE_MAP = {CREATED: Stage.PENDING, COMPLETED: Stage.COMPLETED, CANCELLED: Stage.CANCELLED}
+EXPIRED = "expired"
+"""Derived, like Mach's statuses: CREATED past ``fillDeadline``. M0 keeps such an order
+CREATED; nothing fills it any more, and its input comes back only when someone cancels it
+(anyone may, past the deadline: PROVIDERS-RESEARCH.md §3.6). Shown as what it is, not as
+"Created" beside "Expired"."""
+STATUSES = StatusTable(
+    # Open, waiting for a solver (a partial fill shows it in progress). The watch list asks
+    # for CREATED orders, expired ones included.
+    StatusRow(CREATED, Stage.PENDING, phase=Phase.WAITING, listed=True),
+    # Not final: a cancel by anyone still refunds it.
+    StatusRow(
+        EXPIRED,
+        Stage.EXPIRED,
+        phase=Phase.EXPIRED,
+        listed=True,
+        next_step=NextStep.CANCEL_FOR_REFUND,
+        reason="expired",
+    ),
+    StatusRow("COMPLETED", Stage.COMPLETED, final=True),
+    # Final, but fill reports can still land after a cancel (they race it).
+    StatusRow(
+        "CANCELLED", Stage.CANCELLED, final=True, phase=Phase.LATE_REPORTS, reason="cancelled"
+    ),
+    unknown_listed=False,
+)
 
 # Path parameter names (OpenAPI Chain enum) and the numeric ids the bodies carry.
 CHAINS = (
@@ -102,9 +125,7 @@ SPEC = ProviderSpec(
     default_base_url="https://gateway.m0.xyz/v1/orchestration",
     requires_api_key=True,
     auth_header=("x-api-key", "{key}"),
-    statuses=(CREATED, COMPLETED, CANCELLED),
-    stage_map=STAGE_MAP,
-    terminal_statuses=TERMINAL,
+    status_table=STATUSES,
     supports_deadline=True,
     supports_wallet=True,
     chains=CHAINS,
@@ -187,7 +208,7 @@ class M0Client(ProviderClient):
         payload = await self._request(
             "GET", f"/orders/{quote_segment(chain)}/{quote_segment(reference.order_id)}"
         )
-        return self.parse_order(payload, now=self._clock(), chain=chain)
+        return self._parse_here(payload, now=self._clock(), chain=chain)
 
     @override
     async def list_orders(self, wallet_address: str | None = None) -> list[OrderSummary]:
@@ -230,7 +251,7 @@ class M0Client(ProviderClient):
                     continue
                 listing.add(
                     OrderSummary.from_snapshot(
-                        self.parse_order(obj, now=now, chain=chain), complete=False
+                        self._parse_here(obj, now=now, chain=chain), complete=False
                     )
                 )
             offset += len(items)
@@ -246,7 +267,7 @@ class M0Client(ProviderClient):
                 continue
             listing.add_all(
                 OrderSummary.from_snapshot(
-                    self.parse_order(obj, now=now, chain=chain), complete=False
+                    self._parse_here(obj, now=now, chain=chain), complete=False
                 )
                 for obj in orders
             )
@@ -279,17 +300,11 @@ class M0Client(ProviderClient):
             chain = self._chain_name(require_int(obj, "originChainId", "M0 order summary"))
             listing.add(
                 OrderSummary.from_snapshot(
-                    self.parse_order(obj, now=now, chain=chain), complete=False
+                    self._parse_here(obj, now=now, chain=chain), complete=False
                 )
             )
         self._end_listing(listing, pages=1)
         return listing.by_order_id()
-
-    @classmethod
-    @override
-    def list_covers(cls, snapshot: OrderSnapshot) -> bool:
-        # The watch list holds open orders only; a cancelled one keeps its own late checks.
-        return snapshot.status == CREATED
 
     @classmethod
     @override
@@ -369,25 +384,34 @@ class M0Client(ProviderClient):
     @classmethod
     @override
     def parse_order(cls, payload: Any, *, now: datetime, chain: str | None = None) -> OrderSnapshot:
+        return cls._parse(payload, now=now, chain=chain, chain_names=CHAIN_IDS)
+
+    def _parse_here(self, payload: Any, *, now: datetime, chain: str | None) -> OrderSnapshot:
+        """An order parsed with the chains this client has learned too (`learned_chain_ids`)."""
+        names = {**CHAIN_IDS, **self._learned_chains} if self._learned_chains else CHAIN_IDS
+        return self._parse(payload, now=now, chain=chain, chain_names=names)
+
+    @classmethod
+    def _parse(
+        cls, payload: Any, *, now: datetime, chain: str | None, chain_names: Mapping[int, str]
+    ) -> OrderSnapshot:
         where = "M0 order"
         order = as_object(payload, where)
         order_id = require_str(order, "orderId", where)
         status = require_str(order, "status", where)
         deadline = get_unix_datetime(order, "fillDeadline", where)
-        amount_out = get_int(order, "amountOut", where)
-        filled = get_int(order, "amountOutFilled", where)
-        if status == CREATED:
-            if deadline is not None and now >= deadline:
-                # Not terminal: a cancel by anyone still refunds it.
-                stage = Stage.EXPIRED
-            elif filled:
-                stage = Stage.IN_PROGRESS
-            else:
-                stage = Stage.PENDING
-        else:
-            stage = cls.stage_for_status(status)
+        if status == CREATED and deadline is not None and now >= deadline:
+            status = EXPIRED
+        row = STATUSES.row(status)
+        # "Total output filled so far" (the schema): 0 is "nothing filled yet", not an amount
+        # to show beside the amount out; absent until a fill. (A refund of 0 stays: on a
+        # finished order it is the final word.)
+        filled = get_amount(order, "amountOutFilled", where) or None
+        refunded = get_amount(order, "amountRefunded", where)
+        # An open order that has been partly filled is under way.
+        stage = Stage.IN_PROGRESS if row.stage is Stage.PENDING and filled else row.stage
         dest_chain_id = get_int(order, "destChainId", where)
-        dest = CHAIN_IDS.get(dest_chain_id) if dest_chain_id is not None else None
+        dest = chain_names.get(dest_chain_id) if dest_chain_id is not None else None
         fills = order.get("fills")
         fill_tx = None
         fill_chain = dest
@@ -395,7 +419,8 @@ class M0Client(ProviderClient):
             last = as_object(fills[-1], f"{where}.fills[-1]")
             fill_tx = get_str(last, "transactionHash", f"{where}.fills[-1]")
             fill_chain_id = get_int(last, "chainId", f"{where}.fills[-1]")
-            fill_chain = CHAIN_IDS.get(fill_chain_id, dest) if fill_chain_id is not None else dest
+            if fill_chain_id is not None:
+                fill_chain = chain_names.get(fill_chain_id, dest)
         # What goes in (and is refunded) is the origin chain's tokenIn; what comes out (and is
         # filled) is the destination chain's tokenOut.
         token_in = get_str(order, "tokenIn", where)
@@ -410,10 +435,10 @@ class M0Client(ProviderClient):
         amounts = {
             key: value
             for key, value in (
-                ("amount_in", get_int(order, "amountIn", where)),
-                ("amount_out", amount_out),
+                ("amount_in", get_amount(order, "amountIn", where)),
+                ("amount_out", get_amount(order, "amountOut", where)),
                 ("amount_filled", filled),
-                ("amount_refunded", get_int(order, "amountRefunded", where)),
+                ("amount_refunded", refunded),
             )
             if value is not None
         }
@@ -423,7 +448,7 @@ class M0Client(ProviderClient):
             chain=chain,
             status=status,
             stage=stage,
-            terminal=status in TERMINAL,
+            terminal=row.final,
             created_at=get_unix_datetime(order, "createdAt", where),
             deadline=deadline,
             resolved_at=get_unix_datetime(order, "resolvedAt", where),
@@ -440,6 +465,10 @@ class M0Client(ProviderClient):
                 "sender": get_str(order, "sender", where),
                 "recipient": get_str(order, "recipient", where),
             },
+            # Cancelling an expired order has no deadline of its own: anyone may, from
+            # `fillDeadline` on, for as long as it stays open.
+            next_step=row.next_step,
+            reason=row.reason,
             raw=order,
         )
 
@@ -448,12 +477,14 @@ class M0Client(ProviderClient):
     def poll_interval_for(
         cls, snapshot: OrderSnapshot, now: datetime, status_since: datetime | None = None
     ) -> float | None:
-        if snapshot.status == COMPLETED:
-            return None
-        if snapshot.status == CANCELLED:
+        row = STATUSES.row(snapshot.status)
+        if row.phase is Phase.LATE_REPORTS:
             since = snapshot.resolved_at or status_since or now
             return CANCELLED_INTERVAL if now - since < CANCELLED_WINDOW else None
-        if snapshot.stage is Stage.EXPIRED:
+        if row.final:
+            return None
+        # An odd answer on an expired order keeps its cadence (the coordinator keeps its stage).
+        if row.phase is Phase.EXPIRED or snapshot.stage is Stage.EXPIRED:
             return EXPIRED_INTERVAL
         if age(snapshot, now) < FAST_PHASE:
             return FAST_INTERVAL

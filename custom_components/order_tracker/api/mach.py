@@ -13,31 +13,32 @@ from .models import (
     OrderSnapshot,
     OrderSummary,
     ProviderSpec,
-    Stage,
 )
 from .parsing import (
     as_list,
     as_object,
+    get_amount,
     get_bool,
     get_datetime,
     get_int,
     get_str,
     require_str,
 )
+from .statuses import Phase, Stage, StatusRow, StatusTable
 from .tokens import TokenRef
 
-# Mach has no status field; these are derived from completed / filled_at / expires_at.
+# Mach has no status field; these are derived from completed / filled_at / expires_at. The
+# list carries whole orders: every in-flight status is listed.
 PLACED = "placed"
 FILLED = "filled"
 COMPLETED = "completed"
 EXPIRED = "expired"
-STAGE_MAP = {
-    PLACED: Stage.PENDING,
-    FILLED: Stage.IN_PROGRESS,
-    COMPLETED: Stage.COMPLETED,
-    EXPIRED: Stage.EXPIRED,
-}
-TERMINAL = frozenset({COMPLETED, EXPIRED})
+STATUSES = StatusTable(
+    StatusRow(PLACED, Stage.PENDING, phase=Phase.WAITING, listed=True),
+    StatusRow(FILLED, Stage.IN_PROGRESS, phase=Phase.SETTLING, listed=True),
+    StatusRow(COMPLETED, Stage.COMPLETED, final=True),
+    StatusRow(EXPIRED, Stage.EXPIRED, final=True, reason="expired"),
+)
 
 EXPIRY_GRACE = timedelta(seconds=60)
 """An unfilled order counts as expired only a minute past ``expires_at`` (clock skew)."""
@@ -79,9 +80,7 @@ SPEC = ProviderSpec(
     model="Swap order",
     default_base_url="https://mach-prod-536329393577.asia-northeast1.run.app",
     requires_api_key=False,
-    statuses=(PLACED, FILLED, COMPLETED, EXPIRED),
-    stage_map=STAGE_MAP,
-    terminal_statuses=TERMINAL,
+    status_table=STATUSES,
     supports_deadline=True,
     supports_eta=True,
     supports_wallet=True,
@@ -165,11 +164,12 @@ class MachClient(ProviderClient):
             status = EXPIRED
         else:
             status = PLACED
+        row = STATUSES.row(status)
         amounts = {
             key: value
             for key, value in (
-                ("amount_in", get_int(order, "src_amount", where)),
-                ("amount_out", get_int(order, "dst_amount", where)),
+                ("amount_in", get_amount(order, "src_amount", where)),
+                ("amount_out", get_amount(order, "dst_amount", where)),
             )
             if value is not None
         }
@@ -191,8 +191,9 @@ class MachClient(ProviderClient):
             provider=SPEC.key,
             order_id=order_id,
             status=status,
-            stage=STAGE_MAP[status],
-            terminal=status in TERMINAL,
+            stage=row.stage,
+            terminal=row.final,
+            reason=row.reason,
             created_at=created_at,
             deadline=expires_at,
             eta=now + timedelta(seconds=eta_seconds) if eta_seconds and not completed else None,
@@ -219,7 +220,7 @@ class MachClient(ProviderClient):
             return None
         if age(snapshot, now) < FAST_PHASE:
             return FAST_INTERVAL
-        if snapshot.status == FILLED:
+        if STATUSES.row(snapshot.status).phase is Phase.SETTLING:
             waited = time_in_status(now, status_since)
             if waited >= LONG_STUCK_AFTER:
                 return LONG_STUCK_INTERVAL
@@ -241,6 +242,6 @@ class MachClient(ProviderClient):
     @override
     def next_change_at(cls, snapshot: OrderSnapshot) -> datetime | None:
         # Expiry is derived here, a grace minute after expires_at; only unfilled orders expire.
-        if snapshot.status != PLACED or snapshot.deadline is None:
+        if STATUSES.row(snapshot.status).phase is not Phase.WAITING or snapshot.deadline is None:
             return None
         return snapshot.deadline + EXPIRY_GRACE

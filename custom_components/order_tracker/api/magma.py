@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, override
+from urllib.parse import urlsplit
 
 from .base import MAX_LIST_PAGES, ProviderClient, time_in_status, validate_uuid
 from .errors import (
@@ -24,15 +25,15 @@ from .models import (
     OrderSnapshot,
     OrderSummary,
     ProviderSpec,
-    Stage,
 )
 from .parsing import (
     JSONObject,
     as_list,
     as_object,
+    get_amount,
     get_bool,
     get_datetime,
-    get_decimal,
+    get_decimal_amount,
     get_int,
     get_object,
     get_str,
@@ -40,82 +41,90 @@ from .parsing import (
     require_str,
 )
 from .polling import JITTER
+from .statuses import NextStep, Party, Phase, Side, Stage, StatusRow, StatusTable, failure
 
-_SUCCESS = {
-    "VALID_CHANNEL_OPENING": Stage.COMPLETED,
-    "CHANNEL_MONITORING_FINISHED": Stage.COMPLETED,
-}
-_FAILURES = (
-    "SELLER_REJECTED",
-    "SELLER_FAILED_TO_REACT",
-    "BUYER_REJECTED",
-    "BUYER_FAILED_TO_PAY",
-    "SELLER_FAILED_TO_OPEN_CHANNEL",
-    "SELLER_FAILED_TO_SEND_SWAP",
-    "INVALID_CHANNEL_OPENING",
-    "ADMIN_CLOSED",
+# The order lifecycle (docs.amboss.tech/magma/order-lifecycle; PROVIDERS-RESEARCH.md §1.4).
+# The seller side (`is_seller`, orders listed by `sales`) waits for the user to approve the
+# order and to open the channel, and for the counterparty to pay (DESIGN.md §3). The list
+# (`WATCH_QUERY`) carries status, payment status and channel, but neither confirmations nor
+# the lease countdown: those statuses are polled on their own. The terminal set is closed;
+# VALID_CHANNEL_OPENING is success, but the lease counts down until
+# CHANNEL_MONITORING_FINISHED, so it is not final.
+STATUSES = StatusTable(
+    StatusRow(
+        "WAITING_FOR_SELLER_APPROVAL",
+        Stage.PENDING,
+        phase=Phase.WAITING,
+        listed=True,
+        seller=Side(Stage.ACTION_REQUIRED, NextStep.APPROVE, "waiting_for_your_approval"),
+    ),
+    StatusRow(
+        "WAITING_FOR_BUYER_PAYMENT",
+        Stage.ACTION_REQUIRED,
+        phase=Phase.WAITING,
+        listed=True,
+        next_step=NextStep.PAY,
+        seller=Side(Stage.PENDING, shown_as="waiting_for_the_buyers_payment"),
+    ),
+    StatusRow(
+        "WAITING_FOR_CHANNEL_OPEN",
+        Stage.IN_PROGRESS,
+        phase=Phase.WAITING,
+        listed=True,
+        seller=Side(Stage.ACTION_REQUIRED, NextStep.OPEN_CHANNEL, "waiting_for_you_to_open"),
+    ),
+    StatusRow(
+        "SELLER_SENT_TRANSACTION",
+        Stage.IN_PROGRESS,
+        phase=Phase.CHECKING,
+        listed=True,
+        seller=Side(Stage.IN_PROGRESS, shown_as="you_sent_the_transaction"),
+    ),
+    StatusRow("WAITING_FOR_ON_CHAIN_CONFIRMATION", Stage.CONFIRMING, phase=Phase.CONFIRMING),
+    StatusRow("ON_CHAIN_CONFIRMATION", Stage.CONFIRMING, phase=Phase.CHECKING),
+    StatusRow(
+        "SELLER_OPENED_CHANNEL",
+        Stage.CONFIRMING,
+        phase=Phase.CHECKING,
+        seller=Side(Stage.CONFIRMING, shown_as="you_opened_the_channel"),
+    ),
+    StatusRow("VALID_CHANNEL_OPENING", Stage.COMPLETED, phase=Phase.LEASE),
+    StatusRow("CHANNEL_MONITORING_FINISHED", Stage.COMPLETED, final=True),
+    # Whose doing each failure is: seen from the order's own side it is the user's ("you"),
+    # from the other side the counterparty's; Amboss's own closing is the provider's. Where
+    # the docs do not say (INVALID_CHANNEL_OPENING), no one is named.
+    failure("SELLER_REJECTED", Party.SELLER, seller="you_rejected"),
+    failure("SELLER_FAILED_TO_REACT", Party.SELLER, seller="you_failed_to_react"),
+    failure("BUYER_REJECTED", Party.BUYER),
+    failure("BUYER_FAILED_TO_PAY", Party.BUYER),
+    failure("SELLER_FAILED_TO_OPEN_CHANNEL", Party.SELLER, seller="you_failed_to_open_channel"),
+    failure("SELLER_FAILED_TO_SEND_SWAP", Party.SELLER, seller="you_failed_to_send_swap"),
+    failure("INVALID_CHANNEL_OPENING"),
+    failure("ADMIN_CLOSED", Party.PROVIDER),
 )
-STAGE_MAP: dict[str, Stage] = {
-    "WAITING_FOR_SELLER_APPROVAL": Stage.PENDING,
-    "WAITING_FOR_BUYER_PAYMENT": Stage.ACTION_REQUIRED,
-    "WAITING_FOR_CHANNEL_OPEN": Stage.IN_PROGRESS,
-    "SELLER_SENT_TRANSACTION": Stage.IN_PROGRESS,
-    "WAITING_FOR_ON_CHAIN_CONFIRMATION": Stage.CONFIRMING,
-    "ON_CHAIN_CONFIRMATION": Stage.CONFIRMING,
-    "SELLER_OPENED_CHANNEL": Stage.CONFIRMING,
-    **_SUCCESS,
-    **dict.fromkeys(_FAILURES, Stage.FAILED),
-}
-# The seller side (`is_seller`, orders listed by `sales`): the order waits for the user to approve
-# it and to open the channel, and for the counterparty to pay (DESIGN.md §3).
-SELLER_STAGE_MAP: dict[str, Stage] = {
-    **STAGE_MAP,
-    "WAITING_FOR_SELLER_APPROVAL": Stage.ACTION_REQUIRED,
-    "WAITING_FOR_BUYER_PAYMENT": Stage.PENDING,
-    "WAITING_FOR_CHANNEL_OPEN": Stage.ACTION_REQUIRED,
-}
 BUYER = "buyer"
 SELLER = "seller"
-# Whose doing each failure is. Seen from the order's own side it is the user's ("you"), from
-# the other side the counterparty's; Amboss's own closing is the provider's. Where the docs do
-# not say (INVALID_CHANNEL_OPENING), no one is named.
-_FAILURE_PARTY = {
-    "SELLER_REJECTED": SELLER,
-    "SELLER_FAILED_TO_REACT": SELLER,
-    "SELLER_FAILED_TO_OPEN_CHANNEL": SELLER,
-    "SELLER_FAILED_TO_SEND_SWAP": SELLER,
-    "BUYER_REJECTED": BUYER,
-    "BUYER_FAILED_TO_PAY": BUYER,
-    "ADMIN_CLOSED": "provider",
-}
 FAILED_BY_YOU = "you"
 FAILED_BY_COUNTERPARTY = "counterparty"
-# The buyer pays the seller's HODL invoice in this status, while the payment is not made yet
-# (nor timed out): only then is the invoice shown.
-PAYMENT_DUE_STATUS = "WAITING_FOR_BUYER_PAYMENT"
 _UNPAID = frozenset({None, "PENDING_PAYMENT"})
+"""Payment statuses while the buyer can still pay the HODL invoice (no payment yet, or
+waiting for it); paid or timed out, there is nothing to pay."""
 BLOCK_INTERVAL = timedelta(minutes=10)
 """Bitcoin's target block interval: a lease's blocks left, read as time."""
-
-# The terminal set is closed (provider docs); VALID_CHANNEL_OPENING is success but the lease
-# keeps counting down until CHANNEL_MONITORING_FINISHED, so it is not final.
-TERMINAL = frozenset({"CHANNEL_MONITORING_FINISHED", *_FAILURES})
+SIGNET_HOSTS = frozenset({"magma-dev.amboss.tech"})
+"""Amboss's Magma API on signet (apotdevin/thunderhub's network URL configuration,
+PROVIDERS-RESEARCH.md §1.1): its channels are funded on signet, not on Bitcoin."""
+SIGNET_CHAIN = "bitcoin_signet"
 
 # Poll cadence, in seconds. The seed's table (5-10 s, 15-30 s, 30-60 s) was the start;
 # benchmarks/polling.py measured what replaced it (BENCHMARKS.md §1).
-WAITING_PHASES = frozenset(
-    {"WAITING_FOR_SELLER_APPROVAL", "WAITING_FOR_BUYER_PAYMENT", "WAITING_FOR_CHANNEL_OPEN"}
-)
-"""A counterparty acts within seconds to minutes, or never (then the deadline ends it)."""
+# WAITING: a counterparty acts within seconds to minutes, or never (then the deadline ends it).
 WAITING_INTERVAL = 7.5
 WAITING_SHARE = 1 / 20
 """The longer an order has waited, the slower it is polled: 1/20 of the wait so far, so a late
 action is shown within 5 % of the wait (a failure at the deadline is polled right then)."""
 WAITING_MAX_INTERVAL = 60.0
-CHECK_PHASES = frozenset(
-    {"SELLER_SENT_TRANSACTION", "ON_CHAIN_CONFIRMATION", "SELLER_OPENED_CHANNEL"}
-)
-"""Mempool propagation and graph checks: seconds, usually."""
+# CHECKING: mempool propagation and graph checks, seconds usually.
 CHECK_INTERVAL = 15.0
 CHECK_PHASE = 120.0
 CHECK_SLOW_INTERVAL = 45.0
@@ -135,7 +144,8 @@ UNKNOWN_IN_FLIGHT_INTERVAL = 10.0
 _ORDER_FIELDS = (
     "id status payment_status created_at channel_id transaction_id timeout "
     "blocks_until_can_be_closed confirmations { confirmations } amount { satoshi { sats } } "
-    "fees { buyer { sats usd } seller { sats usd } } is_seller payment { lightning { invoice } }"
+    "fees { buyer { sats usd historical_usd } seller { sats usd historical_usd } } is_seller "
+    "payment { lightning { invoice } }"
 )
 GET_ORDER_QUERY = (
     "query GetOrder($orderId: String!) { user { market { orders { "
@@ -157,15 +167,6 @@ WATCH_QUERY = (
     f"sales(page: $page) {{ {_WATCH_FIELDS} }} "
     "} } } }"
 )
-# Phases whose changes the list does not carry: confirmations, and the lease countdown.
-_OWN_POLL_STATUSES = frozenset(
-    {
-        "WAITING_FOR_ON_CHAIN_CONFIRMATION",
-        "ON_CHAIN_CONFIRMATION",
-        "SELLER_OPENED_CHANNEL",
-        "VALID_CHANNEL_OPENING",
-    }
-)
 CHECK_QUERY = (
     "query CheckCredentials { user { market { orders { "
     "purchases(page: {limit: 1, offset: 0}) { total } } } } }"
@@ -179,9 +180,7 @@ SPEC = ProviderSpec(
     default_base_url="https://magma.amboss.tech/graphql",
     requires_api_key=True,
     auth_header=("Authorization", "Bearer {key}"),
-    statuses=tuple(STAGE_MAP),
-    stage_map=STAGE_MAP,
-    terminal_statuses=TERMINAL,
+    status_table=STATUSES,
     supports_confirmations=True,
     supports_deadline=True,
     lists_by_account=True,
@@ -190,14 +189,22 @@ SPEC = ProviderSpec(
     # The nodes' public keys on either end of the channel identify the user's node; the
     # invoice to pay is the user's payment request.
     redact=frozenset({"source", "destination", "invoice"}),
-    seller_stage_map=SELLER_STAGE_MAP,
     action_details=("invoice",),
     supports_lease=True,
     home_chain="bitcoin",
     id_example="ec562479-a4b8-44f4-95b4-150b310832de",
-    # Seen in answers (the schema leaves the values open): waiting, paid, invoice timed out.
+    # MarketOrderPaymentStatus as Amboss's introspected schema lists it (PROVIDERS-RESEARCH.md
+    # §1.4; SUCCESSFUL_PAYMENT and HODL_INVOICE_TIMEOUT also in the current docs).
     coded_details={
-        "payment_status": ("pending_payment", "successful_payment", "hodl_invoice_timeout")
+        "payment_status": (
+            "pending_payment",
+            "successful_payment",
+            "payment_failed",
+            "payment_rejected_by_destination",
+            "invalid_payment_secret",
+            "hodl_invoice_timeout",
+            "seller_invoice_expired",
+        )
     },
 )
 
@@ -218,20 +225,32 @@ class MagmaClient(ProviderClient):
         variables: dict[str, Any] | None = None,
         *,
         max_bytes: int = ORDER_BODY_LIMIT,
+        order_id: bool = False,
     ) -> JSONObject:
-        """Run a query; GraphQL ``errors`` (even inside HTTP 200) become typed errors."""
-        body = as_object(
-            await self._request(
+        """Run a query; GraphQL ``errors`` (even inside HTTP 200) become typed errors.
+
+        ``order_id``: the query's input is an order id the user gave, so a refused input
+        (``BAD_USER_INPUT``) is a bad order id; for any other query (the list, the
+        credential check) it is our query Magma does not take, never the user's id.
+        """
+        try:
+            answer = await self._request(
                 "POST",
                 "",
                 json_body={"query": query, "variables": variables or {}},
                 max_bytes=max_bytes,
-            ),
-            "Magma answer",
-        )
+            )
+        except InvalidOrderReferenceError as err:
+            if order_id:
+                raise
+            raise ProtocolError(f"Magma refused the query's input: {err}") from err
+        body = as_object(answer, "Magma answer")
         errors = body.get("errors")
         if errors:
-            raise self._graphql_error(errors)
+            error = self._graphql_error(errors)
+            if isinstance(error, InvalidOrderReferenceError) and not order_id:
+                raise ProtocolError(f"Magma refused the query's input: {error}")
+            raise error
         data = body.get("data")
         if data is None:
             raise ProtocolError("Magma answered without data")
@@ -279,7 +298,7 @@ class MagmaClient(ProviderClient):
 
     @override
     async def fetch_order(self, reference: OrderReference) -> OrderSnapshot:
-        data = await self._graphql(GET_ORDER_QUERY, {"orderId": reference.order_id})
+        data = await self._graphql(GET_ORDER_QUERY, {"orderId": reference.order_id}, order_id=True)
         order = _dig(data, ("user", "market", "orders"), "get_order")
         if order is None:
             raise NotFoundError("Magma does not know this order")
@@ -335,11 +354,6 @@ class MagmaClient(ProviderClient):
 
     @classmethod
     @override
-    def list_covers(cls, snapshot: OrderSnapshot) -> bool:
-        return not snapshot.terminal and snapshot.status not in _OWN_POLL_STATUSES
-
-    @classmethod
-    @override
     def list_signature(cls, snapshot: OrderSnapshot) -> tuple[Any, ...]:
         return (
             snapshot.status,
@@ -356,7 +370,7 @@ class MagmaClient(ProviderClient):
             reference=OrderReference(order_id),
             status=status,
             stage=self.stage_for_status(status, seller=seller),
-            terminal=status in TERMINAL,
+            terminal=STATUSES.row(status).final,
             created_at=get_datetime(obj, "created_at", "order"),
         )
 
@@ -381,7 +395,8 @@ class MagmaClient(ProviderClient):
         if is_seller is None:
             is_seller = seller
         role = None if is_seller is None else SELLER if is_seller else BUYER
-        stage = cls.stage_for_status(status, seller=bool(is_seller))
+        row = STATUSES.row(status)
+        reading = row.side(bool(is_seller))
         confirmations_obj = get_object(order, "confirmations", where)
         confirmations = (
             get_int(confirmations_obj, "confirmations", f"{where}.confirmations")
@@ -398,22 +413,31 @@ class MagmaClient(ProviderClient):
         fee_obj = get_object(fees, side, f"{where}.fees") if fees is not None else None
         fee_usd = None
         if fee_obj is not None:
-            fee = get_int(fee_obj, "sats", f"{where}.fees.{side}")
+            fee_where = f"{where}.fees.{side}"
+            fee = get_amount(fee_obj, "sats", fee_where)
             if fee is not None:
                 amounts["fee"] = fee
-            fee_usd = get_decimal(fee_obj, "usd", f"{where}.fees.{side}")
+            # `usd` is at today's rate, `historical_usd` at the order's time (seed 001): the
+            # fee in dollars is what it was worth when the order was made, when Magma says.
+            fee_usd = get_decimal_amount(fee_obj, "historical_usd", fee_where)
+            if fee_usd is None:
+                fee_usd = get_decimal_amount(fee_obj, "usd", fee_where)
         payment_status = get_str(order, "payment_status", where)
         channel_id = get_str(order, "channel_id", where)
         blocks = get_int(order, "blocks_until_can_be_closed", where)
+        deadline = get_datetime(order, "timeout", where)
+        next_step = reading.next_step
+        if next_step is NextStep.PAY and payment_status not in _UNPAID:
+            next_step = None  # paid, or the invoice timed out: nothing left to pay
         details: dict[str, Detail] = {
             "payment_status": payment_status,
             "blocks_until_can_be_closed": blocks,
             "fee_usd": fee_usd,
             "role": role,
-            "failed_by": _failed_by(status, side),
-            "invoice": _invoice_to_pay(order, status, payment_status, is_seller=bool(is_seller)),
+            "failed_by": _failed_by(row.failed_by, side),
+            "invoice": _invoice_to_pay(order) if next_step is NextStep.PAY else None,
         }
-        if blocks is not None and channel_id is not None and not stage.is_failure:
+        if blocks is not None and channel_id is not None and not reading.stage.is_failure:
             # The lease counts down once the channel is open, a block every ~10 minutes.
             details["lease_blocks_left"] = max(blocks, 0)
             details["lease_end"] = now + max(blocks, 0) * BLOCK_INTERVAL
@@ -421,15 +445,20 @@ class MagmaClient(ProviderClient):
             provider=SPEC.key,
             order_id=order_id,
             status=status,
-            stage=stage,
-            terminal=status in TERMINAL,
+            stage=reading.stage,
+            terminal=row.final,
             created_at=get_datetime(order, "created_at", where),
             confirmations=confirmations,
-            deadline=get_datetime(order, "timeout", where),
+            deadline=deadline,
             transaction_id=get_str(order, "transaction_id", where),
             channel_id=channel_id,
             amounts=amounts,
             details=details,
+            # `timeout` is when the current status's deadline expires: the user's step too.
+            next_step=next_step,
+            next_step_by=deadline if next_step is not None else None,
+            reason=row.reason,
+            shown_status=reading.shown_as,
             raw=order,
         )
 
@@ -440,17 +469,17 @@ class MagmaClient(ProviderClient):
     ) -> float | None:
         if snapshot.terminal:
             return None
-        status = snapshot.status
+        phase = STATUSES.row(snapshot.status).phase
         waited = time_in_status(now, status_since)
-        if status in WAITING_PHASES:
+        if phase is Phase.WAITING:
             return min(WAITING_MAX_INTERVAL, max(WAITING_INTERVAL, waited * WAITING_SHARE))
-        if status in CHECK_PHASES:
+        if phase is Phase.CHECKING:
             return CHECK_INTERVAL if waited < CHECK_PHASE else CHECK_SLOW_INTERVAL
-        if status == "WAITING_FOR_ON_CHAIN_CONFIRMATION":
+        if phase is Phase.CONFIRMING:
             if (snapshot.confirmations or 0) < MIN_CONFIRMATIONS - 1:
                 return EARLY_CONFIRMATION_INTERVAL
             return CONFIRMATION_INTERVAL
-        if status == "VALID_CHANNEL_OPENING":
+        if phase is Phase.LEASE:
             # Only the lease counts down: poll within the time its remaining blocks need at
             # the fastest, jitter included, so each poll halves what is left at ~10 min a block.
             blocks = snapshot.details.get("blocks_until_can_be_closed")
@@ -460,24 +489,31 @@ class MagmaClient(ProviderClient):
 
     @override
     def describe(self, snapshot: OrderSnapshot) -> str | None:
+        """The channel's size, and whether the user sells it: "1M sat channel sale"."""
         amount = snapshot.amounts.get("amount")
-        return f"{sats_label(amount)} sat channel" if isinstance(amount, int) else None
+        if not isinstance(amount, int):
+            return None
+        what = "channel sale" if snapshot.details.get("role") == SELLER else "channel"
+        return f"{sats_label(amount)} sat {what}"
+
+    @property
+    @override
+    def home_chain(self) -> str | None:
+        """Bitcoin, or its signet when the base URL is Amboss's signet API."""
+        if urlsplit(self.base_url).hostname in SIGNET_HOSTS:
+            return SIGNET_CHAIN
+        return super().home_chain
 
 
-def _failed_by(status: str, side: str) -> str | None:
+def _failed_by(party: Party | None, side: str) -> str | None:
     """Whose doing a failure is, seen from the user's side of the order."""
-    party = _FAILURE_PARTY.get(status)
-    if party is None or party not in (BUYER, SELLER):
-        return party
-    return FAILED_BY_YOU if party == side else FAILED_BY_COUNTERPARTY
+    if party is None or party is Party.PROVIDER:
+        return None if party is None else party.value
+    return FAILED_BY_YOU if party.value == side else FAILED_BY_COUNTERPARTY
 
 
-def _invoice_to_pay(
-    order: JSONObject, status: str, payment_status: str | None, *, is_seller: bool
-) -> str | None:
-    """The HODL invoice while the user, as the buyer, has yet to pay it; None otherwise."""
-    if is_seller or status != PAYMENT_DUE_STATUS or payment_status not in _UNPAID:
-        return None
+def _invoice_to_pay(order: JSONObject) -> str | None:
+    """The HODL invoice the buyer has to pay, when the answer carries it."""
     payment = get_object(order, "payment", "Magma order")
     lightning = get_object(payment, "lightning", "Magma order.payment") if payment else None
     if lightning is None:
@@ -526,4 +562,4 @@ def _dig_optional(data: JSONObject, path: tuple[str, ...], leaf: str, where: str
         where = f"{where}.{key}"
     if node is None:
         return None
-    return get_int(node, leaf, where)
+    return get_amount(node, leaf, where)

@@ -6,36 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
+from .statuses import NextStep, Stage, StatusTable
 from .tokens import TokenRef
-
-
-class Stage(StrEnum):
-    """The canonical stage every provider status maps to (DESIGN.md §3)."""
-
-    PENDING = "pending"
-    ACTION_REQUIRED = "action_required"
-    IN_PROGRESS = "in_progress"
-    CONFIRMING = "confirming"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
-
-    @property
-    def is_success(self) -> bool:
-        """True for the one success stage."""
-        return self is Stage.COMPLETED
-
-    @property
-    def is_failure(self) -> bool:
-        """True for failed, cancelled and expired."""
-        return self in FAILURE_STAGES
-
-
-FAILURE_STAGES = frozenset({Stage.FAILED, Stage.CANCELLED, Stage.EXPIRED})
 
 type Amount = int | Decimal
 """Amounts are exact: ``int`` in the smallest unit, or ``Decimal`` — never ``float``."""
@@ -86,7 +60,24 @@ class OrderSnapshot:
     """The chain each transaction field is on (``transaction_id`` → ``avalanche``), where the
     order says; the others are on `ProviderSpec.home_chain`."""
     details: Mapping[str, Detail] = field(default_factory=dict)
+    next_step: NextStep | None = None
+    """What the user must do now (`StatusRow.next_step`, for the user's side); None when
+    nothing."""
+    next_step_url: str | None = None
+    """The page where the next step is done, only where a public source gives one."""
+    next_step_by: datetime | None = None
+    """When the next step must be done by (Magma's ``timeout``), when it has such a time."""
+    reason: str | None = None
+    """Why a failed order failed: a lower-case key (`StatusRow.reason`, or from the answer)."""
+    shown_status: str | None = None
+    """The provider-status option shown, when not ``status`` in lower case (a Magma sale's
+    own words, `Side.shown_as`)."""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def status_option(self) -> str:
+        """The provider-status sensor's state: the status in lower case, or its side's words."""
+        return self.shown_status or self.status.lower()
 
     @property
     def reference(self) -> OrderReference:
@@ -153,10 +144,8 @@ class ProviderSpec:
     """Device model: "Channel order" or "Swap order"."""
     default_base_url: str
     requires_api_key: bool
-    statuses: tuple[str, ...]
-    """Documented native statuses, as the provider spells them."""
-    stage_map: Mapping[str, Stage]
-    terminal_statuses: frozenset[str]
+    status_table: StatusTable
+    """Every documented status and what it means (`api.statuses`)."""
     auth_header: tuple[str, str] | None = None
     """How the key is sent: header name and value template, e.g. ("x-api-key", "{key}")."""
     supports_confirmations: bool = False
@@ -174,10 +163,6 @@ class ProviderSpec:
     redact: frozenset[str] = frozenset()
     """Keys of the provider's order documents that identify the user (wallet addresses,
     node keys): diagnostics redact them wherever they appear."""
-    seller_stage_map: Mapping[str, Stage] | None = None
-    """The stages when the user is the order's seller (Magma sales), where they differ from
-    the buyer's: what waits for the counterparty for one side waits for the user for the
-    other. None when the user is always the buyer."""
     action_details: tuple[str, ...] = ()
     """Details that tell the user what to do while the order waits for them (Magma's invoice
     to pay): the event into ``action_required`` carries them."""
@@ -196,6 +181,9 @@ class ProviderSpec:
     id_example: str = ""
     """An order id of the provider's format, shown in the track-order form and its errors
     (each provider's form says its format in words)."""
+    extra_reasons: tuple[str, ...] = ()
+    """Failure reasons an answer can carry beyond the table's (Flux ``terminationReason``),
+    in lower case, so that they translate."""
     chain_labels: Mapping[str, str] = field(default_factory=dict)
     """Readable names of ``chains`` ("BaseSepolia" → "Base Sepolia"); a chain not in it is
     shown as it is spelt."""
@@ -216,6 +204,18 @@ class ProviderSpec:
         return bool(self.chains)
 
     @property
+    def statuses(self) -> tuple[str, ...]:
+        """Documented native statuses, as the provider spells them."""
+        return self.status_table.statuses
+
+    @property
     def status_options(self) -> list[str]:
-        """The documented statuses in lower case, as ENUM sensor options."""
-        return [status.lower() for status in self.statuses]
+        """The provider-status ENUM options: the documented statuses in lower case, then the
+        seller's own words for them (fixed: an undocumented status is added at run time)."""
+        return self.status_table.options
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Every failure reason key an order of this provider can give that is known ahead
+        (the table's, then ``extra_reasons``)."""
+        return (*self.status_table.reasons, *self.extra_reasons)

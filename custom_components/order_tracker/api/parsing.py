@@ -19,6 +19,11 @@ _MISSING: Any = object()
 
 MAX_DIGITS = 60
 """Numbers beyond 10**60 are not amounts but garbage (or an attempt to exhaust memory)."""
+_LIMIT = 10 ** (MAX_DIGITS + 1)
+
+
+class OutOfRangeError(ProtocolError):
+    """A number beyond `MAX_DIGITS` digits: an amount reader drops just that field."""
 
 
 def as_object(value: Any, where: str) -> JSONObject:
@@ -79,14 +84,18 @@ def to_int(value: Any, where: str) -> int:
     if isinstance(value, bool):
         raise ProtocolError(f"{where}: expected an integer, got a boolean")
     if isinstance(value, int):
+        if abs(value) >= _LIMIT:
+            raise OutOfRangeError(f"{where}: a {len(str(abs(value)))}-digit number is out of range")
         return value
     if isinstance(value, Decimal | str):
         try:
             number = Decimal(value.strip() if isinstance(value, str) else value)
         except InvalidOperation:
             raise ProtocolError(f"{where}: {value!r} is not a number") from None
-        if not number.is_finite() or number.adjusted() > MAX_DIGITS:
+        if not number.is_finite():
             raise ProtocolError(f"{where}: {value!r} is out of range")
+        if number.adjusted() > MAX_DIGITS:
+            raise OutOfRangeError(f"{where}: {value!r} is out of range")
         if number == number.to_integral_value():
             return int(number)
         raise ProtocolError(f"{where}: {value!r} is not an integer")
@@ -98,7 +107,10 @@ def to_decimal(value: Any, where: str) -> Decimal:
     if isinstance(value, bool):
         raise ProtocolError(f"{where}: expected a number, got a boolean")
     if isinstance(value, int | Decimal):
-        return Decimal(value)
+        number = Decimal(value)
+        if number.is_finite() and number.adjusted() > MAX_DIGITS:
+            raise OutOfRangeError(f"{where}: {value!r} is out of range")
+        return number
     if isinstance(value, str):
         try:
             number = Decimal(value.strip())
@@ -106,6 +118,8 @@ def to_decimal(value: Any, where: str) -> Decimal:
             raise ProtocolError(f"{where}: {value!r} is not a number") from None
         if number.is_finite() and number.adjusted() <= MAX_DIGITS:
             return number
+        if number.is_finite():
+            raise OutOfRangeError(f"{where}: {value!r} is out of range")
         raise ProtocolError(f"{where}: {value!r} is out of range")
     raise ProtocolError(f"{where}: expected a number, got {type(value).__name__}")
 
@@ -118,6 +132,23 @@ def get_int(obj: JSONObject, key: str, where: str, *, required: bool = False) ->
             raise ProtocolError(f"{where}.{key}: required field is empty")
         return None
     return to_int(value, f"{where}.{key}")
+
+
+def get_amount(obj: JSONObject, key: str, where: str) -> int | None:
+    """An optional integer amount; beyond `MAX_DIGITS` digits it is dropped (None), not the
+    whole order: one absurd amount must not hide the order's status."""
+    try:
+        return get_int(obj, key, where)
+    except OutOfRangeError:
+        return None
+
+
+def get_decimal_amount(obj: JSONObject, key: str, where: str) -> Decimal | None:
+    """An optional decimal amount, dropped (None) beyond `MAX_DIGITS` digits (`get_amount`)."""
+    try:
+        return get_decimal(obj, key, where)
+    except OutOfRangeError:
+        return None
 
 
 def get_decimal(obj: JSONObject, key: str, where: str, *, required: bool = False) -> Decimal | None:

@@ -15,6 +15,7 @@ from .const import CONF_API_KEY, CONF_BASE_URL, CONF_PROVIDER, DOMAIN, SUBENTRY_
 from .discovery import async_start_discovery
 from .errors import Where, setup_error
 from .list_watch import async_start_list_watch
+from .logbook_lines import async_load_words
 from .presentation import async_start_presentation
 from .retention import async_start_retention
 from .runtime import OrderTrackerConfigEntry, OrderTrackerData
@@ -29,6 +30,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions and serve the Orders card (once, not per account)."""
     async_setup_services(hass)
     await async_register_card(hass)
+    await async_load_words(hass)
     return True
 
 

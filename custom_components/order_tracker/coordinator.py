@@ -31,7 +31,7 @@ from .api import (
 )
 from .const import CONF_CHAIN, CONF_ORDER_ID, DOMAIN, LOGGER
 from .errors import Where, refresh_error
-from .store import StoredOrder
+from .store import StoredOrder, reached
 
 
 class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
@@ -63,9 +63,9 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             always_update=False,
         )
         self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
-        self.ticket = OrderTicket()
-        """This order's place at the account's request gate."""
+        self.ticket = OrderTicket()  # its place at the account's request gate
         self.status_since: datetime | None = None
+        self.stages_reached: tuple[str, ...] = ()  # as seen, in order (stored)
         self.fetched_at: datetime | None = None
         self.last_error: OrderTrackerError | None = None
         """The provider error of the last refresh (None when it succeeded or was held)."""
@@ -104,16 +104,19 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             LOGGER.debug("Stored snapshot of %s is unreadable; fetching anew", self.name)
             return False
         self.data = stored.shown(parsed)
+        self.stages_reached = reached(stored.stages_reached, self.data.stage)
         self.fetched_at = stored.fetched_at
         self.status_since = self._first_seen[parsed.status] = stored.status_since
         return True
 
     def stored(self) -> StoredOrder | None:
         """What to store of this order (None before its first answer)."""
-        data = self.data
-        if data is None or self.fetched_at is None or self.status_since is None:
+        if (data := self.data) is None or self.fetched_at is None or self.status_since is None:
             return None
-        return StoredOrder(data.raw, data.chain, self.fetched_at, self.status_since, data.stage)
+        reach = self.stages_reached
+        return StoredOrder(
+            data.raw, data.chain, self.fetched_at, self.status_since, data.stage, reach
+        )
 
     @callback
     def async_start_with(self, snapshot: OrderSnapshot) -> None:
@@ -122,10 +125,8 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         self._notify_refreshed()
 
     def schedule_first_poll(self, not_before: float) -> None:
-        """Plan the first request after a restore: when it was due, but not before ``not_before``.
-
-        Terminal orders get no interval at all: they make no request.
-        """
+        """Plan the first request after a restore: when it was due, but not before ``not_before``
+        (none at all for a terminal order)."""
         if self.data is None:
             self.update_interval = timedelta(seconds=max(not_before, MIN_POLL_INTERVAL))
             return
@@ -198,6 +199,7 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             # in status goes on from when it was first seen.
             self.status_since = self._first_seen.setdefault(snapshot.status, now)
         self.fetched_at = now
+        self.stages_reached = reached(self.stages_reached, snapshot.stage)
         self.account.report_status(
             snapshot.status,
             snapshot.status in self.spec.statuses,

@@ -146,8 +146,7 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
 
 
 def descriptions_for(spec: ProviderSpec) -> list[OrderSensorEntityDescription]:
-    """The sensors an order of this provider has (read from the provider's declarations);
-    its amounts are `presentation.OrderAmountSensor`s."""
+    """The sensors an order of this provider has (amounts: `presentation.OrderAmountSensor`)."""
     return [description for description in SENSORS if description.exists_fn(spec)]
 
 
@@ -266,12 +265,14 @@ class OrderStatusSensor(OrderSensor):
             for key, value in snapshot.details.items()
             if value is not None
         )
-        # What the user must do, and why it ended (keys translated in state_attributes).
+        # What the user must do, why it ended (keys translated in state_attributes), and the
+        # stages it was seen in (a failed order's card marks those it reached).
         attributes.update(
             (key, _attribute_value(value))
             for key in ("next_step", "next_step_url", "next_step_by", "reason")
             if (value := getattr(snapshot, key)) is not None
         )
+        attributes["stages_reached"] = list(self.coordinator.stages_reached)
         attributes.update(order_attributes(self.coordinator.client, snapshot))
         return attributes
 

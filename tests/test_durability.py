@@ -417,6 +417,7 @@ async def test_the_previous_format_is_read_and_migrated(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert states(entry) == ["completed", "failed", "pending"]
     reread = json.loads(path.read_text())["data"]
+
     def unshown(orders: dict[str, Any]) -> dict[str, Any]:
         """Without what an entry shows besides its answer (stage, stages reached)."""
         return {k: {**o, "stage": None, "stages_reached": None} for k, o in orders.items()}

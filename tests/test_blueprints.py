@@ -250,13 +250,13 @@ async def test_magma_payment_blueprint_sends_the_invoice(hass: HomeAssistant) ->
         "name": "Inbound",
         "old_status": "WAITING_FOR_SELLER_APPROVAL",
         "new_status": "WAITING_FOR_BUYER_PAYMENT",
+        "next_step": "pay",
         "invoice": "lnbc16100n1pexample",
     }
     hass.bus.async_fire(EVENT_ORDER_ACTION_REQUIRED, data)
     hass.bus.async_fire(EVENT_ORDER_ACTION_REQUIRED, {**data, "provider": "mach"})
-    hass.bus.async_fire(
-        EVENT_ORDER_ACTION_REQUIRED, {**data, "new_status": "WAITING_FOR_CHANNEL_OPEN"}
-    )
+    # A seller's next step is not a payment.
+    hass.bus.async_fire(EVENT_ORDER_ACTION_REQUIRED, {**data, "next_step": "open_channel"})
     await hass.async_block_till_done()
     assert [call.data for call in calls] == [
         {

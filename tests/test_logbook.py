@@ -16,7 +16,7 @@ from custom_components.order_tracker.const import (
     EVENT_ORDER_ACTION_REQUIRED,
     EVENT_ORDER_FAILED,
 )
-from custom_components.order_tracker.logbook_lines import async_load_words
+from custom_components.order_tracker.words import async_load_words
 
 from .common import run_for, setup_entry
 from .simulator import Simulator

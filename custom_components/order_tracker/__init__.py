@@ -15,12 +15,12 @@ from .const import CONF_API_KEY, CONF_BASE_URL, CONF_PROVIDER, DOMAIN, SUBENTRY_
 from .discovery import async_start_discovery
 from .errors import Where, setup_error
 from .list_watch import async_start_list_watch
-from .logbook_lines import async_load_words
 from .presentation import async_start_presentation
 from .retention import async_start_retention
 from .runtime import OrderTrackerConfigEntry, OrderTrackerData
 from .services import async_setup_services
 from .store import OrderStore
+from .words import Words, async_load_words
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -30,7 +30,6 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions and serve the Orders card (once, not per account)."""
     async_setup_services(hass)
     await async_register_card(hass)
-    await async_load_words(hass)
     return True
 
 
@@ -52,6 +51,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry)
 
     store = OrderStore(hass, entry.entry_id)
     stored = await store.async_load()
+    await async_load_words(hass)  # the server's language now (cached after the first)
     account.device_id = (
         dr.async_get(hass)
         .async_get_or_create(
@@ -59,7 +59,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry)
             identifiers={(DOMAIN, entry.entry_id)},
             name=entry.title,
             manufacturer=client.spec.name,
-            model="Account",
+            model=Words(hass).model("Account"),
             entry_type=dr.DeviceEntryType.SERVICE,
         )
         .id

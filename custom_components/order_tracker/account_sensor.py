@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from homeassistant.components.sensor import SensorEntity, SensorStateClass
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from .const import DOMAIN
@@ -24,15 +24,9 @@ class OrdersInProgressSensor(SensorEntity):
     def __init__(self, entry: OrderTrackerConfigEntry) -> None:
         self._entry = entry
         self._following: dict[str, Callable[[], None]] = {}
-        spec = entry.runtime_data.account.client.spec
         self._attr_unique_id = f"{entry.entry_id}_orders_in_progress"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
-            manufacturer=spec.name,
-            model="Account",
-            entry_type=DeviceEntryType.SERVICE,
-        )
+        # The account's device, as setup made it (its name, manufacturer, translated model).
+        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, entry.entry_id)})
 
     async def async_added_to_hass(self) -> None:
         """Follow every order of the account, including those added later."""

@@ -13,6 +13,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .coordinator import OrderCoordinator
 from .runtime import OrderTrackerConfigEntry, signal_order_added
+from .words import Words
 
 
 @callback
@@ -49,7 +50,7 @@ class OrderEntity(CoordinatorEntity[OrderCoordinator]):
             identifiers={coordinator.device_identifier},
             name=coordinator.title,
             manufacturer=spec.name,
-            model=spec.model,
+            model=Words(coordinator.hass).model(spec.model),
             entry_type=DeviceEntryType.SERVICE,
             configuration_url=coordinator.client.order_url(snapshot) if snapshot else None,
             serial_number=coordinator.reference.order_id,

@@ -15,68 +15,14 @@ logbook messages, and ``async_describe_event`` returns a plain string too).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from homeassistant.const import EVENT_LOGBOOK_ENTRY
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.translation import (
-    async_get_cached_translations,
-    async_get_translations,
-)
 
 from .api import OrderSnapshot
 from .const import DOMAIN
 from .coordinator import OrderCoordinator
-
-CATEGORIES = ("common", "entity")
-
-
-async def async_load_words(hass: HomeAssistant) -> None:
-    """Load the sentences and state words in the server's language (and English)."""
-    for language in dict.fromkeys((hass.config.language, "en")):
-        for category in CATEGORIES:
-            await async_get_translations(hass, language, category, {DOMAIN})
-
-
-class Words:
-    """Translated sentences and state words, in the server's language, else English.
-
-    A value no translation knows (an undocumented status) reads as words:
-    ``SELLER_NEGOTIATING`` → "Seller negotiating".
-    """
-
-    def __init__(self, hass: HomeAssistant) -> None:
-        languages = dict.fromkeys((hass.config.language, "en"))
-        self._tables: list[Mapping[str, str]] = [
-            {
-                **async_get_cached_translations(hass, language, "common", DOMAIN),
-                **async_get_cached_translations(hass, language, "entity", DOMAIN),
-            }
-            for language in languages
-        ]
-
-    def _find(self, key: str) -> str | None:
-        for table in self._tables:
-            if text := table.get(f"component.{DOMAIN}.{key}"):
-                return text
-        return None
-
-    def state(self, sensor: str, value: str) -> str:
-        """A sensor state's words (``status`` / ``<provider>_status``)."""
-        code = value.lower()
-        found = self._find(f"entity.sensor.{sensor}.state.{code}")
-        return found or code.replace("_", " ").capitalize()
-
-    def attribute(self, name: str, value: str) -> str:
-        """A status sensor attribute value's words (``reason``, ``next_step``)."""
-        found = self._find(f"entity.sensor.status.state_attributes.{name}.state.{value}")
-        return found or value.replace("_", " ").capitalize()
-
-    def sentence(self, key: str, **words: str) -> str:
-        """A whole sentence with its placeholders filled."""
-        template = self._find(f"common.{key}") or key
-        return template.format(**words)
+from .words import Words
 
 
 def logbook_line(words: Words, snapshot: OrderSnapshot, *, stage_changed: bool) -> str | None:

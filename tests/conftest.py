@@ -35,6 +35,9 @@ from .simulator import (
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
     """Load this repository's custom_components in every Home Assistant test."""
+    if "recorder_mock" in request.fixturenames:
+        # The recorder's database comes before Home Assistant (as core's tests order them).
+        request.getfixturevalue("recorder_mock")
     if "hass" in request.fixturenames:
         request.getfixturevalue("enable_custom_integrations")
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 import json
 from pathlib import Path
 import shutil
 from typing import Any
 from urllib.parse import quote
 
+from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint.models import Blueprint
@@ -38,7 +40,7 @@ from .test_device_automation import FAST_MAGMA, order_device
 
 ROOT = Path(__file__).parent.parent
 BLUEPRINTS = ROOT / "blueprints" / "automation" / "order_tracker"
-NAMES = ["magma_payment.yaml", "order_finished.yaml"]
+NAMES = ["lease_reminder.yaml", "magma_payment.yaml", "order_finished.yaml", "order_needs_you.yaml"]
 
 
 @pytest.fixture
@@ -128,24 +130,19 @@ async def use_blueprint(hass: HomeAssistant, name: str, **inputs: Any) -> list[S
     """Import the blueprint as a user would, make an automation of it; the notify calls.
 
     The import puts it under the repository owner's folder (``blueprint/importer.py``).
+    Blueprints that notify an action (not a phone) get ``notify.phone``.
     """
     owner = yarl.URL(raw_url(name)).parts[1]
     folder = Path(hass.config.path("blueprints", "automation", owner))
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(BLUEPRINTS / name, folder / name)
     calls = async_mock_service(hass, "notify", "phone")
+    if "notify_action" in load(name).inputs:
+        inputs = {"notify_action": "notify.phone", **inputs}
     assert await async_setup_component(
         hass,
         "automation",
-        {
-            "automation": {
-                "id": name,
-                "use_blueprint": {
-                    "path": f"{owner}/{name}",
-                    "input": {"notify_action": "notify.phone", **inputs},
-                },
-            }
-        },
+        {"automation": {"id": name, "use_blueprint": {"path": f"{owner}/{name}", "input": inputs}}},
     )
     await hass.async_block_till_done()
     assert [state.state for state in hass.states.async_all("automation")] == ["on"]
@@ -236,7 +233,7 @@ async def test_magma_payment_blueprint(
     assert message.endswith(f"Invoice: {invoice}")
     assert calls[0].data["data"] == {
         "url": f"lightning:{invoice}",
-        "clickAction": f"lightning:{invoice}",
+        "clickAction": f"deep-link://lightning:{invoice}",
     }
 
 
@@ -265,7 +262,197 @@ async def test_magma_payment_blueprint_sends_the_invoice(hass: HomeAssistant) ->
             "Invoice: lnbc16100n1pexample",
             "data": {
                 "url": "lightning:lnbc16100n1pexample",
-                "clickAction": "lightning:lnbc16100n1pexample",
+                "clickAction": "deep-link://lightning:lnbc16100n1pexample",
             },
         }
     ]
+
+
+# -- notifications to act on (issue 21 item 3): a phone with the companion app -----------------
+
+
+@dataclass
+class Phone:
+    """A phone registered by the companion app; what Home Assistant pushed to it."""
+
+    device_id: str
+    pushes: list[dict[str, Any]]
+
+
+async def add_phone(
+    hass: HomeAssistant, aiohttp_server: Callable[..., Any], manufacturer: str
+) -> Phone:
+    """A mobile_app registration whose push server is ours (loopback): every notification
+    Home Assistant sends to the phone is recorded as the push service receives it."""
+    pushes: list[dict[str, Any]] = []
+
+    async def push(request: web.Request) -> web.Response:
+        pushes.append(await request.json())
+        return web.json_response({}, status=201)
+
+    app = web.Application()
+    app.router.add_post("/push", push)
+    server = await aiohttp_server(app, host="127.0.0.1", access_log=None)
+    entry = MockConfigEntry(
+        domain="mobile_app",
+        data={
+            "app_data": {"push_token": "TOKEN", "push_url": f"http://127.0.0.1:{server.port}/push"},
+            "app_id": "io.homeassistant.companion",
+            "app_name": "Home Assistant",
+            "app_version": "2026.11",
+            "device_id": "phone-1",
+            "device_name": "Phone",
+            "manufacturer": manufacturer,
+            "model": "Phone",
+            "os_name": "iOS" if manufacturer == "Apple" else "Android",
+            "os_version": "26",
+            "secret": "s3cret",
+            "supports_encryption": False,
+            "user_id": "user",
+            "webhook_id": "phone-webhook",
+        },
+        source="registration",
+        title="Phone",
+        version=1,
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        ("mobile_app", "phone-1"), entry.entry_id
+    )
+    assert device is not None
+    return Phone(device.id, pushes)
+
+
+def pushed(phone: Phone) -> list[dict[str, Any]]:
+    """What each notification said (title, message, data), as the phone gets it."""
+    return [
+        {key: push[key] for key in ("title", "message", "data") if key in push}
+        for push in phone.pushes
+    ]
+
+
+@pytest.mark.parametrize(
+    ("manufacturer", "wallet"),
+    [("Apple", "lightning:"), ("Google", "deep-link://lightning:")],
+    ids=["iphone", "android"],
+)
+async def test_order_needs_you_blueprint_pays_from_the_phone(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    aiohttp_server: Callable[..., Any],
+    manufacturer: str,
+    wallet: str,
+) -> None:
+    """A Magma order waiting for the buyer's payment: one notification, its buttons open the
+    wallet with the invoice (Android hands a deep link to another app) and the order."""
+    order = simulator.create_order("magma", "happy", **FAST_MAGMA)
+    entry = make_entry("magma", [{"order_id": order.order_id, "title": "Inbound"}])
+    await setup_entry(hass, entry)
+    phone = await add_phone(hass, aiohttp_server, manufacturer)
+    await use_blueprint(hass, "order_needs_you.yaml", notify_device=phone.device_id)
+    waiting = async_capture_events(hass, EVENT_ORDER_ACTION_REQUIRED)
+    await run_for(hass, freezer, 900, step=5)
+
+    assert len(waiting) == 1
+    invoice = waiting[0].data["invoice"]
+    assert invoice.startswith("lnbc")
+    page = f"/config/devices/device/{order_device(hass, entry, f'magma_{order.order_id}')}"
+    assert pushed(phone) == [
+        {
+            "title": "Inbound needs you",
+            "message": f"Inbound (magma order {order.order_id}) is waiting for you. "
+            f"Pay this invoice: {invoice}",
+            "data": {
+                "tag": f"order_tracker_{order.order_id}",
+                "url": page,
+                "clickAction": page,
+                "actions": [
+                    {"action": "URI", "title": "Open in wallet", "uri": f"{wallet}{invoice}"},
+                    {"action": "URI", "title": "Show invoice", "uri": page},
+                ],
+            },
+        }
+    ]
+
+
+async def test_order_needs_you_blueprint_opens_the_transaction(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    aiohttp_server: Callable[..., Any],
+) -> None:
+    """An order that needs the user and has a transaction: "Open transaction" opens its
+    explorer page (the order device's link); no payment buttons without an invoice. Orders
+    not picked are not told."""
+    swap = simulator.create_order("mach", "happy", fill_after=40, complete_after=70)
+    other = simulator.create_order("mach", "happy", fill_after=40, complete_after=70)
+    entry = make_entry("mach", [{"order_id": swap.order_id}, {"order_id": other.order_id}])
+    await setup_entry(hass, entry)
+    await run_for(hass, freezer, 120, step=5)
+    device_id = order_device(hass, entry, f"mach_{swap.order_id}")
+    link = dr.async_get(hass).async_get(device_id).configuration_url
+    assert link is not None
+    assert link.startswith("https://")
+    phone = await add_phone(hass, aiohttp_server, "Google")
+    await use_blueprint(
+        hass, "order_needs_you.yaml", notify_device=phone.device_id, orders=[device_id]
+    )
+    data = {"device_id": device_id, "provider": "mach", "order_id": swap.order_id, "name": "Swap"}
+    hass.bus.async_fire(EVENT_ORDER_ACTION_REQUIRED, data)
+    other_device = order_device(hass, entry, f"mach_{other.order_id}")
+    hass.bus.async_fire(EVENT_ORDER_ACTION_REQUIRED, {**data, "device_id": other_device})
+    await hass.async_block_till_done()
+    [told] = pushed(phone)
+    assert told["message"] == f"Swap (mach order {swap.order_id}) is waiting for you."
+    assert told["data"]["actions"] == [{"action": "URI", "title": "Open transaction", "uri": link}]
+
+
+async def test_lease_reminder_blueprint_reminds_once_a_day_before(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    aiohttp_server: Callable[..., Any],
+) -> None:
+    """From the account's calendar: one reminder a day before the lease ends, none for the
+    deadline of another order in the same calendar."""
+    lease = simulator.create_order(
+        "magma",
+        "custom",
+        base={
+            "status": "VALID_CHANNEL_OPENING",
+            "channel_id": "951200x1x0",
+            "transaction_id": "ab" * 32,
+            "blocks_until_can_be_closed": 288,
+        },
+        steps=[{"at": 600 * n, "set": {"blocks_until_can_be_closed": 288 - n}} for n in range(288)],
+    )
+    waiting = simulator.create_order("magma", "custom", approval_window=3 * 24 * 3600)
+    entry = make_entry(
+        "magma",
+        [
+            {"order_id": lease.order_id, "title": "Inbound"},
+            {"order_id": waiting.order_id, "title": "Waiting"},
+        ],
+    )
+    await setup_entry(hass, entry)
+    phone = await add_phone(hass, aiohttp_server, "Apple")
+    await use_blueprint(
+        hass, "lease_reminder.yaml", calendar="calendar.magma_orders", notify_device=phone.device_id
+    )
+    await run_for(hass, freezer, 3 * 24 * 3600, step=600)
+    [told] = pushed(phone)
+    assert told["title"] == "Inbound: Lease end"
+    assert told["message"].startswith("The lease ends ")
+    link = f"https://mempool.space/tx/{'ab' * 32}"
+    assert told["data"] == {
+        "tag": f"order_tracker_magma_{lease.order_id}_lease_end",
+        "url": link,
+        "clickAction": link,
+    }
+    await hass.services.async_call("automation", "turn_off", {"entity_id": "all"}, blocking=True)

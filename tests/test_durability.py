@@ -30,6 +30,7 @@ from custom_components.order_tracker.const import (
     EVENT_ORDER_COMPLETED,
     EVENT_ORDER_FAILED,
     EVENT_STATUS_CHANGED,
+    STORAGE_MINOR_VERSION,
     SUBENTRY_TYPE_ORDER,
 )
 from custom_components.order_tracker.store import OrderStore, SeenStatus
@@ -110,7 +111,7 @@ async def test_the_outcome_is_written_right_after_its_event(
     assert [stored_status(data, "s1") for _, data in log.writes] == ["completed"]
     assert 0 <= log.window(event, "s1") < 1.0
     on_disk = json.loads((real_storage / f"{DOMAIN}.{entry.entry_id}").read_text())
-    assert (on_disk["version"], on_disk["minor_version"]) == (1, 2)
+    assert (on_disk["version"], on_disk["minor_version"]) == (1, 3)
     assert stored_status(on_disk["data"], "s1") == "completed"
 
 
@@ -388,7 +389,7 @@ async def test_the_previous_format_is_read_and_migrated(
     make_entry: Callable[..., MockConfigEntry],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A 1.1 file written by the previous release: every order restored, then written as 1.2."""
+    """A 1.1 file written by an earlier release: every order restored, then written as 1.3."""
     path = write_store(real_storage, (FIXTURES / "order_tracker_1.1.json").read_bytes())
     entry = flux_entry(simulator, make_entry)
     await setup_entry(hass, entry)
@@ -396,7 +397,7 @@ async def test_the_previous_format_is_read_and_migrated(
     assert [r.order_id for r in simulator.requests() if r.order_id] == []  # none fetched
     assert entry.runtime_data.store.untracked == {"44444444-4444-4444-8444-444444444444"}
     migrated = json.loads(path.read_text())
-    assert (migrated["version"], migrated["minor_version"]) == (1, 2)
+    assert (migrated["version"], migrated["minor_version"]) == (1, 3)
     old = v11()["data"]
     # Every order as it was; once rewritten, an entry also carries the stage it showed (None
     # for a 1.1 entry: its stage is read from the raw answer) and the stages it was seen in.
@@ -408,8 +409,11 @@ async def test_the_previous_format_is_read_and_migrated(
         }
         for key, order in migrated["data"]["orders"].items()
     }
-
-    assert {**migrated["data"], "orders": orders} == {**old, "seen_in_flight": {}}
+    assert {**migrated["data"], "orders": orders} == {
+        **old,
+        "seen_in_flight": {},
+        "figures": SEEDED_FIGURES,
+    }
     assert warnings_of(caplog) == []
 
     # The current format, as this release wrote it, reads back the same.
@@ -430,6 +434,52 @@ async def test_the_previous_format_is_read_and_migrated(
     assert sorted(p.name for p in real_storage.iterdir() if p.name.startswith(DOMAIN)) == [
         path.name
     ]
+
+
+SEEDED_FIGURES = {
+    "completed": 1,
+    "failed": 1,
+    "fees": {},
+    "volume": {"USD": "50.00"},
+    "counted": ["11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"],
+    "owed": {},
+}
+"""The figures of the stored Flux account when they start: its finished orders, each once."""
+
+
+async def test_the_1_2_format_gets_figures_that_count_its_finished_orders_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    real_storage: Path,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """1.2 → 1.3 (issue 21): the orders the stored snapshots show finished are counted when
+    the figures start, as their starting point; a restart does not count them again, and an
+    order that finishes later counts on top."""
+    v12 = v11()
+    v12["minor_version"] = 2
+    v12["data"]["seen_in_flight"] = {}
+    path = write_store(real_storage, json.dumps(v12))
+    entry = flux_entry(simulator, make_entry)
+    await setup_entry(hass, entry)
+    data = json.loads(path.read_text())
+    assert (data["version"], data["minor_version"]) == (1, 3)
+    assert data["data"]["figures"] == SEEDED_FIGURES
+    counts = ("sensor.flux_orders_completed", "sensor.flux_orders_failed", "sensor.flux_volume_usd")
+    assert [hass.states.get(entity_id).state for entity_id in counts] == ["1", "1", "50.00"]
+
+    await crash_and_restart(hass, entry)
+    assert json.loads(path.read_text())["data"]["figures"] == SEEDED_FIGURES
+    assert [hass.states.get(entity_id).state for entity_id in counts] == ["1", "1", "50.00"]
+
+    simulator.mutate(
+        "33333333-3333-4333-8333-333333333333", {"status": "completed", "isComplete": True}
+    )
+    await run_for(hass, freezer, 120, step=5)
+    assert [hass.states.get(entity_id).state for entity_id in counts] == ["2", "1", "100.00"]
+    assert warnings_of(caplog) == []
 
 
 async def test_a_newer_minor_version_is_read(
@@ -461,7 +511,7 @@ async def test_a_newer_minor_version_is_read(
         (b"\x00\xff\xfe garbage", "corrupt", "not valid JSON"),
         ("[1, 2, 3]", "corrupt", "not a storage file"),
         ('{"version": "1", "data": {}}', "corrupt", "not a storage file"),
-        ('{"version": 1, "minor_version": 2, "data": ["orders"]}', "corrupt", "not an object"),
+        ('{"version": 1, "minor_version": 3, "data": ["orders"]}', "corrupt", "not an object"),
         ('{"version": 2, "minor_version": 1, "data": {"orders": {}}}', "v2", "format 2"),
     ],
     ids=["truncated", "binary", "a list", "version a string", "data a list", "newer major"],
@@ -529,7 +579,9 @@ async def test_damaged_entries_are_dropped_and_the_rest_kept(
 ) -> None:
     """Wrong types inside a good file: only those entries go, with one warning and a copy."""
     damaged = v11()
-    damaged["minor_version"] = 2
+    # The current format (an older one is migrated, and so written again, before it is read).
+    damaged["minor_version"] = STORAGE_MINOR_VERSION
+    damaged["data"]["figures"] = None
     damaged["data"]["orders"]["s2"]["fetched_at"] = 12
     damaged["data"]["orders"]["s9"] = "junk"
     damaged["data"]["untracked"] = "44444444-4444-4444-8444-444444444444"

@@ -29,7 +29,7 @@ ORDERS = {
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
-@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR])
+@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR, Platform.CALENDAR])
 @pytest.mark.parametrize("provider", list(CLIENTS))
 async def test_entities(
     hass: HomeAssistant,

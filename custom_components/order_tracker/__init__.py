@@ -14,15 +14,21 @@ from .card import async_register_card
 from .const import CONF_API_KEY, CONF_BASE_URL, CONF_PROVIDER, DOMAIN, SUBENTRY_TYPE_ORDER
 from .discovery import async_start_discovery
 from .errors import Where, setup_error
+from .figures import AccountFigures
 from .list_watch import async_start_list_watch
-from .presentation import async_start_presentation
+from .presentation import amount_shown, async_start_presentation
 from .retention import async_start_retention
 from .runtime import OrderTrackerConfigEntry, OrderTrackerData
 from .services import async_setup_services
 from .store import OrderStore
 from .words import Words, async_load_words
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.CALENDAR,
+    Platform.EVENT,
+    Platform.SENSOR,
+]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -64,11 +70,21 @@ async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry)
         )
         .id
     )
+    figures = AccountFigures(hass, entry.entry_id, client, store, amount_shown)
     data = OrderTrackerData(
-        hass, entry, account, store, settings=(dict(entry.data), dict(entry.options))
+        hass,
+        entry,
+        account,
+        store,
+        settings=(dict(entry.data), dict(entry.options)),
+        figures=figures,
     )
     entry.runtime_data = data
     await data.async_start_orders(stored)
+    if figures.async_start(data.orders.values()):
+        # The starting point (the orders a version without figures left finished), on disk.
+        await store.async_flush()
+    entry.async_on_unload(figures.async_stop)
 
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))

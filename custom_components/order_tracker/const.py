@@ -25,8 +25,9 @@ CONF_AUTO_TRACK: Final = "auto_track"
 CONF_RETENTION_DAYS: Final = "retention_days"
 
 STORAGE_VERSION: Final = 1
-STORAGE_MINOR_VERSION: Final = 2
-"""1.2 added ``seen_in_flight`` (``store.py``); a new major version is one older releases refuse."""
+STORAGE_MINOR_VERSION: Final = 3
+"""1.2 added ``seen_in_flight``, 1.3 ``figures`` (``store.py``); a new major version is one older
+releases refuse."""
 
 RESTORE_SPREAD_SECONDS: Final = 10.0
 """In-flight orders restored at startup make their first requests spread over this window."""

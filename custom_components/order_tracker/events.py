@@ -39,15 +39,16 @@ class OrderEvents:
     auto-tracking added starts from what the account's list showed (``seen_in_flight``): if
     it finished before its first fetch, that first answer fires its events.
 
-    ``on_outcome`` is called right after a completed or failed event, in the same callback:
-    the runtime writes the order's snapshot at once, so that a restart does not tell it again.
+    ``on_outcome`` is called with the answer right after a completed or failed event, in the
+    same callback: the runtime counts the order in the account's figures and writes the store
+    at once, so that a restart does not tell it again.
     """
 
     def __init__(
         self,
         coordinator: OrderCoordinator,
         seen_in_flight: SeenStatus | None = None,
-        on_outcome: Callable[[], None] | None = None,
+        on_outcome: Callable[[OrderSnapshot], None] | None = None,
     ) -> None:
         self._coordinator = coordinator
         data = coordinator.data
@@ -88,7 +89,7 @@ class OrderEvents:
             reason = {"reason": snapshot.reason} if outcome == EVENT_ORDER_FAILED else {}
             self._fire(outcome, {**data, **reason})
             if self._on_outcome is not None:
-                self._on_outcome()
+                self._on_outcome(snapshot)
 
     def _fire(self, event: str, data: dict[str, Any]) -> None:
         """On the bus (automations, logbook), then to the order's event entity."""

@@ -29,6 +29,7 @@ from .const import (
 )
 from .coordinator import OrderCoordinator
 from .events import OrderEvents
+from .figures import AccountFigures
 from .issues import OrderIssues, async_remove_order_issues
 from .store import OrderStore, SeenStatus, StoredOrder
 
@@ -91,6 +92,8 @@ class OrderTrackerData:
     """Auto-tracking's counters, when the account's option is on."""
     list_watch: ListWatchStats | None = None
     """The account-wide refresh's state, when the provider can list this account."""
+    figures: AccountFigures | None = None
+    """The account's totals: each order counted once, when it completes or fails."""
 
     # -- setup -----------------------------------------------------------------------------
 
@@ -183,6 +186,8 @@ class OrderTrackerData:
         await coordinator.async_shutdown()
         async_remove_order_issues(self.hass, subentry_id)
         self.store.async_forget(subentry_id, coordinator.reference.key, untrack=remember)
+        if not remember and self.figures is not None:
+            self.figures.async_forget(coordinator.reference.key)
         async_dispatcher_send(self.hass, signal_orders_changed(self.entry.entry_id))
 
     @callback
@@ -198,6 +203,7 @@ class OrderTrackerData:
         )
         if device is not None:
             registry.async_update_device(device.id, name=coordinator.title)
+        coordinator.async_update_listeners()  # what shows its name (the calendar) follows
 
     # -- internals -------------------------------------------------------------------------
 
@@ -209,8 +215,9 @@ class OrderTrackerData:
     def _watch(self, coordinator: OrderCoordinator) -> None:
         """Attach what reacts to the order's refreshes: events, repair issues, the store.
 
-        After an outcome event the order's snapshot is written at once (a crash between the
-        two tells it again after a restart, never loses it); other answers are batched.
+        After an outcome event the order is counted in the account's figures and its snapshot
+        written at once, the figures with it (a crash between the event and the write tells it
+        again after a restart and counts it then, never loses it); other answers are batched.
         """
         persisted = coordinator.fetched_at if coordinator.data is not None else None
 
@@ -222,12 +229,14 @@ class OrderTrackerData:
                 self.store.async_set(coordinator.subentry_id, coordinator.reference.key, stored)
 
         @callback
-        def persist_now() -> None:
+        def outcome(snapshot: OrderSnapshot) -> None:
+            if self.figures is not None:
+                self.figures.async_count(coordinator, snapshot)
             persist()
             self._save_now()
 
         seen = self.store.seen_in_flight.get(coordinator.reference.key)
-        OrderEvents(coordinator, seen, persist_now)
+        OrderEvents(coordinator, seen, outcome)
         OrderIssues(coordinator)
         coordinator.async_add_refresh_listener(persist)
         persist()

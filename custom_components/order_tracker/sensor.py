@@ -19,7 +19,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .account_sensor import OrdersInProgressSensor
+from .account_sensor import async_add_account_sensors
 from .api import OrderSnapshot, ProviderSpec, Stage
 from .coordinator import OrderCoordinator
 from .display import (
@@ -145,6 +145,17 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
 )
 
 
+def described_value(
+    description: OrderSensorEntityDescription,
+    snapshot: OrderSnapshot,
+    status_since: datetime | None,
+) -> SensorValue:
+    """The value a sensor shows for the answer (the calendar shows the timestamps too)."""
+    if description.finished_fn is not None and finished(snapshot):
+        return description.finished_fn(snapshot, status_since)
+    return description.value_fn(snapshot)
+
+
 def descriptions_for(spec: ProviderSpec) -> list[OrderSensorEntityDescription]:
     """The sensors an order of this provider has (amounts: `presentation.OrderAmountSensor`)."""
     return [description for description in SENSORS if description.exists_fn(spec)]
@@ -168,7 +179,7 @@ async def async_setup_entry(
             *amount_sensors(coordinator),
         ]
 
-    async_add_entities([OrdersInProgressSensor(entry)])
+    async_add_account_sensors(entry, async_add_entities)
     async_add_order_entities(entry, async_add_entities, entities)
 
 
@@ -196,9 +207,7 @@ class OrderSensor(OrderEntity, SensorEntity):
         if snapshot is None:
             return None
         description = self.entity_description
-        if description.finished_fn is not None and finished(snapshot):
-            return description.finished_fn(snapshot, self.coordinator.status_since)
-        value = description.value_fn(snapshot)
+        value = described_value(description, snapshot, self.coordinator.status_since)
         if description.full_value_attribute and isinstance(value, str):
             return shorten(value)
         return value

@@ -1,11 +1,16 @@
 """The snapshot store: each order's last answer, kept across restarts (``helpers.storage``).
 
-Format 1.2 (1.1 had no ``seen_in_flight``), one file per account (``store_file.py``)::
+Format 1.3 (1.1 had no ``seen_in_flight``, 1.2 no ``figures``), one file per account
+(``store_file.py``)::
 
     {"orders": {subentry_id: {"raw", "chain", "fetched_at", "status_since", "stage",
                               "stages_reached"}},
      "untracked": [order_key, ...],
-     "seen_in_flight": {order_key: {"status", "stage"}}}
+     "seen_in_flight": {order_key: {"status", "stage"}},
+     "figures": {...} | null}
+
+``figures`` are the account's totals (`figures.AccountFigures` reads and writes them); null
+until they are first counted.
 
 ``stage`` and ``stages_reached`` are optional (older stores have neither; older releases
 ignore them), so they need no new version. The entries of a damaged file that still read are
@@ -140,6 +145,8 @@ class OrderStore:
         """Order keys the user stopped tracking: auto-tracking never adds them again."""
         self.seen_in_flight: dict[str, SeenStatus] = {}
         """Order keys auto-tracking added in flight that have no stored answer yet."""
+        self.figures: Mapping[str, Any] | None = None
+        """The account's totals as stored (None: never counted yet)."""
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -176,6 +183,11 @@ class OrderStore:
                 self.seen_in_flight[key] = entry
             else:
                 dropped.append(f"seen_in_flight {key}")
+        figures = data.get("figures")
+        if isinstance(figures, Mapping):
+            self.figures = figures
+        elif figures is not None:
+            dropped.append("figures")
         return dropped
 
     # -- changes ---------------------------------------------------------------------------
@@ -220,6 +232,12 @@ class OrderStore:
             self.untracked.add(order_key)
         self._store.async_delay_save(self._data, self.SAVE_DELAY)
 
+    @callback
+    def async_set_figures(self, figures: Mapping[str, Any]) -> None:
+        """Remember the account's totals (written with the next write, or 5 s later)."""
+        self.figures = figures
+        self._store.async_delay_save(self._data, self.SAVE_DELAY)
+
     async def async_flush(self) -> None:
         """Write now (after an outcome event, and on unload), not on the batch's delay."""
         await self._store.async_save(self._data())
@@ -236,4 +254,5 @@ class OrderStore:
                 key: {"status": seen.status, "stage": seen.stage.value}
                 for key, seen in sorted(self.seen_in_flight.items())
             },
+            "figures": None if self.figures is None else jsonable(self.figures),
         }

@@ -41,9 +41,15 @@ class SnapshotStore(Store[dict[str, Any]]):
     async def _async_migrate_func(
         self, old_major_version: int, old_minor_version: int, old_data: Any
     ) -> Any:
-        """1.1 → 1.2: ``seen_in_flight`` is new. A newer 1.x is read as it is."""
-        if isinstance(old_data, dict) and old_minor_version < 2:
-            return {**old_data, "seen_in_flight": {}}
+        """1.1 → 1.2: ``seen_in_flight`` is new; 1.2 → 1.3: ``figures`` is new, None until the
+        account's first setup counts the orders its snapshots show finished
+        (`figures.AccountFigures`). A newer 1.x is read as it is."""
+        if not isinstance(old_data, dict):
+            return old_data
+        if old_minor_version < 2:
+            old_data = {**old_data, "seen_in_flight": {}}
+        if old_minor_version < 3:
+            old_data = {**old_data, "figures": None}
         return old_data
 
 

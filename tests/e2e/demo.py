@@ -239,6 +239,17 @@ async def track_orders(hass: HassApi, ws: HassWebSocket, accounts: dict[str, str
 
 
 DASHBOARD_PATH = "order-tracker"
+BLUEPRINTS = REPO / "blueprints" / "automation" / "order_tracker"
+
+
+def install_blueprints(config_dir: Path) -> list[str]:
+    """Every blueprint of the repository, where an import would put it (updated each run)."""
+    target = config_dir / "blueprints" / "automation" / "order_tracker"
+    target.mkdir(parents=True, exist_ok=True)
+    names = sorted(path.name for path in BLUEPRINTS.glob("*.yaml"))
+    for name in names:
+        shutil.copyfile(BLUEPRINTS / name, target / name)
+    return names
 
 
 async def dashboard_config(ws: HassWebSocket) -> dict[str, Any]:
@@ -353,6 +364,7 @@ async def run(args: argparse.Namespace) -> int:
             simulator = await stack.wait_simulator(session)
             if not args.no_demo:
                 await create_sim_orders(simulator, args.speed)
+            install_blueprints(work_dir / "config")
             stack.start_hass()
             hass, simulator = await stack.wait_ready(session, within=180)
             await hass.onboard(DEMO_USER)

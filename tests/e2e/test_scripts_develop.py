@@ -7,7 +7,8 @@ accounts it finds.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+import contextlib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 import re
 from typing import Any
@@ -25,6 +26,9 @@ from .demo import (
     ensure_dashboard,
     track_orders,
 )
+from .harness import HarnessError
+
+PHONE = {"width": 390, "height": 844}
 
 pytestmark = [
     pytest.mark.e2e,
@@ -112,3 +116,115 @@ async def test_demo_dashboard_shows_orders_progressing(instance: Instance, artif
         await asyncio.sleep(1)
     else:
         raise AssertionError([e for e in entries if e.get("domain") == "order_tracker"])
+
+
+async def _calendar_summaries(instance: Instance) -> list[str]:
+    """Every event of the next week in the Order Tracker calendars (`calendar.get_events`)."""
+    calendars = [
+        entity["entity_id"]
+        for entity in await instance.ws.entities()
+        if entity["platform"] == "order_tracker" and entity["entity_id"].startswith("calendar.")
+    ]
+    now = datetime.now(UTC)
+    result = await instance.ws.call(
+        "call_service",
+        domain="calendar",
+        service="get_events",
+        service_data={
+            "start_date_time": now.isoformat(),
+            "end_date_time": (now + timedelta(days=6)).isoformat(),
+        },
+        target={"entity_id": calendars},
+        return_response=True,
+    )
+    return [
+        event["summary"] for events in result["response"].values() for event in events["events"]
+    ]
+
+
+@pytest.mark.timeout(900)
+async def test_demo_dashboard_shows_the_calendar_and_the_figures(
+    instance: Instance, artifacts: Path
+) -> None:
+    """The Orders dashboard's calendar shows a Magma lease end and a deadline; its statistics
+    graph shows the orders completed once the recorder compiled them (every 5 minutes)."""
+    with contextlib.suppress(HarnessError):  # created by the test above when run with it
+        await create_sim_orders(instance.simulator, speed=1.0)
+    accounts = await ensure_accounts(instance.hass, instance.simulator)
+    await track_orders(instance.hass, instance.ws, accounts)
+    await ensure_dashboard(instance.ws)
+    lease, deadline = "Magma channel: Lease end", "Magma channel to pay: Deadline"
+    for _ in range(600):  # the channel opens about 5 minutes after the demo starts
+        summaries = await _calendar_summaries(instance)
+        if lease in summaries and deadline in summaries:
+            break
+        await asyncio.sleep(1)
+    else:
+        raise AssertionError(summaries)
+    completed = [
+        entity["entity_id"]
+        for entity in await instance.ws.entities()
+        if entity["platform"] == "order_tracker" and entity["translation_key"] == "orders_completed"
+    ]
+    sums: dict[str, float] = {}
+    for _ in range(420):  # short-term statistics: compiled every 5 minutes
+        stats = await instance.ws.call(
+            "recorder/statistics_during_period",
+            start_time=(datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+            statistic_ids=completed,
+            period="5minute",
+            types=["sum"],
+        )
+        sums = {key: rows[-1]["sum"] for key, rows in stats.items() if rows}
+        if sum(sums.values()) >= 1:
+            break
+        await asyncio.sleep(1)
+    else:
+        raise AssertionError(sums)
+
+    flux_title = next(
+        entry["title"]
+        for entry in await instance.hass.entries()
+        if entry["entry_id"] == accounts["flux"]
+    )
+    executable = chromium_executable()
+    assert executable
+    async with async_playwright() as playwright:
+        browser = await launch(playwright, executable)
+        try:
+            for name, viewport, language in (
+                ("desktop", VIEWPORT, "en"),
+                ("phone", PHONE, "en"),
+                ("de", VIEWPORT, "de"),
+            ):
+                # The profile's language: the frontend's words (event names are the server's).
+                await instance.ws.call(
+                    "frontend/set_user_data",
+                    key="language",
+                    value={"language": language, "number_format": "language"},
+                )
+                page = await browser.new_page(viewport=VIEWPORT)
+                await log_in(page, instance.hass.url, E2E_USER)  # the sidebar shows at 1280
+                await page.set_viewport_size(viewport)
+                await page.goto(f"{instance.hass.url}/{DASHBOARD_PATH}/orders", timeout=60_000)
+                calendar = page.locator("hui-calendar-card")
+                await expect(calendar).to_contain_text(deadline, timeout=60_000)
+                if not await calendar.get_by_text(lease).count():
+                    # Today ends the week: the lease ends in the next one.
+                    await calendar.locator(".next").first.click()
+                await expect(calendar).to_contain_text(lease, timeout=30_000)
+                # This month's completions of the Flux account: at least the demo's one.
+                flux = page.locator("hui-statistic-card").filter(has_text=flux_title)
+                await expect(flux.locator(".value")).to_have_text(
+                    re.compile(r"^\s*[1-9]\d*\s*$"), timeout=60_000
+                )
+                await expect(page.locator("hui-statistics-graph-card")).to_be_visible()
+                await calendar.scroll_into_view_if_needed()
+                await page.wait_for_timeout(1500)
+                await page.screenshot(path=artifacts / f"demo-calendar-{name}.png")
+                await page.close()
+        finally:
+            await instance.ws.call(
+                "frontend/set_user_data", key="language", value={"language": "en"}
+            )
+            await browser.close()

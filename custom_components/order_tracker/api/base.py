@@ -378,6 +378,11 @@ class ProviderClient(ABC):
         """When the order's state is due to change by itself (its deadline), if known."""
         return None if snapshot.terminal else snapshot.deadline
 
+    @classmethod
+    def fee_paid(cls, snapshot: OrderSnapshot) -> bool:
+        """Whether the order's fee amounts (``AmountField.fee``) are what the user paid."""
+        return True
+
     def describe(self, snapshot: OrderSnapshot) -> str | None:
         """What the order is, in a few words, for its default name after the provider's name
         (e.g. "avalanche → arbitrum"); None when the answer does not say."""

@@ -71,7 +71,7 @@ SPEC = ProviderSpec(
     lists_by_account=True,
     amount_fields=(
         AmountField("base_quantity", None, unit_detail="outcome"),
-        AmountField("quote_quantity", "USD"),
+        AmountField("quote_quantity", "USD", volume=True),
     ),
     transaction_fields=("transaction_id",),
     redact=frozenset({"walletAddress", "userAddress", "receiverAddress", "destinationAddress"}),

@@ -130,7 +130,7 @@ SPEC = ProviderSpec(
     supports_wallet=True,
     chains=CHAINS,
     amount_fields=(
-        AmountField("amount_in", None),
+        AmountField("amount_in", None, volume=True),
         AmountField("amount_out", None),
         AmountField("amount_filled", None),
         AmountField("amount_refunded", None),

@@ -84,7 +84,10 @@ SPEC = ProviderSpec(
     supports_deadline=True,
     supports_eta=True,
     supports_wallet=True,
-    amount_fields=(AmountField("amount_in", None), AmountField("amount_out", None)),
+    amount_fields=(
+        AmountField("amount_in", None, volume=True),
+        AmountField("amount_out", None),
+    ),
     transaction_fields=("transaction_id", "fill_transaction_id"),
     redact=frozenset({"taker_address", "maker_address"}),
     asset_list_path="/v1/tokens/get_all_tokens_from_db",

@@ -184,7 +184,11 @@ SPEC = ProviderSpec(
     supports_confirmations=True,
     supports_deadline=True,
     lists_by_account=True,
-    amount_fields=(AmountField("amount", "sat"), AmountField("fee", "sat")),
+    amount_fields=(
+        AmountField("amount", "sat", volume=True),
+        AmountField("fee", "sat", fee=True),
+    ),
+    fee_usd_detail="fee_usd",
     transaction_fields=("transaction_id", "channel_id"),
     # The nodes' public keys on either end of the channel identify the user's node; the
     # invoice to pay is the user's payment request.
@@ -351,6 +355,12 @@ class MagmaClient(ProviderClient):
             )
         self._end_listing(listing, pages=1)
         return listing.by_order_id()
+
+    @classmethod
+    @override
+    def fee_paid(cls, snapshot: OrderSnapshot) -> bool:
+        # A sale's fee (``fees.seller``) is what the seller earns, not what they pay.
+        return snapshot.details.get("role") != SELLER
 
     @classmethod
     @override

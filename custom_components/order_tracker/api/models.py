@@ -132,6 +132,11 @@ class AmountField:
     """Unit shown to the user: "sat", "USD", or None for token base units."""
     unit_detail: str | None = None
     """A detail of the order that names the unit (Flux: the outcome, "100 YES")."""
+    volume: bool = False
+    """What the order moved: the account's volume figures add it up when the order completes."""
+    fee: bool = False
+    """A fee: the account's fee figures add it up when the order completes (and the user paid
+    it, `ProviderClient.fee_paid`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +174,8 @@ class ProviderSpec:
     supports_lease: bool = False
     """Whether a finished order keeps a lease that ends later (Magma channels): the snapshot's
     ``lease_end`` and ``lease_blocks_left`` details."""
+    fee_usd_detail: str | None = None
+    """The detail that carries the fee in US dollars at order time (Magma ``fee_usd``)."""
     home_chain: str | None = None
     """The chain of a transaction whose order does not name one (Magma: bitcoin, Flux: base)."""
     asset_list_path: str | None = None

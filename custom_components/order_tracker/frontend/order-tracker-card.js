@@ -613,7 +613,53 @@ class OrderTrackerCard extends HTMLElement {
   }
 }
 
-/** The Orders dashboard: one section per account, each with the account's Orders card. */
+/**
+ * The accounts' calendars (every order's deadline, estimate and lease end) and their figures
+ * (orders completed and failed per day, from Home Assistant's statistics), as sections.
+ */
+function figureSections(hass) {
+  const ours = Object.values(hass.entities || {}).filter((entity) => entity.platform === DOMAIN && !entity.hidden);
+  const calendars = ours.filter((entity) => entity.entity_id.startsWith("calendar.")).map((entity) => entity.entity_id);
+  const counts = ours
+    .filter((entity) => ["orders_completed", "orders_failed"].includes(entity.translation_key))
+    .map((entity) => entity.entity_id);
+  const sections = [];
+  if (calendars.length) {
+    sections.push({
+      type: "grid",
+      column_span: 2,
+      cards: [{ type: "calendar", entities: calendars.sort(), initial_view: "listWeek" }],
+    });
+  }
+  if (counts.length) {
+    // This month's completions (the statistic card reads the last minutes' statistics too),
+    // then completions and failures per day.
+    const completed = counts.filter((entityId) => hass.entities[entityId].translation_key === "orders_completed");
+    sections.push({
+      type: "grid",
+      cards: [
+        ...completed.sort().map((entity) => ({
+          type: "statistic",
+          entity,
+          stat_type: "change",
+          period: { calendar: { period: "month" } },
+        })),
+        {
+          type: "statistics-graph",
+          entities: counts.sort(),
+          period: "day",
+          chart_type: "bar",
+          stat_types: ["change"],
+          days_to_show: 30,
+        },
+      ],
+    });
+  }
+  return sections;
+}
+
+/** The Orders dashboard: one section per account, each with the account's Orders card, then
+ * the accounts' calendar and figures. */
 class OrderTrackerDashboardStrategy extends HTMLElement {
   static async generate(config, hass) {
     const { orders, accounts } = findOrders(hass);
@@ -649,6 +695,7 @@ class OrderTrackerDashboardStrategy extends HTMLElement {
     if (!sections.length) {
       sections.push({ type: "grid", cards: [{ type: `custom:${CARD}` }] });
     }
+    sections.push(...figureSections(hass));
     return {
       title: config?.title || text(hass, "orders"),
       views: [

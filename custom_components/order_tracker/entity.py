@@ -55,7 +55,7 @@ class OrderEntity(CoordinatorEntity[OrderCoordinator]):
             manufacturer=spec.name,
             model=Words(coordinator.hass).model(spec.model),
             entry_type=DeviceEntryType.SERVICE,
-            configuration_url=coordinator.client.order_url(snapshot) if snapshot else None,
+            configuration_url=coordinator.client.transaction_url(snapshot) if snapshot else None,
             serial_number=coordinator.reference.order_id,
         )
         if account_device_id := coordinator.account.device_id:

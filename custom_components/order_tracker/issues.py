@@ -109,5 +109,5 @@ class OrderIssues:
                 "status": snapshot.status,
                 "deadline": deadline.isoformat(),
             },
-            learn_more_url=coordinator.client.order_url(snapshot),
+            learn_more_url=coordinator.client.transaction_url(snapshot),
         )

@@ -8,7 +8,7 @@ writes every order of the account again. A token still unknown, or a list that c
 read, leaves the amount in base units: the order itself is never held up.
 
 Links: every transaction field links to its chain's explorer (``api.explorers``), and the
-order's device links to its first transaction (`ProviderClient.order_url`). The link follows
+order's device links to its first transaction (`ProviderClient.transaction_url`). The link follows
 the data: when it changes (a transaction appears after the order was added), the device's
 registry entry is updated.
 """
@@ -81,7 +81,7 @@ def order_attributes(client: ProviderClient, snapshot: OrderSnapshot) -> dict[st
 
     Per amount: ``<key>`` (an exact decimal string in token units, or the number as reported
     when the token is unknown), ``<key>_symbol`` when its unit is known, and
-    ``<key>_base_units`` when the amount was converted. Then ``order_url``, when known.
+    ``<key>_base_units`` when the amount was converted. Then ``transaction_url`` (its first transaction's explorer page), when known.
     """
     attributes: dict[str, Any] = {}
     for field in client.spec.amount_fields:
@@ -94,8 +94,8 @@ def order_attributes(client: ProviderClient, snapshot: OrderSnapshot) -> dict[st
             attributes[f"{field.key}_symbol"] = shown.unit
         if shown.base_units is not None:
             attributes[f"{field.key}_base_units"] = shown.base_units
-    if url := client.order_url(snapshot):
-        attributes["order_url"] = url
+    if url := client.transaction_url(snapshot):
+        attributes["transaction_url"] = url
     return attributes
 
 
@@ -196,8 +196,8 @@ class AccountPresentation:
 
     @callback
     def _update_link(self, coordinator: OrderCoordinator, snapshot: OrderSnapshot) -> None:
-        """Point the device at the order's page once it has one (a link never goes away)."""
-        url = self._client.order_url(snapshot)
+        """Point the device at its first transaction once it has one (a link never goes away)."""
+        url = self._client.transaction_url(snapshot)
         if url is None:
             return
         registry = dr.async_get(self._hass)

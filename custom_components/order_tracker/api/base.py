@@ -388,12 +388,12 @@ class ProviderClient(ABC):
         (e.g. "avalanche → arbitrum"); None when the answer does not say."""
         return None
 
-    def order_url(self, snapshot: OrderSnapshot) -> str | None:
-        """The page the order's device links to: the explorer page of its first transaction
-        (opening, else fill) as soon as one is known.
+    def transaction_url(self, snapshot: OrderSnapshot) -> str | None:
+        """The explorer page of the order's first transaction (opening, else fill) as soon as
+        one is known: the order device's link, and the status sensor's ``transaction_url``.
 
-        No provider publishes a page per order (PROVIDERS-RESEARCH.md lists only their APIs),
-        so an order has no link before its first transaction.
+        It is a transaction's page, never called the order's: no provider publishes a page
+        per order (PROVIDERS-RESEARCH.md lists only their APIs).
         """
         for field in self.spec.transaction_fields:
             if field != "channel_id" and (url := self.explorer_url(snapshot, field)):

@@ -81,7 +81,8 @@ def order_attributes(client: ProviderClient, snapshot: OrderSnapshot) -> dict[st
 
     Per amount: ``<key>`` (an exact decimal string in token units, or the number as reported
     when the token is unknown), ``<key>_symbol`` when its unit is known, and
-    ``<key>_base_units`` when the amount was converted. Then ``transaction_url`` (its first transaction's explorer page), when known.
+    ``<key>_base_units`` when the amount was converted. Then ``transaction_url`` (the explorer
+    page of its first transaction), when known.
     """
     attributes: dict[str, Any] = {}
     for field in client.spec.amount_fields:

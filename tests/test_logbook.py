@@ -16,7 +16,6 @@ from custom_components.order_tracker.const import (
     EVENT_ORDER_ACTION_REQUIRED,
     EVENT_ORDER_FAILED,
 )
-from custom_components.order_tracker.words import async_load_words
 
 from .common import run_for, setup_entry
 from .simulator import Simulator
@@ -44,7 +43,7 @@ async def follow(
     ours = [event.data for event in lines if event.data.get("domain") == DOMAIN]
     for line in ours:
         assert line["name"] == ORDER_NAME
-        assert line["entity_id"].endswith("_status")
+        assert line["entity_id"].startswith("sensor.order_under_test_status")
     return [line["message"] for line in ours], ours
 
 
@@ -153,7 +152,9 @@ async def test_lines_in_the_servers_language(
     make_entry: Callable[..., MockConfigEntry],
 ) -> None:
     """Server in German: the whole sentence is German, not English around German words."""
-    hass.config.language = "de"
-    await async_load_words(hass)
+    await follow(hass, freezer, simulator, make_entry, "mach", "happy", 1)
+    # The server's language changes while Home Assistant runs: the next lines follow it.
+    await hass.config.async_update(language="de")
+    await hass.async_block_till_done()
     lines, _ = await follow(hass, freezer, simulator, make_entry, "flux", "failed", 60)
     assert lines == ["Fehlgeschlagen: Unzureichendes Guthaben."]

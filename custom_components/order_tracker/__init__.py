@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_CORE_CONFIG_UPDATE, Platform
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
@@ -36,6 +36,11 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions and serve the Orders card (once, not per account)."""
     async_setup_services(hass)
     await async_register_card(hass)
+
+    async def language_changed(_event: Event) -> None:
+        await async_load_words(hass)  # the logbook's sentences follow the server's language
+
+    hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, language_changed)
     return True
 
 

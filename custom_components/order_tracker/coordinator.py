@@ -69,9 +69,7 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         self.fetched_at: datetime | None = None
         self.last_error: OrderTrackerError | None = None
         """The provider error of the last refresh (None when it succeeded or was held)."""
-        self.consecutive_failures = 0
-        self.error_count = 0
-        self.request_count = 0
+        self.consecutive_failures = self.error_count = self.request_count = 0
         self.listed = False
         """The account's list watches this order: it polls only when the list says so."""
         self.own_delay: float | None = None

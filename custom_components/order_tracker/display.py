@@ -100,3 +100,12 @@ def hide_while_empty(entity: Entity, reported: bool) -> None:
         entry.entity_id, DOMAIN, {**ours, HIDDEN_WHILE_EMPTY: True}
     )
     registry.async_update_entity(entry.entity_id, hidden_by=er.RegistryEntryHider.INTEGRATION)
+
+
+@callback
+def hide_empty(entity: Entity, snapshot: OrderSnapshot, value: object, when_finished: bool) -> None:
+    """Hide an entity while it has no value (`hide_while_empty`); with ``when_finished``, also
+    once its finished order leaves it empty (`hide_when_finished`)."""
+    if when_finished:
+        hide_when_finished(entity, snapshot, value)
+    hide_while_empty(entity, value is not None)

@@ -26,8 +26,7 @@ from .display import (
     coded_value,
     finished,
     finished_at,
-    hide_when_finished,
-    hide_while_empty,
+    hide_empty,
     shorten,
 )
 from .entity import OrderEntity, async_add_order_entities
@@ -47,11 +46,9 @@ class OrderSensorEntityDescription(SensorEntityDescription):
     transaction_field: str | None = None
     """The snapshot field of a transaction: its explorer link is an attribute."""
     finished_fn: Callable[[OrderSnapshot, datetime | None], SensorValue] | None = None
-    """The value once the order is finished, from the answer and since when its status
-    holds (None: ``value_fn`` still)."""
+    """The value once the order is finished, from the answer and its status's age."""
     hide_when_finished: bool = False
-    """Hide the entity once the finished order leaves it without a value (once: a user who
-    shows it again keeps it shown)."""
+    """Hide the entity (once) when the finished order leaves it without a value."""
     full_value_attribute: str | None = None
     """The state is shortened (``0x1234…abcd``); the whole value is this attribute."""
 
@@ -188,8 +185,7 @@ class OrderSensor(OrderEntity, SensorEntity):
 
     entity_description: OrderSensorEntityDescription
 
-    _shown: SensorValue = None
-    """The last value reported (a finished order that leaves the field empty keeps it)."""
+    _shown: SensorValue = None  # the last value reported (a finished order's emptied field)
 
     @property
     def native_value(self) -> SensorValue:
@@ -214,21 +210,18 @@ class OrderSensor(OrderEntity, SensorEntity):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """The whole value of a shortened state, and a transaction's explorer link
-        (``explorer_url``) as soon as it is known."""
+        """The whole value of a shortened state; a transaction's link (``explorer_url``)."""
         snapshot = self.coordinator.data
         description = self.entity_description
         if snapshot is None:
             return None
         attributes: dict[str, Any] = {}
-        if (attribute := description.full_value_attribute) is not None:
-            value = description.value_fn(snapshot)
-            if value is not None:
-                attributes[attribute] = value
-        if (field := description.transaction_field) is not None:
-            url = self.coordinator.client.explorer_url(snapshot, field)
-            if url is not None:
-                attributes["explorer_url"] = url
+        full = description.full_value_attribute
+        if full is not None and (value := description.value_fn(snapshot)) is not None:
+            attributes[full] = value
+        field = description.transaction_field
+        if field is not None and (url := self.coordinator.client.explorer_url(snapshot, field)):
+            attributes["explorer_url"] = url
         return attributes or None
 
     async def async_added_to_hass(self) -> None:
@@ -244,10 +237,7 @@ class OrderSensor(OrderEntity, SensorEntity):
     @callback
     def _hide_when_empty(self) -> None:
         if (snapshot := self.coordinator.data) is not None:
-            reported = self._reported()
-            if self.entity_description.hide_when_finished:
-                hide_when_finished(self, snapshot, reported)
-            hide_while_empty(self, reported is not None)
+            hide_empty(self, snapshot, self._reported(), self.entity_description.hide_when_finished)
 
 
 class OrderStatusSensor(OrderSensor):

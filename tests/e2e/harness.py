@@ -657,7 +657,8 @@ class HassApi:
             "/api/config/config_entries/subentries/flow",
             {"handler": [entry_id, "order"], "show_advanced_options": False},
         )
-        _require_form(step, "user")
+        # Each provider has its own form: its step id is the provider's key.
+        _require_form(step, str(step.get("step_id")), among=("magma", "mach", "m0", "flux"))
         user_input: dict[str, Any] = {"order_id": order_id}
         if chain is not None:
             user_input["chain"] = chain
@@ -685,8 +686,10 @@ async def _created(entries: Any, domains: set[str]) -> bool:
     return domains <= {entry["domain"] for entry in await entries}
 
 
-def _require_form(step: Mapping[str, Any], step_id: str) -> None:
-    if step.get("type") != "form" or step.get("step_id") != step_id:
+def _require_form(
+    step: Mapping[str, Any], step_id: str, among: tuple[str, ...] | None = None
+) -> None:
+    if step.get("type") != "form" or step.get("step_id") not in (among or (step_id,)):
         msg = f"expected the form {step_id!r}, got {dict(step)}"
         raise HarnessError(msg)
 

@@ -14,9 +14,6 @@ from .const import DOMAIN
 
 HIDDEN_WHEN_FINISHED = "hidden_when_finished"
 """Registry option of an entity hidden because its order finished (so it is hidden once)."""
-HIDDEN_WHILE_EMPTY = "hidden_while_empty"
-"""Registry option of an entity the integration hid because the provider has not reported its
-value yet (shown again when it has one)."""
 SHORT_VALUE_LENGTH = 16
 """Values longer than this (transaction hashes) are shortened in the state."""
 
@@ -50,10 +47,10 @@ def finished_at(snapshot: OrderSnapshot, status_since: datetime | None) -> datet
 def hide_when_finished(entity: Entity, snapshot: OrderSnapshot, value: object) -> None:
     """Hide an entity (once) when the finished order leaves it without a value.
 
-    Hidden, it is off the device page's list and the dashboards, so that a finished order
-    does not read "Deadline Unknown" for ever (its state keeps the last value it showed, so
-    the finish adds no "became unknown" line to the logbook). A user who shows it again
-    keeps it shown: the registry remembers that it was hidden once.
+    Hidden, it is off the dashboards (the device page lists it, marked hidden); while Home
+    Assistant runs its state keeps the last value it showed, so the finish adds no "became
+    unknown" line to the logbook (after a restart it is empty). A user who shows it again keeps
+    it shown: the registry remembers that it was hidden once.
     """
     entry = entity.registry_entry
     if (
@@ -70,42 +67,3 @@ def hide_when_finished(entity: Entity, snapshot: OrderSnapshot, value: object) -
     )
     if entry.hidden_by is None:
         registry.async_update_entity(entry.entity_id, hidden_by=er.RegistryEntryHider.INTEGRATION)
-
-
-@callback
-def hide_while_empty(entity: Entity, reported: bool) -> None:
-    """Hide an entity while the provider has not reported its value; show it when it has.
-
-    A field the provider fills later (the transaction, the channel, the confirmations, the
-    lease end) is not an "Unknown" row meanwhile: it joins the device page when it has a
-    value. Only what the integration hid is shown again, and an entity the user shows while
-    it is empty stays shown.
-    """
-    entry = entity.registry_entry
-    if entry is None:
-        return
-    ours = dict(entry.options.get(DOMAIN, {}))
-    registry = er.async_get(entity.hass)
-    if reported:
-        if ours.get(HIDDEN_WHILE_EMPTY):
-            registry.async_update_entity_options(
-                entry.entity_id, DOMAIN, {**ours, HIDDEN_WHILE_EMPTY: False}
-            )
-            if entry.hidden_by is er.RegistryEntryHider.INTEGRATION:
-                registry.async_update_entity(entry.entity_id, hidden_by=None)
-        return
-    if ours.get(HIDDEN_WHILE_EMPTY) or ours.get(HIDDEN_WHEN_FINISHED) or entry.hidden_by:
-        return
-    registry.async_update_entity_options(
-        entry.entity_id, DOMAIN, {**ours, HIDDEN_WHILE_EMPTY: True}
-    )
-    registry.async_update_entity(entry.entity_id, hidden_by=er.RegistryEntryHider.INTEGRATION)
-
-
-@callback
-def hide_empty(entity: Entity, snapshot: OrderSnapshot, value: object, when_finished: bool) -> None:
-    """Hide an entity while it has no value (`hide_while_empty`); with ``when_finished``, also
-    once its finished order leaves it empty (`hide_when_finished`)."""
-    if when_finished:
-        hide_when_finished(entity, snapshot, value)
-    hide_while_empty(entity, value is not None)

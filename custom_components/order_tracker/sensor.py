@@ -26,7 +26,7 @@ from .display import (
     coded_value,
     finished,
     finished_at,
-    hide_empty,
+    hide_when_finished,
     shorten,
 )
 from .entity import OrderEntity, async_add_order_entities
@@ -225,7 +225,7 @@ class OrderSensor(OrderEntity, SensorEntity):
         return attributes or None
 
     async def async_added_to_hass(self) -> None:
-        """Hide at once an entity without a value (not reported yet, or a finished order's)."""
+        """Hide at once an entity a finished order leaves without a value."""
         await super().async_added_to_hass()
         self._hide_when_empty()
 
@@ -236,8 +236,9 @@ class OrderSensor(OrderEntity, SensorEntity):
 
     @callback
     def _hide_when_empty(self) -> None:
-        if (snapshot := self.coordinator.data) is not None:
-            hide_empty(self, snapshot, self._reported(), self.entity_description.hide_when_finished)
+        snapshot = self.coordinator.data
+        if snapshot is not None and self.entity_description.hide_when_finished:
+            hide_when_finished(self, snapshot, self._reported())
 
 
 class OrderStatusSensor(OrderSensor):

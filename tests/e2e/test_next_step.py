@@ -19,6 +19,7 @@ import re
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 pytest.importorskip("playwright")
 
@@ -110,25 +111,103 @@ async def _page(instance: Instance, size: dict[str, int]) -> AsyncIterator[Page]
     async with async_playwright() as playwright:
         browser = await launch(playwright, executable)
         try:
-            page = await browser.new_page(viewport=size)  # type: ignore[arg-type]
-            await log_in(page, instance.hass.url, E2E_USER)
+            page = await browser.new_page(viewport=VIEWPORT)  # type: ignore[arg-type]
+            await log_in(page, instance.hass.url, E2E_USER)  # waits for the (wide) sidebar
+            await page.set_viewport_size(size)  # type: ignore[arg-type]
             yield page
         finally:
             await browser.close()
 
 
-async def _open_status(page: Page, instance: Instance, device_id: str, status: str) -> None:
-    """The device page, then its Status row's more-info dialog (what the status says)."""
+async def _open_status(page: Page, instance: Instance, device_id: str, status: str) -> Any:
+    """The device page, then its Status row's details (⋮ → Details: the attributes in words)."""
     await page.goto(f"{instance.hass.url}/config/devices/device/{device_id}", timeout=60_000)
     row = page.locator("ha-device-entities-card hui-generic-entity-row").filter(
         has=page.get_by_text(status, exact=True)
     )
     await row.first.click(timeout=60_000)
-    await expect(page.locator("ha-more-info-dialog")).to_be_visible(timeout=30_000)
+    dialog = page.get_by_role("dialog")
+    await expect(dialog).to_be_visible(timeout=30_000)
+    await page.locator("ha-more-info-dialog ha-dropdown").first.click()
+    await page.locator('ha-more-info-dialog ha-dropdown-item[value="details"]').click()
+    details = page.locator("ha-more-info-details")
+    await expect(details).to_be_visible(timeout=30_000)
+    return details
+
+
+async def _all_text(page: Page) -> str:
+    """Every text of the page, shadow roots included (Home Assistant's are web components)."""
+    text: str = await page.evaluate(
+        """() => {
+            const parts = [];
+            const walk = (node) => {
+                if (node.nodeType === Node.TEXT_NODE) parts.push(node.textContent);
+                if (node.nodeName === "STYLE" || node.nodeName === "SCRIPT") return;
+                if (node.shadowRoot) walk(node.shadowRoot);
+                for (const child of node.childNodes) walk(child);
+            };
+            walk(document.body);
+            return parts.join(" ");
+        }"""
+    )
+    return " ".join(text.split())
+
+
+async def _wait_for_text(page: Page, *texts: str, within: float = 30.0) -> None:
+    """Until the page shows every text (in its shadow roots too)."""
+    for _ in range(int(within * 2)):
+        shown = await _all_text(page)
+        if all(text in shown for text in texts):
+            return
+        await page.wait_for_timeout(500)
+    missing = [text for text in texts if text not in shown]
+    raise AssertionError(f"not shown: {missing}")
+
+
+_PICKER_ITEMS = """() => {
+    const names = [];
+    const walk = (node) => {
+        if (node.nodeType === 1 && node.getAttribute("slot") === "headline"
+                && node.closest && node.parentElement
+                && node.parentElement.nodeName.endsWith("-ITEM"))
+            names.push(node.textContent.trim());
+        if (node.shadowRoot) walk(node.shadowRoot);
+        for (const child of node.childNodes) walk(child);
+    };
+    walk(document.body);
+    return names;
+}"""
+"""The headlines of the picker's list items (each a device's name)."""
 
 
 def _logbook(page: Page) -> Any:
+    """The device page's logbook lines (the list renders what is in view: scroll to it)."""
     return page.locator("ha-logbook-renderer .entry-container")
+
+
+async def _lines(page: Page) -> list[str]:
+    """The logbook's lines, newest first (their text, the day's heading left out)."""
+    texts: list[str] = await _logbook(page).evaluate_all(
+        """entries => entries.map(entry => {
+            const parts = [];
+            const walk = (node) => {
+                if (node.nodeName === "H4") return;  // the day's heading
+                if (node.nodeType === Node.TEXT_NODE) parts.push(node.textContent);
+                if (node.shadowRoot) walk(node.shadowRoot);
+                for (const child of node.childNodes) walk(child);
+            };
+            walk(entry);
+            return parts.join(" ");
+        })"""
+    )
+    return [" ".join(text.split()) for text in texts]
+
+
+async def _to_logbook(page: Page) -> None:
+    logbook = page.locator("ha-logbook").first
+    await logbook.wait_for(timeout=60_000)
+    await logbook.scroll_into_view_if_needed()
+    await page.wait_for_timeout(1000)
 
 
 async def test_the_sale_says_what_the_seller_must_do(instance: Instance, artifacts: Path) -> None:
@@ -140,12 +219,11 @@ async def test_the_sale_says_what_the_seller_must_do(instance: Instance, artifac
     for label, size in SIZES.items():
         async with _page(instance, size) as page:
             await _open_status(page, instance, device_id, "Status")
-            dialog = page.locator("ha-more-info-dialog")
-            await dialog.get_by_text("Attributes").click()
-            await expect(dialog).to_contain_text(
-                en["provider_status"]["state"]["waiting_for_your_approval"], timeout=30_000
+            await _wait_for_text(
+                page,
+                en["provider_status"]["state"]["waiting_for_your_approval"],
+                en["next_step"]["state"]["approve"],
             )
-            await expect(dialog).to_contain_text(en["next_step"]["state"]["approve"])
             await page.screenshot(path=artifacts / f"sale-next-step-{label}.png")
 
 
@@ -159,8 +237,8 @@ async def test_a_failed_order_says_why_in_the_logbook(
             await page.goto(
                 f"{instance.hass.url}/config/devices/device/{device_id}", timeout=60_000
             )
-            line = _logbook(page).filter(has_text="Failed: Insufficient balance.")
-            await expect(line).to_have_count(1, timeout=60_000)
+            await _to_logbook(page)
+            await _wait_for_text(page, "Failed: Insufficient balance.", within=60)
             await page.screenshot(path=artifacts / f"failed-reason-{label}.png", full_page=True)
 
 
@@ -182,19 +260,20 @@ async def test_one_completion_is_one_logbook_line(
     status = "sensor.e2e_one_line_status"
     async with _page(instance, VIEWPORT) as page:
         await page.goto(f"{instance.hass.url}/config/devices/device/{device_id}", timeout=60_000)
-        await instance.states.wait(status, "confirming", within=ORDER_WAIT)
-        await page.wait_for_timeout(8_000)  # the lines of the steps so far have arrived
-        before = await _logbook(page).all_inner_texts()
+        await _to_logbook(page)
+        await instance.states.wait(status, "in_progress", within=ORDER_WAIT)
+        await page.wait_for_timeout(15_000)  # the lines of the steps so far have arrived
+        before = await _lines(page)
         await instance.states.wait(status, "completed", within=ORDER_WAIT)
         await page.wait_for_timeout(10_000)  # anything else the completion writes arrives too
-        after = await _logbook(page).all_inner_texts()
+        after = await _lines(page)
         await page.screenshot(path=artifacts / "one-completion-one-line.png", full_page=True)
     added = len(after) - len(before)
     assert added == 1, (before, after)
-    assert "Completed" in after[0], after  # newest first
+    assert "Completed" in after[0], after  # newest first: the Status sensor's line
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="session")
 async def german(instance: Instance) -> AsyncIterator[None]:
     """Profile and server in German for the test, English again afterwards."""
     profile = {"language": "de", "number_format": "language", "time_format": "language"}
@@ -226,18 +305,17 @@ async def test_german_pages_hold_no_english_sentence(
         async with _page(instance, size) as page:
             await expect(page.locator("html")).to_have_attribute("lang", "de", timeout=60_000)
             await page.goto(f"{instance.hass.url}/config/devices/device/{failing}", timeout=60_000)
-            line = _logbook(page).filter(has_text="Fehlgeschlagen: Unzureichendes Guthaben.")
-            await expect(line).to_have_count(1, timeout=60_000)
-            text = await page.locator("body").inner_text()
+            await _to_logbook(page)
+            await _wait_for_text(page, "Fehlgeschlagen: Unzureichendes Guthaben.", within=60)
+            text = await _all_text(page)
             await page.screenshot(path=artifacts / f"failed-reason-de-{label}.png", full_page=True)
             await _open_status(page, instance, sale, "Status")
-            dialog = page.locator("ha-more-info-dialog")
-            await dialog.get_by_text("Attribute").first.click()
-            await expect(dialog).to_contain_text(
-                de["provider_status"]["state"]["waiting_for_your_approval"], timeout=30_000
+            await _wait_for_text(
+                page,
+                de["provider_status"]["state"]["waiting_for_your_approval"],
+                de["next_step"]["state"]["approve"],
             )
-            await expect(dialog).to_contain_text(de["next_step"]["state"]["approve"])
-            text += await dialog.inner_text()
+            text += await _all_text(page)
             await page.screenshot(path=artifacts / f"sale-next-step-de-{label}.png")
         found = sorted(sentence for sentence in english if sentence in text)
         assert found == [], label
@@ -268,10 +346,12 @@ async def test_blueprint_order_picker_lists_orders_only(
         await page.goto(f"{instance.hass.url}/config/automation/edit/e2e_finished", timeout=60_000)
         picker = page.locator("ha-selector-device").first
         await picker.click(timeout=60_000)
-        options = page.get_by_role("option")
-        await expect(options.first).to_be_visible(timeout=30_000)
-        await asyncio.sleep(1)
-        listed = [text.strip().splitlines()[0].strip() for text in await options.all_inner_texts()]
+        listed: list[str] = []
+        for _ in range(60):
+            listed = await page.evaluate(_PICKER_ITEMS)
+            if listed:
+                break
+            await asyncio.sleep(0.5)
         await page.screenshot(path=artifacts / "blueprint-order-picker.png")
     assert set(listed) & orders, listed
     assert set(listed) & accounts == set(), listed

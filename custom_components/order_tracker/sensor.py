@@ -54,9 +54,9 @@ class OrderSensorEntityDescription(SensorEntityDescription):
 
 
 def _attribute_value(value: Any) -> Any:
-    """Attributes must be JSON: Decimals become strings (exact), datetimes ISO text."""
+    """JSON: a Decimal a float holds exactly is a number (shown per locale), else text."""
     if isinstance(value, Decimal):
-        return str(value)
+        return number if Decimal(repr(number := float(value))) == value else str(value)
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, StrEnum):

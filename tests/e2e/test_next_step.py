@@ -347,9 +347,9 @@ async def test_blueprint_order_picker_lists_orders_only(
         picker = page.locator("ha-selector-device").first
         await picker.click(timeout=60_000)
         listed: list[str] = []
-        for _ in range(60):
+        for _ in range(60):  # until the picker's list has drawn its devices
             listed = await page.evaluate(_PICKER_ITEMS)
-            if listed:
+            if set(listed) & orders:
                 break
             await asyncio.sleep(0.5)
         await page.screenshot(path=artifacts / "blueprint-order-picker.png")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from custom_components.order_tracker.coordinator import OrderCoordinator
+from custom_components.order_tracker.refresh import Refresh
 
 type Shown = tuple[str, str]
 """What the entities show of an order: (native status, canonical stage)."""
@@ -20,17 +21,14 @@ def follow_answers(
     coordinator: OrderCoordinator, record: Callable[[datetime, Shown], None]
 ) -> None:
     """Call ``record(fetched_at, shown)`` for the answer the coordinator holds now and for
-    every later one it takes (a refresh that sent no request records nothing)."""
-    taken: list[datetime | None] = [None]
+    every later one it takes (a refresh that brought no new answer records nothing)."""
+    if (snapshot := coordinator.data) is not None and coordinator.fetched_at is not None:
+        record(coordinator.fetched_at, (snapshot.status, snapshot.stage.value))
 
-    def refreshed() -> None:
-        snapshot, fetched_at = coordinator.data, coordinator.fetched_at
-        if snapshot is None or fetched_at is None or fetched_at == taken[0]:
-            return
-        taken[0] = fetched_at
-        record(fetched_at, (snapshot.status, snapshot.stage.value))
+    def refreshed(refresh: Refresh) -> None:
+        if refresh.answered and refresh.snapshot is not None and refresh.fetched_at is not None:
+            record(refresh.fetched_at, (refresh.snapshot.status, refresh.snapshot.stage.value))
 
-    refreshed()
     coordinator.async_add_refresh_listener(refreshed)
 
 

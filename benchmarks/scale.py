@@ -7,8 +7,10 @@ test harness on a frozen clock that the benchmark advances, and the simulator on
 
 Measured:
 
-* the wall time to set up all four accounts (nothing stored yet: every order is fetched, within
-  each account's request budget), and the simulated time until every order has been fetched;
+* the wall time to set up all four accounts (nothing stored yet: each order starts from its
+  account's list where it shows it, else with a fetch, within each account's request budget),
+  the simulated time until every order showed its state, and until every order had been
+  fetched whole (what a list entry lacks, Magma's and M0's, is fetched after it);
 * CPU seconds (``time.process_time()``) per simulated hour, split into the simulator's request
   handlers, the harness advancing the clock, and the rest (Home Assistant, the integration and
   aiohttp's client and server);
@@ -16,7 +18,7 @@ Measured:
   1 request/s with bursts of 5;
 * after a restart (all accounts unloaded and set up again from storage): setup time and the
   requests sent in the first 10 s, by finished and unfinished orders;
-* memory per order: tracemalloc's growth over setup and the first fetch of every order / 500
+* memory per order: tracemalloc's growth over setup and the first whole answer of every order / 500
   (a separate run: tracemalloc slows everything down).
 
 Run from the repository root (not part of ``scripts/test``)::
@@ -317,18 +319,31 @@ async def test_scale(
     clock = Clock(hass, freezer)
     origin = simulator.now()
 
-    # -- first setup: nothing stored, every order is fetched --------------------------------
+    # -- first setup: nothing stored, every order starts from its list or a fetch -------------
     cpu_started = time.process_time()
     sim_cpu_started = simulator_cpu.seconds
     detection = Detection(every_order, origin, HOUR)
     setup_wall = await setup_all(hass, entries)
     for coordinator in coordinators(entries):
         detection.watch(coordinator)
-    fetched_during_setup = sum(c.data is not None for c in coordinators(entries))
-    wall_started = wall()
-    all_fetched_after = await clock.advance(
-        HOUR, until=lambda: all(c.data is not None for c in coordinators(entries))
+    shown_at: dict[int, float] = {}
+    """Simulated seconds from the setup until each order (its coordinator) showed its state."""
+
+    def note_shown() -> bool:
+        """Record the orders showing a state now; True once every order was fetched whole."""
+        at = (simulator.now() - origin).total_seconds()
+        for c in coordinators(entries):
+            if c.data is not None:
+                shown_at.setdefault(id(c), at)
+        return all(c.data is not None and not c.data.partial for c in coordinators(entries))
+
+    note_shown()
+    shown_at_setup = len(shown_at)
+    fetched_during_setup = sum(
+        len(simulator.requests(order_id=o.order_id)) > 0 for o in every_order
     )
+    wall_started = wall()
+    all_fetched_after = await clock.advance(HOUR, until=note_shown)
     all_fetched_wall = wall() - wall_started
     steady[0] = True
     # The rest of the first simulated hour.
@@ -347,7 +362,9 @@ async def test_scale(
         records = [r for r in first_hour if r.provider is provider]
         order_requests = [r for r in records if r.order_id is not None]
         times = request_times(order_requests, origin)
+        account_orders = [c for c in coordinators(entries) if c.spec.key == provider.value]
         per_account[provider] = {
+            "last_shown": max(shown_at.get(id(c), math.inf) for c in account_orders),
             "requests": len(records),
             "order_requests": len(order_requests),
             "account_requests": len(records) - len(order_requests),
@@ -414,9 +431,13 @@ async def test_scale(
         "| Measure | Value |",
         "|---|---:|",
         f"| Setup of all 4 accounts, nothing stored (wall) | {setup_wall:.2f} s |",
+        f"| Orders showing their state at setup (from the lists, or fetched) | "
+        f"{shown_at_setup} of {len(every_order)} |",
         f"| Orders fetched during setup (budget: bursts of {BUDGET_BURST}) | "
         f"{fetched_during_setup} |",
-        f"| Simulated time until every order was fetched | {all_fetched_after:.0f} s "
+        f"| Simulated time until every order showed its state | "
+        f"{max(shown_at.values(), default=math.inf):.0f} s |",
+        f"| Simulated time until every order was fetched whole | {all_fetched_after:.0f} s "
         f"({all_fetched_wall:.1f} s wall) |",
         f"| First simulated hour: wall time | {hour_wall:.1f} s |",
         f"| First simulated hour: requests | {len(first_hour)} |",
@@ -434,21 +455,23 @@ async def test_scale(
         f"| Restart: by cancelled M0 orders still watched ({len(watched_before_restart)}) | "
         f"{len(by_watched)} |",
         "",
-        "| Account | Requests, first hour (orders + account) | of which list requests | "
+        "| Account | Last order shown | Requests, first hour (orders + account) | "
+        "of which list requests | "
         "Peak order requests in 1 s / 10 s | Peak in 1 s incl. account check | Polls that "
         "waited for the budget (all / once every order was fetched) | their median / max wait "
         "| Median detection latency (all changes / once every order was fetched / the same "
         "changes, each order alone) | In flight after 1 h | Peak in 1 s after restart |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for provider, data in per_account.items():
         latency = data["latency"]
         listed = data["list"]
         lines.append(
-            f"| {provider.value} | {data['order_requests']} + {data['account_requests']} "
+            f"| {provider.value} | {data['last_shown']:.0f} s "
+            f"| {data['order_requests']} + {data['account_requests']} "
             f"| {listed.requests if listed else 0} "
             f"| {data['peak_1s']} / {data['peak_10s']} | {data['peak_1s_all']} "
-            f"| {data['waited']:.0%} / {data['steady_waited']:.1%} "
+            f"| {data['waited']:.1%} / {data['steady_waited']:.1%} "
             f"| {data['wait_median']:.1f} s / {data['wait_max']:.1f} s "
             f"| {percentile(latency, 0.5):.1f} s ({len(latency)}) / "
             f"{percentile(data['steady_latency'], 0.5):.1f} s ({len(data['steady_latency'])}) / "
@@ -461,9 +484,8 @@ async def test_scale(
     )
     print("\n".join(lines))
 
+    # Wall times are reported, never asserted: the machine is shared (BENCHMARKS.md §2).
     failures = []
-    if setup_wall >= 10 or restart_wall >= 10:
-        failures.append(f"setup took {setup_wall:.1f} s / {restart_wall:.1f} s (target < 10 s)")
     for provider, data in per_account.items():
         if data["peak_1s"] > BUDGET_BURST or data["peak_10s"] > BUDGET_BURST + 10 * BUDGET_RATE:
             failures.append(f"{provider.value} exceeded the request budget: {data}")
@@ -534,7 +556,10 @@ async def test_memory_per_order(
         before = tracemalloc.take_snapshot()
         await setup_all(hass, entries)
         await clock.advance(
-            HOUR, until=lambda: all(c.data is not None for c in coordinators(entries))
+            HOUR,
+            until=lambda: all(
+                c.data is not None and not c.data.partial for c in coordinators(entries)
+            ),
         )
         gc.collect()
         after = tracemalloc.take_snapshot()

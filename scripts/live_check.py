@@ -236,16 +236,17 @@ class Recorder:
 
         setattr(client, "_request", request)  # noqa: B010
         setattr(client, "parse_order", parse_order)  # noqa: B010
-        parse_summary: Callable[..., OrderSummary] | None = getattr(client, "_parse_summary", None)
-        if parse_summary is not None:
+        parse: Callable[..., OrderSnapshot] | None = getattr(client, "_parse", None)
+        if parse is not None:
 
-            def summary(item: Any, **options: Any) -> OrderSummary:
-                # Magma says which side of the account's list the entry came from.
-                entry = parse_summary(item, **options)
-                self.entries.append(entry)
-                return entry
+            def parse_entry(item: Any, **options: Any) -> OrderSnapshot:
+                # Magma's and M0's list entries (Magma says which side of the account's list
+                # the entry came from); their orders are parsed through the class, not here.
+                snapshot = parse(item, **options)
+                self.entries.append(OrderSummary.from_snapshot(snapshot, complete=False))
+                return snapshot
 
-            setattr(client, "_parse_summary", summary)  # noqa: B010
+            setattr(client, "_parse", parse_entry)  # noqa: B010
 
 
 # --- output -----------------------------------------------------------------------------------

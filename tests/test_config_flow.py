@@ -800,12 +800,43 @@ async def test_reconfigure_keeps_the_key_when_left_empty(
     entry = make_entry(provider)
     await setup_entry(hass, entry)
     result = await entry.start_reconfigure_flow(hass)
-    user_input = credentials(provider, sim_urls[Provider(provider)])
+    # The same address (a trailing slash changes nothing): the stored key is kept.
+    user_input = credentials(provider, f"{sim_urls[Provider(provider)]}/")
     del user_input[CONF_API_KEY]
     result = await configure(hass, result, user_input)
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_API_KEY] == default_key(provider)
     assert simulator.requests(provider)[-1].key == default_key(provider)
+
+
+@pytest.mark.parametrize("provider", KEYED_PROVIDERS)
+async def test_reconfigure_to_a_new_base_url_asks_for_the_key(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    sim_urls: dict[Provider, str],
+    dead_urls: dict[Provider, str],
+    make_entry: MakeEntry,
+    mock_setup_entry: AsyncMock,
+    provider: str,
+) -> None:
+    """The stored key never travels to another address: a changed base URL needs the key
+    typed again, and nothing is sent there until it is."""
+    entry = make_entry(provider, base_url=dead_urls[Provider(provider)])
+    await setup_entry(hass, entry)
+    elsewhere = sim_urls[Provider(provider)]
+    result = await entry.start_reconfigure_flow(hass)
+    user_input = credentials(provider, elsewhere)
+    del user_input[CONF_API_KEY]
+    result = await configure(hass, result, user_input)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_API_KEY: "api_key_for_new_url"}
+    assert simulator.requests(provider) == []
+    assert entry.data[CONF_BASE_URL] == dead_urls[Provider(provider)]
+
+    result = await configure(hass, result, credentials(provider, elsewhere))
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_BASE_URL] == elsewhere
+    assert [r.key for r in simulator.requests(provider)] == [default_key(provider)]
 
 
 @pytest.mark.parametrize("provider", ALL_PROVIDERS)

@@ -30,10 +30,11 @@ FAST_MAGMA = {
     "pay_after": 120,
     "send_after": 60,
     "mempool_after": 30,
-    "block_interval": 60,
+    "block_interval": 150,
     "check_after": 60,
 }
-"""A Magma order that waits for the buyer's payment, then completes within ~10 minutes."""
+"""A Magma order that waits for the buyer's payment, then completes within ~15 minutes (blocks
+at 2.5 min: below 2 confirmations the order is polled every 3 min)."""
 
 
 def order_device(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> str:

@@ -47,8 +47,9 @@ async def test_entry_and_device_diagnostics_are_redacted(
     assert diagnostics["entry"]["data"]["api_key"] == "**REDACTED**"
     assert diagnostics["entry"]["data"]["wallet_address"] == "**REDACTED**"
     assert diagnostics["account"]["provider"] == "m0"
-    # Both orders and the one read of M0's token list (its asset list, for amounts).
-    assert diagnostics["account"]["requests"] == 3
+    # The key check at setup, both orders and the one read of M0's token list (its asset
+    # list, for amounts).
+    assert diagnostics["account"]["requests"] == 4
     assert diagnostics["account"]["tokens"]["reads"] == 1
     assert diagnostics["account"]["tokens"]["tokens"] > 0
     assert diagnostics["account"]["errors"] == 1

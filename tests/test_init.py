@@ -436,6 +436,29 @@ async def test_order_tracked_by_the_flow_starts_at_once(
     assert registered.config_subentry_id == subentry.subentry_id
 
 
+async def test_an_order_subentry_added_otherwise_is_fetched_and_tracked(
+    hass: HomeAssistant,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """A subentry that no flow handed an answer over for (the entry's update listener sees it
+    appear) is tracked too: fetched once, without reloading the account."""
+    entry = make_entry("flux")
+    await setup_entry(hass, entry)
+    runtime_before = entry.runtime_data
+    order = simulator.create_order("flux", "custom")
+    subentry = order_subentry(spec("flux"), OrderReference(order.order_id))
+    hass.config_entries.async_add_subentry(entry, subentry)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entry.runtime_data is runtime_before
+    assert subentry.subentry_id in entry.runtime_data.orders
+    assert len(simulator.requests("flux", order_id=order.order_id)) == 1
+    entity_id = status_entity_id(hass, "flux", OrderReference(order.order_id))
+    assert entity_id is not None
+    assert hass.states.get(entity_id).state == "pending"
+    assert entry.runtime_data.handed_over == {}
+
+
 @pytest.mark.parametrize("provider", providers(requires_api_key=True))
 async def test_reauth_reloads_with_the_new_key(
     hass: HomeAssistant,

@@ -25,7 +25,10 @@ def test_manifest_keys_are_sorted_and_complete() -> None:
     for key in ("version", "documentation", "issue_tracker", "codeowners", "iot_class"):
         assert manifest[key]
     assert manifest["iot_class"] == "cloud_polling"
-    assert manifest["integration_type"] == "service"
+    # Each entry is an account: a gateway to many order devices, which is a hub in Home
+    # Assistant's terms ("service" is one service per entry, and the UI then counts every order
+    # as a service).
+    assert manifest["integration_type"] == "hub"
     assert manifest["config_flow"] is True
     assert manifest["requirements"] == []
     hacs = load(ROOT / "hacs.json")

@@ -60,8 +60,9 @@ async def test_mach_amounts_read_in_tokens(
     await setup_entry(hass, entry)
 
     assert token_reads(simulator, "mach") == 1
-    # Counted against the account's requests like any other: two orders, one token list.
-    assert entry.runtime_data.account.requests == 3
+    # Counted against the account's requests like any other: the key check at setup, two
+    # orders, one token list.
+    assert entry.runtime_data.account.requests == 4
     reference = OrderReference(orders[0].order_id)
     amount_in = sensor_state(hass, "mach", reference, "amount_in")
     assert (amount_in.state, amount_in.attributes["unit_of_measurement"]) == ("1.000000", "USDC")
@@ -118,7 +119,7 @@ async def test_the_token_list_waits_for_the_accounts_gate(
     """A rate-limited account sends no token list request until its pause is over."""
     entry = make_entry("m0")
     await setup_entry(hass, entry)
-    entry.runtime_data.account.gate.pause(120)
+    entry.runtime_data.account.pause(120)
     order = simulator.create_order("m0", "partial_then_complete", chain="Base")
     result = await start_order_flow(hass, entry)
     await submit(
@@ -144,7 +145,7 @@ async def _track_while_paused(
     """A Mach order, already completed, added while the account is paused (its fetch by the
     flow is not gated; its token list is)."""
     await setup_entry(hass, entry)
-    entry.runtime_data.account.gate.pause(pause)
+    entry.runtime_data.account.pause(pause)
     order = simulator.create_order("mach", "happy", created_at_offset=-120)
     result = await start_order_flow(hass, entry)
     await submit(hass.config_entries.subentries, result, {CONF_ORDER_ID: order.order_id})

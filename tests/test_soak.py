@@ -79,6 +79,7 @@ from custom_components.order_tracker.const import (
     EVENT_STATUS_CHANGED,
 )
 from custom_components.order_tracker.coordinator import OrderCoordinator
+from custom_components.order_tracker.refresh import Refresh
 from custom_components.order_tracker.runtime import OrderTrackerData
 
 from .common import setup_entry
@@ -219,7 +220,7 @@ class OutageCounter:
                     self._state[id(coordinator)] = coordinator.last_update_success
                     coordinator.async_add_refresh_listener(partial(self._refreshed, coordinator))
 
-    def _refreshed(self, coordinator: OrderCoordinator) -> None:
+    def _refreshed(self, coordinator: OrderCoordinator, _refresh: Refresh) -> None:
         ok = coordinator.last_update_success
         was = self._state.get(id(coordinator), True)
         if was and not ok:

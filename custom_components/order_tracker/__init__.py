@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_CORE_CONFIG_UPDATE, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .account import AccountState
-from .api import CLIENTS, OrderTrackerError
+from .account import AccountState, RequestKind, account_client
+from .amount_sensor import amount_shown
+from .api import OrderTrackerError
 from .card import async_register_card
-from .const import CONF_API_KEY, CONF_BASE_URL, CONF_PROVIDER, DOMAIN, SUBENTRY_TYPE_ORDER
+from .const import DOMAIN, SUBENTRY_TYPE_ORDER
 from .discovery import async_start_discovery
 from .errors import Where, setup_error
 from .figures import AccountFigures
+from .issues import async_remove_order_issues
 from .list_watch import async_start_list_watch
-from .presentation import amount_shown, async_start_presentation
+from .order_device import async_start_device_links
 from .retention import async_start_retention
 from .runtime import OrderTrackerConfigEntry, OrderTrackerData
 from .services import async_setup_services
 from .store import OrderStore
+from .token_watch import async_start_token_watch
 from .words import Words, async_load_words
 
 PLATFORMS: list[Platform] = [
@@ -46,17 +51,12 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry) -> bool:
     """Set up one provider account and every order tracked on it."""
-    client = CLIENTS[entry.data[CONF_PROVIDER]](
-        async_get_clientsession(hass),
-        api_key=entry.data.get(CONF_API_KEY),
-        base_url=entry.data.get(CONF_BASE_URL),
-    )
-    account = AccountState(client)
+    client = account_client(hass, entry.data)
+    account = AccountState(client, on_refused_key=partial(entry.async_start_reauth, hass))
     # The account is checked, not its orders: one broken order must not fail the setup.
-    # The check counts against the account's request budget like any other request.
-    account.budget.reserve()
+    # The check takes the account's one request path like any other request.
     try:
-        await client.check_credentials()
+        await account.async_request(RequestKind.CREDENTIALS, client.check_credentials)
     except OrderTrackerError as err:
         raise setup_error(err, Where(client.spec.name)) from err
 
@@ -94,7 +94,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     async_start_list_watch(hass, entry)
-    async_start_presentation(hass, entry)
+    async_start_device_links(hass, entry)
+    async_start_token_watch(hass, entry)
     async_start_discovery(hass, entry)
     async_start_retention(hass, entry)
     return True
@@ -107,15 +108,34 @@ async def async_unload_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry) -> None:
-    """Delete the stored snapshots of a removed account."""
+    """Delete the stored snapshots and the orders' repair issues of a removed account."""
+    for subentry_id in entry.subentries:
+        async_remove_order_issues(hass, subentry_id)
     await OrderStore(hass, entry.entry_id).async_remove()
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: OrderTrackerConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Deleting an order's device stops tracking the order, as the untrack action does (its
+    sub-entry, entities and snapshot go; auto-tracking does not add it back). The account's
+    device refuses: deleting the account is how it goes."""
+    subentry_id = device.config_subentry_id
+    if subentry_id is None or subentry_id not in entry.subentries:
+        return False
+    if entry.state is ConfigEntryState.LOADED:
+        await entry.runtime_data.async_remove_order(subentry_id)
+    else:
+        hass.config_entries.async_remove_subentry(entry, subentry_id)
+    return True
 
 
 async def _async_entry_updated(hass: HomeAssistant, entry: OrderTrackerConfigEntry) -> None:
     """Account changes reload; order changes touch only the orders that came, went or renamed.
 
-    Orders added by the subentry flow, the action or auto-tracking are already running
-    (``OrderTrackerData.async_add_order``); here only removals by the user and renames remain.
+    Orders added by the action or auto-tracking are already running
+    (``OrderTrackerData.async_add_order``). An order the subentry flow added starts here, from
+    the answer the flow fetched (handed over through the runtime: no second request).
     """
     data = entry.runtime_data
     if data.settings != (dict(entry.data), dict(entry.options)):
@@ -128,5 +148,7 @@ async def _async_entry_updated(hass: HomeAssistant, entry: OrderTrackerConfigEnt
     for subentry_id in set(data.orders) - set(current):
         # The registries already dropped its device and entities.
         await data.async_remove_order(subentry_id)
+    for subentry_id in set(current) - set(data.orders):
+        data.async_add_order(current[subentry_id], data.async_take_handed_over(subentry_id))
     for subentry in current.values():
         data.async_rename_order(subentry)

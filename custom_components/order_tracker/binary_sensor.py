@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
@@ -20,13 +21,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .api import OrderSnapshot
 from .entity import OrderEntity, async_add_order_entities
 from .runtime import OrderTrackerConfigEntry
-
-try:
-    from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
-except ImportError:  # Home Assistant 2026.8 and 2026.9: no binary_sensor.const module yet
-    from homeassistant.components.binary_sensor import (  # type: ignore[attr-defined]
-        BinarySensorDeviceClass,
-    )
 
 PARALLEL_UPDATES = 0
 
@@ -74,6 +68,7 @@ class OrderBinarySensor(OrderEntity, BinarySensorEntity):
     """A yes/no fact about an order."""
 
     entity_description: OrderBinarySensorEntityDescription
+    _shown_from_list = True
 
     @property
     def is_on(self) -> bool | None:

@@ -125,8 +125,8 @@ class OrderCalendar(AccountEntity, CalendarEntity):
         self, coordinator: OrderCoordinator, shown: list[CalendarEvent]
     ) -> list[CalendarEvent]:
         snapshot = coordinator.data
-        if snapshot is None:
-            return []
+        if snapshot is None or snapshot.partial:
+            return []  # not fetched whole yet: its times are not known
         now = dt_util.utcnow()
         published = {event.uid: event.start for event in shown}
         state = self._word(f"entity.sensor.status.state.{snapshot.stage.value}")

@@ -18,7 +18,6 @@ from homeassistant.config_entries import (
     OptionsFlow,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
@@ -28,6 +27,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
+from .account import account_client
 from .api import CLIENTS, OrderTrackerError, ProviderSpec
 from .const import (
     CONF_API_KEY,
@@ -83,12 +83,7 @@ async def _check_account(
 ) -> dict[str, str]:
     """Check credentials and base URL against the provider; form errors, or none."""
     try:
-        client = CLIENTS[provider](
-            async_get_clientsession(hass),
-            api_key=data.get(CONF_API_KEY),
-            base_url=data.get(CONF_BASE_URL),
-        )
-        await client.check_credentials()
+        await account_client(hass, {**data, CONF_PROVIDER: provider}).check_credentials()
     except OrderTrackerError as err:
         LOGGER.debug("Account check against %s failed: %s", provider, err)
         return form_error(err)
@@ -96,6 +91,15 @@ async def _check_account(
         LOGGER.exception("Unexpected error while checking a %s account", provider)
         return form_error(err)
     return {}
+
+
+def _same_address(spec: ProviderSpec, new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
+    """Whether two account settings send requests to the same base URL."""
+
+    def address(data: Mapping[str, Any]) -> str:
+        return str(data.get(CONF_BASE_URL) or spec.default_base_url).strip().rstrip("/")
+
+    return address(new) == address(old)
 
 
 def _account_schema(
@@ -207,9 +211,13 @@ class OrderTrackerConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {CONF_PROVIDER: provider, **_clean(user_input)}
-            if spec.requires_api_key and CONF_API_KEY not in data:
+            keep_key = spec.requires_api_key and CONF_API_KEY not in data
+            if keep_key and not _same_address(spec, data, entry.data):
+                # The stored key is only ever sent where it was entered for.
+                errors = {CONF_API_KEY: "api_key_for_new_url"}
+            elif keep_key:
                 data[CONF_API_KEY] = entry.data[CONF_API_KEY]
-            if not (errors := await _check_account(self.hass, provider, data)):
+            if not errors and not (errors := await _check_account(self.hass, provider, data)):
                 return self._async_save_account(entry, data)
         suggested = user_input if user_input is not None else dict(entry.data)
         return self.async_show_form(

@@ -57,6 +57,17 @@ RETENTION_CHECK_INTERVAL_SECONDS: Final = 60 * 60
 BUDGET_RATE: Final = 1.0
 """Requests per second one account may send, all its orders together."""
 BUDGET_BURST: Final = 5
+COLD_START_UNSHOWN_SPACING: Final = 1.25 / BUDGET_RATE
+"""At a cold start, orders that show nothing until fetched (not on the account's list) are
+fetched this far apart once the budget's room is used (``cold_start``)..."""
+COLD_START_SHOWN_SPACING: Final = 2.0 / BUDGET_RATE
+"""...then the orders the list showed in part are fetched whole this far apart..."""
+COLD_START_ROOM: Final = 3
+"""...when the budget has room for this many requests (the others' polls come first)..."""
+COLD_START_UNSHOWN_YIELDS: Final = 1
+COLD_START_SHOWN_YIELDS: Final = 3
+"""...or after giving way this many spacings in a row (once for an order that shows nothing
+yet, three times for one the list showed): the fetch always follows."""
 
 REPAIR_AFTER_SECONDS: Final = 30 * 60
 """An order missing (or overdue) this long gets a repair issue."""

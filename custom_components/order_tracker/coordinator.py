@@ -1,7 +1,8 @@
 """One coordinator per tracked order: it fetches the order and translates failures, nothing else.
 
-What reacts to a refresh (bus events, repair issues, the snapshot store) subscribes with
-:meth:`OrderCoordinator.async_add_refresh_listener`; entities listen as usual.
+What reacts to a refresh (bus events, repair issues, the snapshot store, the list watch)
+subscribes with :meth:`OrderCoordinator.async_add_refresh_listener` and is handed a
+:class:`~.refresh.Refresh` saying what the refresh did; entities listen as usual.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import random
 from typing import Any, override
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .account import AccountState
+from .account import AccountState, RequestHeld, RequestKind
 from .api import (
     MIN_POLL_INTERVAL,
     Hold,
@@ -31,6 +32,7 @@ from .api import (
 )
 from .const import CONF_CHAIN, CONF_ORDER_ID, DOMAIN, LOGGER
 from .errors import Where, refresh_error
+from .refresh import Refresh
 from .store import StoredOrder, reached
 
 
@@ -67,14 +69,12 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         self.status_since: datetime | None = None
         self.stages_reached: tuple[str, ...] = ()  # as seen, in order (stored)
         self.fetched_at: datetime | None = None
-        self.last_error: OrderTrackerError | None = None
-        """The provider error of the last refresh (None when it succeeded or was held)."""
         self.consecutive_failures = self.error_count = self.request_count = 0
-        self.listed = False
-        """The account's list watches this order: it polls only when the list says so."""
         self.own_delay: float | None = None
-        """Seconds to its next poll of its own, as its phase asks (listed or not)."""
-        self._refresh_listeners: list[CALLBACK_TYPE] = []
+        """Seconds to its next poll of its own, as its phase asks."""
+        self._refresh_listeners: list[Callable[[Refresh], None]] = []
+        self._refresh = Refresh(None, None)
+        """What the refresh under way has done so far."""
         self._first_seen: dict[str, datetime] = {}  # since when each status was shown
 
     @property
@@ -107,18 +107,9 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         self.status_since = self._first_seen[parsed.status] = stored.status_since
         return True
 
-    def stored(self) -> StoredOrder | None:
-        """What to store of this order (None before its first answer)."""
-        if (data := self.data) is None or self.fetched_at is None or self.status_since is None:
-            return None
-        reach = self.stages_reached
-        return StoredOrder(
-            data.raw, data.chain, self.fetched_at, self.status_since, data.stage, reach
-        )
-
     @callback
     def async_start_with(self, snapshot: OrderSnapshot) -> None:
-        """Take an answer fetched just now (by the flow or the action) as the first one."""
+        """Take a first answer: fetched just now (flow, action), or a cold start's list entry."""
         self._accept(snapshot, dt_util.utcnow())
         self._notify_refreshed()
 
@@ -145,37 +136,39 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
 
     @override
     async def _async_update_data(self) -> OrderSnapshot | None:
-        self.last_error = None
-        decision = self.account.gate.admit(self.ticket, first=self.data is None)
-        if not decision.go:
+        self._refresh = Refresh(self.data, self.data)
+        try:
+            snapshot = await self.account.async_request(
+                RequestKind.ORDER, self._fetch, ticket=self.ticket, first=self.data is None
+            )
+        except RequestHeld as held:
             # Held by the account's pause, the 5 s floor or the budget: keep what we know and
             # come back when the gate says.
-            self.update_interval = timedelta(seconds=decision.wait)
-            if decision.hold is Hold.PAUSED and self.data is None:
-                remaining = decision.pause_remaining
-                raise refresh_error(RateLimitedError("paused"), self.where, retry_after=remaining)
+            self.update_interval = timedelta(seconds=held.wait)
+            self._refresh = replace(self._refresh, held=True)
+            if held.decision.hold is Hold.PAUSED and self.data is None:
+                paused = RateLimitedError("paused", held.decision.pause_remaining)
+                raise refresh_error(paused, self.where, retry_after=paused.retry_after) from None
             return self.data
-
-        self.request_count += 1
-        self.account.requests += 1
-        try:
-            snapshot = await self.client.fetch_order(self.reference)
         except OrderTrackerError as err:
-            self.last_error = err
+            # A 429 has paused the whole account already (``AccountState.async_request``).
+            self._refresh = replace(self._refresh, error=err)
             retry_after = err.retry_after if isinstance(err, RateLimitedError) else None
             delay = self._failed(retry_after)
             if isinstance(err, RateLimitedError):
-                self.account.gate.pause(delay)
                 raise refresh_error(err, self.where, retry_after=delay) from err
             raise refresh_error(err, self.where) from err
         self.consecutive_failures = 0
         return self._accept(snapshot, dt_util.utcnow())
 
+    async def _fetch(self) -> OrderSnapshot:
+        self.request_count += 1
+        return await self.client.fetch_order(self.reference)
+
     def _failed(self, retry_after: float | None = None) -> float:
         """Count a failure and back off: 30 s doubling to 15 min, or Retry-After."""
         self.consecutive_failures += 1
         self.error_count += 1
-        self.account.failures += 1
         delay = error_backoff(self.consecutive_failures, retry_after)
         self.update_interval = timedelta(seconds=delay)
         return delay
@@ -183,12 +176,13 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
     def _accept(self, snapshot: OrderSnapshot, now: datetime) -> OrderSnapshot:
         """Take a new answer: since when its status holds, and the next interval."""
         previous = self.data
-        if (
+        stage_held = (
             previous is not None
             and snapshot.status not in self.spec.statuses
             and (previous.stage.is_success or previous.stage.is_failure)
             and not (snapshot.stage.is_success or snapshot.stage.is_failure)
-        ):
+        )
+        if previous is not None and stage_held:
             # An undocumented status never takes a settled order back in flight: one odd
             # answer would otherwise fire completed / failed a second time when it passes.
             snapshot = replace(snapshot, stage=previous.stage)
@@ -208,9 +202,12 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             type(self.client), snapshot, now, status_since=self.status_since, rng=self._rng
         )
         self.own_delay = delay
-        self.listed = self.listed and self.client.list_covers(snapshot)
-        self.update_interval = None if delay is None or self.listed else timedelta(seconds=delay)
+        self.update_interval = None if delay is None else timedelta(seconds=delay)
         self.data = snapshot
+        reach = self.stages_reached
+        self._refresh = Refresh(
+            previous, snapshot, now, self.status_since, stage_held=stage_held, stages_reached=reach
+        )
         return snapshot
 
     # -- the account's list watch ------------------------------------------------------------
@@ -224,7 +221,7 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
 
     @callback
     def async_poll_in(self, seconds: float | None) -> None:
-        """Poll on its own again in ``seconds`` (None: wait for the list)."""
+        """Poll on its own again in ``seconds`` (None: only when asked, e.g. by the list)."""
         self.update_interval = None if seconds is None else timedelta(seconds=seconds)
         self._async_unsub_refresh()
         self._schedule_refresh()
@@ -232,8 +229,9 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
     # -- who hears about refreshes -----------------------------------------------------------
 
     @callback
-    def async_add_refresh_listener(self, listener: CALLBACK_TYPE) -> Callable[[], None]:
-        """Call ``listener`` after every refresh (sent, held or failed), before the entities."""
+    def async_add_refresh_listener(self, listener: Callable[[Refresh], None]) -> Callable[[], None]:
+        """Call ``listener`` with what each refresh did (sent, held or failed), before the
+        entities hear of it."""
         self._refresh_listeners.append(listener)
         return lambda: self._refresh_listeners.remove(listener)
 
@@ -244,5 +242,6 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
 
     @callback
     def _notify_refreshed(self) -> None:
+        refresh = replace(self._refresh, snapshot=self.data, status_since=self.status_since)
         for listener in list(self._refresh_listeners):
-            listener()
+            listener(refresh)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 
-from .api import AuthError, OrderSummary, OrderTrackerError
+from .account import RequestHeld, RequestKind
+from .api import AuthError, OrderSummary, OrderTicket, OrderTrackerError
 from .const import (
     CONF_AUTO_TRACK,
     CONF_WALLET_ADDRESS,
@@ -32,29 +33,52 @@ class Discovery:
         self._hass = hass
         self._entry = entry
         self._failing = False
+        self._ticket = OrderTicket()
+        """Auto-tracking's place at the account's request gate."""
+        self._unsub_held: CALLBACK_TYPE | None = None
         self.stats = DiscoveryStats()
+
+    async def _list_orders(self) -> list[OrderSummary]:
+        self.stats.runs += 1
+        return await self._entry.runtime_data.account.client.list_orders(
+            self._entry.data.get(CONF_WALLET_ADDRESS)
+        )
+
+    @callback
+    def _run_held(self, _now: datetime | None = None) -> None:
+        self._unsub_held = None
+        self.async_schedule()
+
+    @callback
+    def async_stop(self) -> None:
+        """Drop a run waiting for the gate (the account unloads)."""
+        if self._unsub_held is not None:
+            self._unsub_held()
+            self._unsub_held = None
 
     @callback
     def async_schedule(self, _now: datetime | None = None) -> None:
-        """Take a slot in the account's request budget and run then."""
-        delay = self._entry.runtime_data.account.budget.reserve()
-        if delay <= 0:
-            self._entry.async_create_background_task(
-                self._hass, self.async_run(), f"{DOMAIN} discovery {self._entry.entry_id}"
-            )
-        else:
-            self._entry.async_on_unload(async_call_later(self._hass, delay, self.async_schedule))
+        """Run now; the account's gate may hold it (its 429 pause, its budget)."""
+        self._entry.async_create_background_task(
+            self._hass, self.async_run(), f"{DOMAIN} discovery {self._entry.entry_id}"
+        )
 
     async def async_run(self) -> None:
         """List the provider's orders and track the new in-flight ones."""
         data = self._entry.runtime_data
         client = data.account.client
-        self.stats.runs += 1
         try:
-            summaries = await client.list_orders(self._entry.data.get(CONF_WALLET_ADDRESS))
-        except AuthError:
-            self._entry.async_start_reauth(self._hass)
+            summaries = await data.account.async_request(
+                RequestKind.DISCOVERY, self._list_orders, ticket=self._ticket
+            )
+        except RequestHeld as held:
+            # Run when the gate says (the end of a pause, a budget slot): one run, not one
+            # per interval that passes meanwhile.
+            if self._unsub_held is None:
+                self._unsub_held = async_call_later(self._hass, held.wait, self._run_held)
             return
+        except AuthError:
+            return  # re-authentication is started (``AccountState.async_request``)
         except OrderTrackerError as err:
             if not self._failing:
                 LOGGER.warning("Auto-tracking could not list %s orders: %s", client.spec.name, err)
@@ -99,6 +123,7 @@ def async_start_discovery(hass: HomeAssistant, entry: OrderTrackerConfigEntry) -
         return
     discovery = Discovery(hass, entry)
     entry.runtime_data.discovery = discovery.stats
+    entry.async_on_unload(discovery.async_stop)
     entry.async_on_unload(
         async_call_later(hass, DISCOVERY_FIRST_DELAY_SECONDS, discovery.async_schedule)
     )

@@ -42,6 +42,9 @@ class OrderEntity(CoordinatorEntity[OrderCoordinator]):
     """An entity of one tracked order (one device per order)."""
 
     _attr_has_entity_name = True
+    _shown_from_list = False
+    """Reads only the order's status and stage: shown from a cold start's list entry already
+    (`OrderSnapshot.partial`); the others wait for the whole order."""
 
     def __init__(self, coordinator: OrderCoordinator, description: EntityDescription) -> None:
         super().__init__(coordinator)
@@ -64,7 +67,12 @@ class OrderEntity(CoordinatorEntity[OrderCoordinator]):
     @property
     def available(self) -> bool:
         """Unavailable until the order has been fetched once, and while fetching fails."""
-        return super().available and self.coordinator.data is not None
+        snapshot = self.coordinator.data
+        return (
+            super().available
+            and snapshot is not None
+            and (self._shown_from_list or not snapshot.partial)
+        )
 
 
 class AccountEntity(Entity):
@@ -82,7 +90,8 @@ class AccountEntity(Entity):
         self._entry = entry
         self._following: dict[str, Callable[[], None]] = {}
         self._attr_unique_id = f"{entry.entry_id}_{key}"
-        # The account's device, as setup made it (its name, manufacturer, translated model).
+        # On the account's device, which setup registers (name, maker, model): found by its
+        # identifier, so its description lives in one place.
         self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, entry.entry_id)})
 
     async def async_added_to_hass(self) -> None:

@@ -53,6 +53,8 @@ class OrderEventEntity(OrderEntity, EventEntity):
     restart the last event is restored, never fired again.
     """
 
+    _shown_from_list = True
+
     def __init__(self, coordinator: OrderCoordinator) -> None:
         super().__init__(coordinator, ORDER_EVENT)
 

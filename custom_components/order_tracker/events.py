@@ -21,6 +21,7 @@ from .const import (
 )
 from .coordinator import OrderCoordinator
 from .logbook_lines import async_log_change
+from .refresh import Refresh
 from .store import SeenStatus
 
 _EVENT_TYPES = {event: event_type for event_type, event in TRIGGER_TYPES.items()}
@@ -39,7 +40,7 @@ class OrderEvents:
     auto-tracking added starts from what the account's list showed (``seen_in_flight``): if
     it finished before its first fetch, that first answer fires its events.
 
-    ``on_outcome`` is called with the answer right after a completed or failed event, in the
+    ``on_outcome`` is called with the refresh right after a completed or failed event, in the
     same callback: the runtime counts the order in the account's figures and writes the store
     at once, so that a restart does not tell it again.
     """
@@ -48,7 +49,7 @@ class OrderEvents:
         self,
         coordinator: OrderCoordinator,
         seen_in_flight: SeenStatus | None = None,
-        on_outcome: Callable[[OrderSnapshot], None] | None = None,
+        on_outcome: Callable[[Refresh], None] | None = None,
     ) -> None:
         self._coordinator = coordinator
         data = coordinator.data
@@ -57,9 +58,9 @@ class OrderEvents:
         coordinator.async_add_refresh_listener(self._refreshed)
 
     @callback
-    def _refreshed(self) -> None:
-        if (snapshot := self._coordinator.data) is None:
-            return  # no answer yet (a failed first fetch): keep the starting point
+    def _refreshed(self, refresh: Refresh) -> None:
+        if not refresh.answered or (snapshot := refresh.snapshot) is None:
+            return  # no new answer (held, failed): keep what was seen
         old, self._seen = self._seen, SeenStatus(snapshot.status, snapshot.stage)
         new = self._seen
         if old is None or (old.status == new.status and old.stage == new.stage):
@@ -74,7 +75,7 @@ class OrderEvents:
             )
         self._fire(EVENT_STATUS_CHANGED, data)
         # The logbook line, when the change says more than the Status sensor's own line.
-        async_log_change(self._coordinator, stage_changed=new.stage != old.stage)
+        async_log_change(self._coordinator, snapshot, stage_changed=new.stage != old.stage)
         if new.stage is Stage.ACTION_REQUIRED:
             # Each status that waits for the user, told once (a Magma seller approves, then
             # must open the channel: two statuses, both needing them), with what to do.
@@ -89,7 +90,7 @@ class OrderEvents:
             reason = {"reason": snapshot.reason} if outcome == EVENT_ORDER_FAILED else {}
             self._fire(outcome, {**data, **reason})
             if self._on_outcome is not None:
-                self._on_outcome(snapshot)
+                self._on_outcome(refresh)
 
     def _fire(self, event: str, data: dict[str, Any]) -> None:
         """On the bus (automations, logbook), then to the order's event entity."""

@@ -10,12 +10,14 @@ can only come back by hand, from its answer, which fires no outcome).
 
 Fees and volume count for completed orders only; the fee only when the user paid it
 (`ProviderClient.fee_paid`). Amounts are in token units with the token's symbol as the unit
-(`presentation.amount_shown`); an amount whose token the provider's list has not named yet is
+(`amount_sensor.amount_shown`); an amount whose token the provider's list has not named yet is
 owed, and added once the list names it (after a read, the order's entities are written again;
 a finished order's tokens are read again at the next start).
 
-Totals start with the account's first setup in a version that has them: the orders its stored
-snapshots show finished are counted then, as the starting point, each once.
+Totals start with the account's first setup in a version that has them: the orders finished
+then are counted, as the starting point, each once: those its stored snapshots show finished,
+and those with nothing stored (a cold start) whose first whole answer shows them finished
+(an order shown from a list entry that lacks its amounts is counted when it is fetched whole).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from .api import AmountField, OrderSnapshot, ProviderClient
 from .const import DOMAIN, LOGGER
 from .coordinator import OrderCoordinator
+from .refresh import Refresh
 from .store import OrderStore
 
 USD = "USD"
@@ -39,7 +42,7 @@ USD = "USD"
 
 
 class ShownAmount(Protocol):
-    """An amount as entities show it (`presentation.AmountShown`)."""
+    """An amount as entities show it (`amount_sensor.AmountShown`)."""
 
     @property
     def value(self) -> int | Decimal: ...
@@ -49,7 +52,8 @@ class ShownAmount(Protocol):
 
 
 type AmountReader = Callable[[ProviderClient, AmountField, OrderSnapshot], ShownAmount | None]
-"""`presentation.amount_shown`, passed in (presentation imports the runtime, which counts)."""
+"""`amount_sensor.amount_shown`, passed in: the runtime, which counts, stays free of entity
+modules."""
 
 
 def signal_figures_changed(entry_id: str) -> str:
@@ -125,6 +129,8 @@ class AccountFigures:
         self._shown = amount_shown
         self._waiting: dict[str, Callable[[], None]] = {}
         """Listeners on the coordinators of orders whose volume is owed, by order key."""
+        self._unanswered: dict[str, Callable[[], None]] = {}
+        """Refresh listeners on the orders of the starting point not answered whole yet."""
         stored = store.figures
         totals = None if stored is None else Totals.from_dict(stored)
         if stored is not None and totals is None:
@@ -146,7 +152,10 @@ class AccountFigures:
         if not self.started:
             self.started = True
             for coordinator in orders:
-                if (snapshot := coordinator.data) is not None:
+                snapshot = coordinator.data
+                if snapshot is None or snapshot.partial:
+                    self._count_first_answer(coordinator)
+                else:
                     self._count(coordinator.reference.key, snapshot, live=False)
             counted = bool(self.totals.counted)
             self._save()
@@ -176,13 +185,35 @@ class AccountFigures:
             if (unsubscribe := self._waiting.pop(key, None)) is not None:
                 unsubscribe()
             self._save()
+        if (unsubscribe := self._unanswered.pop(key, None)) is not None:
+            unsubscribe()
 
     @callback
     def async_stop(self) -> None:
         """Stop listening to the orders (the account unloads)."""
-        for unsubscribe in self._waiting.values():
+        for unsubscribe in (*self._waiting.values(), *self._unanswered.values()):
             unsubscribe()
         self._waiting.clear()
+        self._unanswered.clear()
+
+    def _count_first_answer(self, coordinator: OrderCoordinator) -> None:
+        """Count an order of the starting point when its first whole answer comes (its
+        outcome event, if that answer moved it on, has counted it first)."""
+        key = coordinator.reference.key
+
+        @callback
+        def answered(refresh: Refresh) -> None:
+            snapshot = refresh.snapshot
+            if not refresh.answered or snapshot is None or snapshot.partial:
+                return
+            self._unanswered.pop(key)()
+            if key not in self.totals.counted:
+                self._count(key, snapshot, live=False)
+                if key in self.totals.counted:  # finished: part of the starting point
+                    self._save()
+                    self._wait_for_tokens(coordinator)
+
+        self._unanswered[key] = coordinator.async_add_refresh_listener(answered)
 
     def _wait_for_tokens(self, coordinator: OrderCoordinator) -> None:
         key = coordinator.reference.key

@@ -14,6 +14,7 @@ from homeassistant.util import dt as dt_util
 from .api import NotFoundError, OrderSnapshot
 from .const import DOMAIN, REPAIR_AFTER_SECONDS
 from .coordinator import OrderCoordinator
+from .refresh import Refresh
 
 
 def not_found_issue_id(subentry_id: str) -> str:
@@ -38,23 +39,20 @@ class OrderIssues:
 
     def __init__(self, coordinator: OrderCoordinator) -> None:
         self._coordinator = coordinator
-        self._fetched_at = coordinator.fetched_at
         self.not_found_since: datetime | None = None
         coordinator.async_add_refresh_listener(self._refreshed)
 
     @callback
-    def _refreshed(self) -> None:
-        coordinator = self._coordinator
-        if isinstance(coordinator.last_error, NotFoundError):
+    def _refreshed(self, refresh: Refresh) -> None:
+        if isinstance(refresh.error, NotFoundError):
             self._not_found()
             return
-        if coordinator.fetched_at == self._fetched_at or coordinator.data is None:
+        if not refresh.answered or refresh.snapshot is None:
             return  # held by the gate, or failed otherwise: nothing new to judge
-        self._fetched_at = coordinator.fetched_at
         if self.not_found_since is not None:
             self.not_found_since = None
-            ir.async_delete_issue(coordinator.hass, DOMAIN, self._not_found_id)
-        self._check_overdue(coordinator.data, dt_util.utcnow())
+            ir.async_delete_issue(self._coordinator.hass, DOMAIN, self._not_found_id)
+        self._check_overdue(refresh.snapshot, dt_util.utcnow())
 
     @property
     def _not_found_id(self) -> str:

@@ -11,6 +11,7 @@ failing list hands every order back to its own polling until the list answers ag
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 import random
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -18,6 +19,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
+from .account import RequestHeld, RequestKind
 from .api import (
     JITTER,
     MIN_POLL_INTERVAL,
@@ -31,6 +33,7 @@ from .api import (
 )
 from .const import CONF_WALLET_ADDRESS, DOMAIN, LOGGER
 from .coordinator import OrderCoordinator
+from .refresh import Refresh
 from .runtime import ListWatchStats, OrderTrackerConfigEntry, signal_orders_changed
 
 MIN_LISTED_ORDERS = 2
@@ -66,10 +69,11 @@ class ListWatch:
     @callback
     def async_reconsider(self) -> None:
         """Follow new orders, then list the covered ones when there are enough, or hand back."""
+        self.stats.listed.intersection_update(self._orders)  # orders that went
         for coordinator in self._orders.values():
             if id(coordinator) not in self._watched:
                 self._watched.add(id(coordinator))
-                coordinator.async_add_refresh_listener(self.async_reconsider)
+                coordinator.async_add_refresh_listener(partial(self._refreshed, coordinator))
         candidates = [
             coordinator
             for subentry_id, coordinator in self._orders.items()
@@ -86,10 +90,22 @@ class ListWatch:
             return
         self.stats.active = True
         for coordinator in candidates:
-            if not coordinator.listed:
-                coordinator.listed = True
+            if coordinator.subentry_id not in self.stats.listed:
+                self.stats.listed.add(coordinator.subentry_id)
                 coordinator.async_poll_in(None)
         self._schedule(min(self._own_delay(coordinator) for coordinator in candidates))
+
+    @callback
+    def _refreshed(self, coordinator: OrderCoordinator, refresh: Refresh) -> None:
+        """After an order's refresh: a listed order with a new answer keeps waiting for the
+        list while the list can show its phase, else polls on its own; then who is listed is
+        looked at again."""
+        if refresh.answered and coordinator.subentry_id in self.stats.listed:
+            if refresh.snapshot is not None and self._client.list_covers(refresh.snapshot):
+                coordinator.async_poll_in(None)
+            else:
+                self.stats.listed.discard(coordinator.subentry_id)
+        self.async_reconsider()
 
     def _own_delay(self, coordinator: OrderCoordinator) -> float:
         """Seconds until the order would poll by itself (what the list must keep up with),
@@ -106,9 +122,9 @@ class ListWatch:
     def _hand_back(self) -> None:
         """Every listed order polls on its own again, when its phase says."""
         self.stats.active = False
-        for coordinator in self._orders.values():
-            if coordinator.listed:
-                coordinator.listed = False
+        for subentry_id, coordinator in self._orders.items():
+            if subentry_id in self.stats.listed:
+                self.stats.listed.discard(subentry_id)
                 if coordinator.update_interval is None:
                     # Not in an error backoff of its own: its next poll as its phase asks
                     # (soon, when that is unknown), never "wait for the list" any more.
@@ -132,7 +148,7 @@ class ListWatch:
         self._unsub_timer = async_call_later(self._hass, timedelta(seconds=delay), self._fire)
 
     def _ticket_clock(self) -> float:
-        return self._account.gate.now()
+        return self._account.now()
 
     @callback
     def _cancel_timer(self) -> None:
@@ -151,38 +167,17 @@ class ListWatch:
 
     async def async_run(self) -> None:
         """One cycle: a request to the list, then each listed order as the list shows it."""
-        listed = [coordinator for coordinator in self._orders.values() if coordinator.listed]
+        listed = [c for key, c in self._orders.items() if key in self.stats.listed]
         if not listed and not self.stats.failures:
             return
-        decision = self._account.gate.admit(self._ticket)
-        if not decision.go:
-            self._schedule(decision.wait)
-            return
         self._running = True
-        self.stats.requests += 1
-        self._account.requests += 1
         try:
-            listing = await self._client.watch_list(self._wallet)
-        except RateLimitedError as err:
-            self._running = False
-            delay = error_backoff(1, err.retry_after)
-            self._account.gate.pause(delay)
-            self._schedule(delay)
-            return
-        except AuthError:
-            self._running = False
-            self._entry.async_start_reauth(self._hass)
-            return
-        except OrderTrackerError as err:
-            self._running = False
-            self._failed(err)
-            return
+            listing = await self._account.async_request(
+                RequestKind.LIST, self._watch_list, ticket=self._ticket
+            )
         except Exception as err:  # noqa: BLE001 - a bug must not leave orders on a dead list
             self._running = False
-            LOGGER.exception(
-                "Unexpected error while reading the %s order list", self._client.spec.name
-            )
-            self._failed(OrderTrackerError(type(err).__name__))
+            self._not_read(err)
             return
         self._running = False
         if listing is None:  # this account cannot be listed: each order polls alone
@@ -193,9 +188,32 @@ class ListWatch:
             LOGGER.info("%s order list answers again", self._client.spec.name)
             self.stats.failures = 0
         for coordinator in listed:
-            if coordinator.listed:
+            if coordinator.subentry_id in self.stats.listed:
                 self._compare(coordinator, listing.get(coordinator.reference.order_id))
         self.async_reconsider()
+
+    async def _watch_list(self) -> dict[str, OrderSummary] | None:
+        self.stats.requests += 1
+        return await self._client.watch_list(self._wallet)
+
+    def _not_read(self, err: Exception) -> None:
+        """The list was not read: held by the gate, rate limited, refused, or failed."""
+        if isinstance(err, RequestHeld):
+            self._schedule(err.wait)
+        elif isinstance(err, RateLimitedError):
+            # The account is paused (``AccountState.async_request``); the list comes back then.
+            self._schedule(error_backoff(1, err.retry_after))
+        elif isinstance(err, AuthError):
+            return  # re-authentication is started; each order stops on its own refusal
+        elif isinstance(err, OrderTrackerError):
+            self._failed(err)
+        else:
+            LOGGER.error(
+                "Unexpected error while reading the %s order list",
+                self._client.spec.name,
+                exc_info=err,
+            )
+            self._failed(OrderTrackerError(type(err).__name__))
 
     def _failed(self, err: OrderTrackerError) -> None:
         """The list failed: every order polls alone until it answers again."""
@@ -214,7 +232,7 @@ class ListWatch:
         if summary is None or summary.snapshot is None or current is None:
             # Not on the list (any more): it moved on, or it is too old for the first page.
             self.stats.dropped.add(coordinator.subentry_id)
-            coordinator.listed = False
+            self.stats.listed.discard(coordinator.subentry_id)
             self._refresh(coordinator)
             return
         signature = self._client.list_signature

@@ -51,12 +51,12 @@ def logbook_line(words: Words, snapshot: OrderSnapshot, *, stage_changed: bool) 
 
 
 @callback
-def async_log_change(coordinator: OrderCoordinator, *, stage_changed: bool) -> None:
+def async_log_change(
+    coordinator: OrderCoordinator, snapshot: OrderSnapshot, *, stage_changed: bool
+) -> None:
     """Write the order's line for the change it just made, if it has one (on the Status
     sensor, so that the device page shows it)."""
     hass = coordinator.hass
-    if (snapshot := coordinator.data) is None:
-        return
     line = logbook_line(Words(hass), snapshot, stage_changed=stage_changed)
     if line is None:
         return

@@ -8,19 +8,19 @@ Platforms hear about new orders through the :func:`signal_order_added` dispatche
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .account import AccountState
 from .api import OrderReference, OrderSnapshot, OrderSummary
+from .cold_start import async_cold_start
 from .const import (
     CONF_PROVIDER,
     DOMAIN,
@@ -31,6 +31,7 @@ from .coordinator import OrderCoordinator
 from .events import OrderEvents
 from .figures import AccountFigures
 from .issues import OrderIssues, async_remove_order_issues
+from .refresh import Refresh
 from .store import OrderStore, SeenStatus, StoredOrder
 
 type OrderTrackerConfigEntry = ConfigEntry[OrderTrackerData]
@@ -75,6 +76,8 @@ class ListWatchStats:
     """List failures in a row (0 while it answers)."""
     dropped: set[str] = field(default_factory=set)
     """Orders the list did not show: they poll on their own."""
+    listed: set[str] = field(default_factory=set)
+    """Orders the list watches: each polls on its own only when the list says so."""
 
 
 @dataclass
@@ -94,6 +97,9 @@ class OrderTrackerData:
     """The account-wide refresh's state, when the provider can list this account."""
     figures: AccountFigures | None = None
     """The account's totals: each order counted once, when it completes or fails."""
+    handed_over: dict[str, OrderSnapshot] = field(default_factory=dict)
+    """Answers the order flow fetched, by order key, until the update listener starts the
+    order it created from them (`async_hand_over`)."""
 
     # -- setup -----------------------------------------------------------------------------
 
@@ -101,8 +107,8 @@ class OrderTrackerData:
         """Start every order of the account: from its stored snapshot, or with a first fetch.
 
         Restored orders show their stored state at once and resume with their first requests
-        spread out; terminal ones make no request. Orders never fetched before are fetched
-        now, within the account's request budget; a failure only makes that order
+        spread out; terminal ones make no request. Orders never fetched before start from the
+        account's list, or a fetch (``cold_start``); a failure only makes that order
         unavailable, except a refused key, which fails the setup.
         """
         restored: list[OrderCoordinator] = []
@@ -121,10 +127,7 @@ class OrderTrackerData:
             coordinator.schedule_first_poll(1 + RESTORE_SPREAD_SECONDS * index / len(restored))
         for coordinator in self.orders.values():
             self._watch(coordinator)
-        await asyncio.gather(*(coordinator.async_refresh() for coordinator in fresh))
-        for coordinator in fresh:
-            if isinstance(coordinator.last_exception, ConfigEntryAuthFailed):
-                raise coordinator.last_exception
+        await async_cold_start(self.hass, self.entry, fresh)
 
     # -- an order's life -------------------------------------------------------------------
 
@@ -170,6 +173,17 @@ class OrderTrackerData:
                 self.hass, self._async_fetch_then_announce(coordinator), coordinator.name
             )
         return coordinator
+
+    @callback
+    def async_hand_over(self, reference: OrderReference, snapshot: OrderSnapshot) -> None:
+        """The order flow's answer for the order it is about to create: its first answer."""
+        self.handed_over[reference.key] = snapshot
+
+    @callback
+    def async_take_handed_over(self, subentry_id: str) -> OrderSnapshot | None:
+        """The flow's answer for a new order subentry, if it handed one over."""
+        subentry = self.entry.subentries[subentry_id]
+        return self.handed_over.pop(subentry.unique_id or "", None)
 
     async def async_remove_order(self, subentry_id: str, *, remember: bool = True) -> None:
         """Stop tracking an order: its subentry, device, entities, issues and snapshot go.
@@ -219,27 +233,26 @@ class OrderTrackerData:
         written at once, the figures with it (a crash between the event and the write tells it
         again after a restart and counts it then, never loses it); other answers are batched.
         """
-        persisted = coordinator.fetched_at if coordinator.data is not None else None
+        persisted: datetime | None = None
 
         @callback
-        def persist() -> None:
+        def persist(refresh: Refresh) -> None:
             nonlocal persisted
-            if coordinator.fetched_at != persisted and (stored := coordinator.stored()):
-                persisted = coordinator.fetched_at
+            if refresh.fetched_at != persisted and (stored := refresh.stored()):
+                persisted = refresh.fetched_at
                 self.store.async_set(coordinator.subentry_id, coordinator.reference.key, stored)
 
         @callback
-        def outcome(snapshot: OrderSnapshot) -> None:
-            if self.figures is not None:
-                self.figures.async_count(coordinator, snapshot)
-            persist()
+        def outcome(refresh: Refresh) -> None:
+            if self.figures is not None and refresh.snapshot is not None:
+                self.figures.async_count(coordinator, refresh.snapshot)
+            persist(refresh)  # before the listener's own turn: the write cannot wait
             self._save_now()
 
         seen = self.store.seen_in_flight.get(coordinator.reference.key)
         OrderEvents(coordinator, seen, outcome)
         OrderIssues(coordinator)
         coordinator.async_add_refresh_listener(persist)
-        persist()
 
     @callback
     def _save_now(self) -> None:

@@ -20,17 +20,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .account_sensor import async_add_account_sensors
+from .amount_sensor import amount_sensors, order_attributes
 from .api import OrderSnapshot, ProviderSpec, Stage
 from .coordinator import OrderCoordinator
-from .display import (
-    coded_value,
-    finished,
-    finished_at,
-    hide_when_finished,
-    shorten,
-)
+from .display import coded_value, finished, finished_at, hide_when_finished, shorten
 from .entity import OrderEntity, async_add_order_entities
-from .presentation import amount_sensors, order_attributes
 from .runtime import OrderTrackerConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -154,7 +148,7 @@ def described_value(
 
 
 def descriptions_for(spec: ProviderSpec) -> list[OrderSensorEntityDescription]:
-    """The sensors an order of this provider has (amounts: `presentation.OrderAmountSensor`)."""
+    """The sensors an order of this provider has (amounts: `amount_sensor.OrderAmountSensor`)."""
     return [description for description in SENSORS if description.exists_fn(spec)]
 
 
@@ -244,6 +238,8 @@ class OrderSensor(OrderEntity, SensorEntity):
 class OrderStatusSensor(OrderSensor):
     """The canonical stage, with the provider's own status and the order's details."""
 
+    _shown_from_list = True
+
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Provider status, ids and provider-specific details."""
@@ -279,6 +275,8 @@ class OrderStatusSensor(OrderSensor):
 
 class ProviderStatusSensor(OrderSensor):
     """The provider's own status; undocumented values join the options as they appear."""
+
+    _shown_from_list = True
 
     def __init__(
         self, coordinator: OrderCoordinator, description: OrderSensorEntityDescription

@@ -68,7 +68,7 @@ async def async_read(hass: HomeAssistant, store: SnapshotStore) -> Mapping[str, 
     if problem is not None:
         await async_set_aside(hass, store, *problem, copy=False)
         return None
-    return data  # type: ignore[no-any-return]
+    return data if isinstance(data, Mapping) else None
 
 
 async def async_set_aside(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, override
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryFlow, SubentryFlowResult
-from homeassistant.core import callback
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     SelectOptionDict,
     SelectSelector,
@@ -15,22 +13,19 @@ from homeassistant.helpers.selector import (
     TextSelector,
 )
 
+from .account import account_client
 from .api import (
     CLIENTS,
     InvalidOrderReferenceError,
     OrderReference,
-    OrderSnapshot,
     OrderTrackerError,
     ProviderClient,
     ProviderSpec,
 )
 from .const import (
-    CONF_API_KEY,
-    CONF_BASE_URL,
     CONF_CHAIN,
     CONF_NAME,
     CONF_ORDER_ID,
-    CONF_PROVIDER,
     LOGGER,
 )
 from .errors import form_error
@@ -48,20 +43,13 @@ _TEXT = TextSelector()
 class OrderSubentryFlowHandler(ConfigSubentryFlow):
     """Track an order on an account (fetched once first), or rename a tracked one."""
 
-    _tracked: tuple[OrderReference, OrderSnapshot] | None = None
-
     def _entry(self) -> OrderTrackerConfigEntry:
         entry: OrderTrackerConfigEntry = self._get_entry()
         return entry
 
     def _client(self) -> ProviderClient:
         """A client for the account, from its settings (the flow does not need it running)."""
-        data = self._entry().data
-        return CLIENTS[data[CONF_PROVIDER]](
-            async_get_clientsession(self.hass),
-            api_key=data.get(CONF_API_KEY),
-            base_url=data.get(CONF_BASE_URL),
-        )
+        return account_client(self.hass, self._entry().data)
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """The account's provider's form (`async_step_order`)."""
@@ -91,7 +79,7 @@ class OrderSubentryFlowHandler(ConfigSubentryFlow):
                     return self.async_abort(reason="already_configured")
                 snapshot = await client.fetch_order(reference)
                 runtime = getattr(self._entry(), "runtime_data", None)
-                if runtime is None or runtime.account.gate.pause_remaining() is None:
+                if runtime is None or runtime.account.pause_remaining() is None:
                     # The name says the token (one read of the token list, if due); never
                     # while the provider asks the account to wait.
                     await client.async_name_tokens(snapshot)
@@ -109,7 +97,10 @@ class OrderSubentryFlowHandler(ConfigSubentryFlow):
                 title = describe_order(self.hass, client, reference, snapshot)
                 name = user_input.get(CONF_NAME)
                 subentry = order_subentry(spec, reference, name, default_title=title)
-                self._tracked = (reference, snapshot)
+                if (runtime := getattr(self._entry(), "runtime_data", None)) is not None:
+                    # The entry's update listener starts the order from this answer when
+                    # Home Assistant has added the subentry: no second request for it.
+                    runtime.async_hand_over(reference, snapshot)
                 return self.async_create_entry(
                     title=subentry.title, data=dict(subentry.data), unique_id=subentry.unique_id
                 )
@@ -131,27 +122,6 @@ class OrderSubentryFlowHandler(ConfigSubentryFlow):
             errors=errors,
             description_placeholders=placeholders,
         )
-
-    @callback
-    @override
-    def async_remove(self) -> None:
-        """Start the order this flow created, from the answer it fetched.
-
-        Home Assistant adds the subentry after the flow returns, then calls this; so the
-        order starts without a second request for it.
-        """
-        if self._tracked is None:
-            return
-        reference, snapshot = self._tracked
-        self._tracked = None
-        entry = self._entry()
-        runtime = getattr(entry, "runtime_data", None)
-        if entry.state is not ConfigEntryState.LOADED or runtime is None:
-            return  # setup starts it with the account
-        for subentry in entry.subentries.values():
-            if subentry.unique_id == reference.key:
-                runtime.async_add_order(subentry, snapshot)
-                return
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None

@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestServer
 import pytest
 from yarl import URL
 
-from custom_components.order_tracker.api import (
+from order_tracker_api import (
     CLIENTS,
     OrderSnapshot,
     ProviderClient,

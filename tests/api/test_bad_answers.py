@@ -14,16 +14,16 @@ from typing import Any
 
 import pytest
 
-from custom_components.order_tracker.api import (
+from order_tracker_api import (
     CLIENTS,
     M0Client,
     OrderSummary,
     ProtocolError,
     ProviderClient,
 )
-from custom_components.order_tracker.api.base import MAX_LIST_ENTRIES, MAX_LIST_PAGES
-from custom_components.order_tracker.api.errors import AnswerTooLargeError
-from custom_components.order_tracker.api.http import (
+from order_tracker_api.base import MAX_LIST_ENTRIES, MAX_LIST_PAGES
+from order_tracker_api.errors import AnswerTooLargeError
+from order_tracker_api.http import (
     LIST_BODY_LIMIT,
     MAX_JSON_DEPTH,
     ORDER_BODY_LIMIT,
@@ -39,7 +39,8 @@ from .conftest import MakeClient
 
 READ_CHUNK = 64 * 1024
 """What `http.send` reads at a time: it stops within one chunk past its limit."""
-BASE_LOGGER = "custom_components.order_tracker.api.base"
+BASE_LOGGER = ProviderClient.__module__
+LIBRARY_LOGGERS = BASE_LOGGER.rpartition(".")[0]
 
 # A finished order per provider, so that thousands of them are cheap to serve (no timeline).
 FINISHED: dict[str, dict[str, Any]] = {
@@ -69,11 +70,9 @@ def _told_plainly(err: BaseException) -> bool:
 
 
 def _ours(caplog: pytest.LogCaptureFixture) -> str:
-    """What the integration logged (not aiohttp's access log, which shows the query)."""
+    """What the library logged (not aiohttp's access log, which shows the query)."""
     return "\n".join(
-        record.getMessage()
-        for record in caplog.records
-        if record.name.startswith("custom_components.")
+        record.getMessage() for record in caplog.records if record.name.startswith(LIBRARY_LOGGERS)
     )
 
 

@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from custom_components.order_tracker.api import (
+from order_tracker_api import (
     CLIENTS,
     AuthError,
     InvalidOrderReferenceError,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.order_tracker.api import (
+from order_tracker_api import (
     FluxClient,
     InvalidOrderReferenceError,
     ProtocolError,

@@ -6,14 +6,14 @@ import random
 
 import pytest
 
-from custom_components.order_tracker.api import (
+from order_tracker_api import (
     MIN_POLL_INTERVAL,
     Hold,
     OrderTicket,
     RequestBudget,
     RequestGate,
 )
-from custom_components.order_tracker.api.gate import FLOOR_RETRY, PAUSE_SPREAD
+from order_tracker_api.gate import FLOOR_RETRY, PAUSE_SPREAD
 
 
 class Clock:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.order_tracker.api import (
+from order_tracker_api import (
     InvalidOrderReferenceError,
     M0Client,
     NextStep,
@@ -25,7 +25,7 @@ from custom_components.order_tracker.api import (
     m0,
     next_poll_delay,
 )
-from custom_components.order_tracker.api.m0 import CHAIN_IDS, CHAINS, UNRESOLVED_RETRY
+from order_tracker_api.m0 import CHAIN_IDS, CHAINS, UNRESOLVED_RETRY
 
 from ..simulator import DEFAULT_WALLETS, Provider, Simulator
 from ..simulator.client import SimClient
@@ -47,7 +47,7 @@ M0 = Provider.M0
 ORDERS = "/orders"
 CREATED_AT = 1781114400  # 2026-06-10T18:00:00Z
 SENDER = "0xCCCC000000000000000000000000000000000003"
-LOGGER_NAME = "custom_components.order_tracker.api.m0"
+LOGGER_NAME = M0Client.__module__
 
 
 async def _m0_http(
@@ -602,8 +602,8 @@ def test_derived_stage() -> None:
 
 
 def test_polls_right_after_fill_deadline() -> None:
-    snapshot = snap(M0Client, "CREATED", age=300, deadline=NOW + timedelta(seconds=20))
-    assert next_poll_delay(M0Client, snapshot, NOW) == 22
+    snapshot = snap(M0Client, "CREATED", age=300, deadline=NOW + timedelta(seconds=10))
+    assert next_poll_delay(M0Client, snapshot, NOW) == 12
 
 
 async def test_destination_and_fill_chains_learned_at_run_time_are_named(

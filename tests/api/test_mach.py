@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.order_tracker.api import (
+from order_tracker_api import (
     InvalidOrderReferenceError,
     MachClient,
     OrderReference,
@@ -20,7 +20,7 @@ from custom_components.order_tracker.api import (
     Stage,
     next_poll_delay,
 )
-from custom_components.order_tracker.api.http import decode_json
+from order_tracker_api.http import decode_json
 
 from ..simulator import DEFAULT_WALLETS, Provider, Simulator, SimulatorError
 from ..simulator.client import SimClient

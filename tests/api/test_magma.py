@@ -15,7 +15,7 @@ import aiohttp
 from graphql import GraphQLInputObjectType, parse, validate
 import pytest
 
-from custom_components.order_tracker.api import (
+from order_tracker_api import (
     AuthError,
     InvalidOrderReferenceError,
     MagmaClient,
@@ -26,7 +26,7 @@ from custom_components.order_tracker.api import (
     Stage,
     magma,
 )
-from custom_components.order_tracker.api.magma import LIST_QUERY, PAGE_SIZE
+from order_tracker_api.magma import LIST_QUERY, PAGE_SIZE
 
 from ..simulator import SCENARIOS, Provider, Simulator, SimulatorError
 from ..simulator.client import SimClient
@@ -511,7 +511,7 @@ async def test_order_of_another_account(simulator: Simulator, make_client: MakeC
 async def test_lists_purchases_and_sales_across_pages(
     simulator: Simulator, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("custom_components.order_tracker.api.magma.PAGE_SIZE", 3)
+    monkeypatch.setattr(magma, "PAGE_SIZE", 3)
     bought = [simulator.create_order("magma", "happy") for _ in range(7)]
     sold = [simulator.create_order("magma", "seller_rejected", is_seller=True) for _ in range(2)]
     other = simulator.add_key("magma", "amboss_other_key")
@@ -540,7 +540,7 @@ def test_list_query_validates_where_page_input_is_float() -> None:
 async def test_list_sends_page_input_variables(
     simulator: Simulator, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("custom_components.order_tracker.api.magma.PAGE_SIZE", 2)
+    monkeypatch.setattr(magma, "PAGE_SIZE", 2)
     orders = [simulator.create_order("magma", "happy") for _ in range(3)]
     summaries = await make_client("magma").list_orders()
     assert {s.reference.order_id for s in summaries} == {o.order_id for o in orders}
@@ -725,7 +725,7 @@ SALES: list[Lifecycle] = [
         {"lease_blocks": 4},
         [
             # The order waits for the user to approve it and to open the channel, and for the
-            # buyer to pay (DESIGN.md §3, seller side).
+            # buyer to pay (the seller side of MagmaClient's stage table).
             ("WAITING_FOR_SELLER_APPROVAL", Stage.ACTION_REQUIRED, False),
             ("WAITING_FOR_BUYER_PAYMENT", Stage.PENDING, False),
             ("WAITING_FOR_CHANNEL_OPEN", Stage.ACTION_REQUIRED, False),

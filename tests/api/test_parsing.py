@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from custom_components.order_tracker.api import CLIENTS, ProtocolError, Stage
-from custom_components.order_tracker.api.http import decode_json
-from custom_components.order_tracker.api.parsing import (
+from order_tracker_api import CLIENTS, ProtocolError, Stage
+from order_tracker_api.http import decode_json
+from order_tracker_api.parsing import (
     get_datetime,
     get_decimal,
     get_int,

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from custom_components.order_tracker.api import (
+from order_tracker_api import (
     MIN_POLL_INTERVAL,
     FluxClient,
     M0Client,
@@ -19,7 +19,9 @@ from custom_components.order_tracker.api import (
     ProviderClient,
     Stage,
     error_backoff,
+    flux,
     m0,
+    mach,
     magma,
     next_poll_delay,
     polling,
@@ -79,22 +81,26 @@ def test_magma_unknown_and_terminal(status: str, interval: float | None) -> None
 
 @pytest.mark.parametrize("status", in_phase(MagmaClient, Phase.WAITING))
 def test_magma_waiting_phases_stretch_with_the_wait(status: str) -> None:
-    """7.5 s at first, then 1/20 of the time already waited, at most 60 s."""
+    """7.5 s at first, then 1/15 of the time already waited, at most 25 s for 30 minutes; then
+    growing by 1/15 of the time past them, to at most 2 min."""
     snapshot = snap(MagmaClient, status)
 
     def interval(waited: float) -> float | None:
         return MagmaClient.poll_interval_for(snapshot, NOW, since(waited))
 
     assert interval(0) == 7.5
-    assert interval(100) == 7.5  # 100 / 20 = 5: still the starting cadence
-    assert interval(400) == pytest.approx(20)
-    assert interval(1000) == pytest.approx(50)
-    assert interval(3 * 3600) == 60
+    assert interval(100) == 7.5  # 100 / 15 = 6.7: still the starting cadence
+    assert interval(300) == pytest.approx(20)
+    assert interval(1000) == 25
+    assert interval(1799) == 25
+    assert interval(1800) == 25
+    assert interval(1800 + 15 * 35) == pytest.approx(60)
+    assert interval(3 * 3600) == 120
     assert MagmaClient.poll_interval_for(snapshot, NOW) == 7.5  # since when: unknown
 
 
 def test_magma_waiting_failure_at_the_deadline_is_still_polled_at_once() -> None:
-    """Stretched to 60 s, a deadline 10 s away still brings the poll to just after it."""
+    """Stretched to 25 s, a deadline 10 s away still brings the poll to just after it."""
     snapshot = snap(MagmaClient, "WAITING_FOR_BUYER_PAYMENT", deadline=NOW + timedelta(seconds=10))
     assert next_poll_delay(MagmaClient, snapshot, NOW, status_since=since(3000)) == 12
 
@@ -104,12 +110,12 @@ def test_magma_check_phases_slow_down_after_two_minutes(status: str) -> None:
     snapshot = snap(MagmaClient, status)
     assert MagmaClient.poll_interval_for(snapshot, NOW, since(0)) == 15
     assert MagmaClient.poll_interval_for(snapshot, NOW, since(119)) == 15
-    assert MagmaClient.poll_interval_for(snapshot, NOW, since(120)) == 45
-    assert MagmaClient.poll_interval_for(snapshot, NOW, since(3600)) == 45
+    assert MagmaClient.poll_interval_for(snapshot, NOW, since(120)) == 60
+    assert MagmaClient.poll_interval_for(snapshot, NOW, since(3600)) == 60
 
 
 @pytest.mark.parametrize(
-    ("confirmations", "interval"), [(None, 120), (0, 120), (1, 120), (2, 45), (5, 45)]
+    ("confirmations", "interval"), [(None, 180), (0, 180), (1, 180), (2, 45), (5, 45)]
 )
 def test_magma_fewer_polls_while_two_more_blocks_are_needed(
     confirmations: int | None, interval: float
@@ -230,10 +236,14 @@ def test_m0_phases() -> None:
         M0Client.poll_interval_for(snap(M0Client, "CREATED", age=60, deadline=deadline), NOW) == 7.5
     )
     assert (
-        M0Client.poll_interval_for(snap(M0Client, "CREATED", age=200, deadline=deadline), NOW) == 60
+        M0Client.poll_interval_for(snap(M0Client, "CREATED", age=200, deadline=deadline), NOW) == 20
     )
-    expired = snap(M0Client, m0.EXPIRED, age=900, deadline=NOW - timedelta(seconds=1))
-    assert M0Client.poll_interval_for(expired, NOW) == 900
+    # Past the fill deadline: 10 s at first, then 1/30 of the time since it, at most 15 min.
+    expired = snap(M0Client, m0.EXPIRED, age=900, deadline=NOW)
+    assert M0Client.poll_interval_for(expired, NOW) == 10
+    assert M0Client.poll_interval_for(expired, NOW + timedelta(minutes=10)) == pytest.approx(20)
+    assert M0Client.poll_interval_for(expired, NOW + timedelta(hours=2)) == pytest.approx(240)
+    assert M0Client.poll_interval_for(expired, NOW + timedelta(days=2)) == 900
     assert M0Client.poll_interval_for(snap(M0Client, "COMPLETED"), NOW) is None
     cancelled = snap(M0Client, "CANCELLED", resolved_at=NOW - timedelta(minutes=10))
     assert M0Client.poll_interval_for(cancelled, NOW) == 300
@@ -287,8 +297,11 @@ def test_deadline_before_next_poll_pulls_the_poll_in() -> None:
     assert next_poll_delay(MagmaClient, snapshot, NOW) == 14  # right after the deadline
     later = replace(snapshot, deadline=NOW + timedelta(minutes=5))
     assert next_poll_delay(MagmaClient, later, NOW) == phase
+    # Past it and still not moved on: the overdue cadence, for ten minutes.
     past = replace(snapshot, deadline=NOW - timedelta(minutes=5))
-    assert next_poll_delay(MagmaClient, past, NOW) == phase
+    assert next_poll_delay(MagmaClient, past, NOW) == polling.OVERDUE_INTERVAL
+    long_past = replace(snapshot, deadline=NOW - timedelta(minutes=11))
+    assert next_poll_delay(MagmaClient, long_past, NOW) == phase
 
 
 def test_deadline_never_breaks_the_floor() -> None:
@@ -297,8 +310,14 @@ def test_deadline_never_breaks_the_floor() -> None:
 
 
 def test_m0_polls_right_after_fill_deadline() -> None:
-    snapshot = snap(M0Client, "CREATED", age=300, deadline=NOW + timedelta(seconds=20))
-    assert next_poll_delay(M0Client, snapshot, NOW) == 22
+    snapshot = snap(M0Client, "CREATED", age=300, deadline=NOW + timedelta(seconds=10))
+    assert next_poll_delay(M0Client, snapshot, NOW) == 12
+    # Past it, the order shows expired at once: its own cadence, no overdue polling.
+    expired = replace(
+        snapshot, status=m0.EXPIRED, deadline=NOW - timedelta(seconds=60), stage=Stage.EXPIRED
+    )
+    assert M0Client.next_change_at(expired) is None
+    assert next_poll_delay(M0Client, expired, NOW) == 10
 
 
 def test_mach_expiry_is_a_minute_after_expires_at() -> None:
@@ -347,7 +366,7 @@ def test_error_backoff(failures: int, retry_after: float | None, delay: float) -
 
 
 def test_request_budget_allows_a_burst_then_one_per_second() -> None:
-    from custom_components.order_tracker.api import RequestBudget
+    from order_tracker_api import RequestBudget
 
     now = [100.0]
     budget = RequestBudget(rate=1.0, burst=5, clock=lambda: now[0])
@@ -361,7 +380,7 @@ def test_request_budget_allows_a_burst_then_one_per_second() -> None:
 
 def test_request_budget_rate_over_any_window() -> None:
     """Taking slots as they come, no 1 s window ever holds more than the burst."""
-    from custom_components.order_tracker.api import RequestBudget
+    from order_tracker_api import RequestBudget
 
     budget = RequestBudget(rate=2.0, burst=3, clock=lambda: 0.0)
     slots = sorted(budget.reserve() for _ in range(40))
@@ -369,3 +388,134 @@ def test_request_budget_rate_over_any_window() -> None:
         in_window = [s for s in slots[index:] if s < start + 1.0]
         assert len(in_window) <= 3 + 2
     assert slots[-1] == pytest.approx((40 - 3) / 2.0)
+
+
+def test_an_eta_past_the_deadline_does_not_push_the_poll_past_it() -> None:
+    """Mach's eta stretches the next poll to half of it, but the expiry comes first."""
+    expires_at = NOW + timedelta(seconds=60)
+    snapshot = snap(
+        MachClient, "placed", age=30, deadline=expires_at, eta=NOW + timedelta(minutes=20)
+    )
+    expiry = (expires_at - NOW).total_seconds() + 60  # expired a grace minute later
+    for rng in (None, Extreme(-1), Extreme(+1)):
+        delay = next_poll_delay(MachClient, snapshot, NOW, status_since=since(30), rng=rng)
+        assert delay == expiry + polling.DEADLINE_MARGIN
+
+
+def test_an_overdue_order_is_polled_closely_until_it_moves() -> None:
+    """Magma shows BUYER_FAILED_TO_PAY about a minute after the payment deadline: from the
+    deadline on, the order is polled every 7.5 s (not its stretched 25 s), for ten minutes."""
+    waited = since(3600)
+    for past, expected in ((1, 7.5), (60, 7.5), (9 * 60, 7.5)):
+        snapshot = snap(
+            MagmaClient, "WAITING_FOR_BUYER_PAYMENT", deadline=NOW - timedelta(seconds=past)
+        )
+        for rng in (Extreme(-1), Extreme(+1)):
+            delay = next_poll_delay(MagmaClient, snapshot, NOW, status_since=waited, rng=rng)
+            assert delay == expected
+    stale = snap(MagmaClient, "WAITING_FOR_BUYER_PAYMENT", deadline=NOW - timedelta(minutes=11))
+    delay = next_poll_delay(MagmaClient, stale, NOW, status_since=waited)
+    assert delay == magma.WAITING_LATE_MAX_INTERVAL
+
+
+DEADLINE_CASES = [
+    # (client, status, stage override, extra fields): an in-flight phase with a deadline.
+    (MagmaClient, "WAITING_FOR_SELLER_APPROVAL", {}),
+    (MagmaClient, "WAITING_FOR_BUYER_PAYMENT", {}),
+    (MagmaClient, "WAITING_FOR_CHANNEL_OPEN", {}),
+    (MagmaClient, "SELLER_SENT_TRANSACTION", {}),
+    (MagmaClient, "WAITING_FOR_ON_CHAIN_CONFIRMATION", {"confirmations": 0}),
+    (MagmaClient, "WAITING_FOR_ON_CHAIN_CONFIRMATION", {"confirmations": 2}),
+    (MagmaClient, "VALID_CHANNEL_OPENING", {"details": {"blocks_until_can_be_closed": 4320}}),
+    (MagmaClient, "SOMETHING_NEW", {}),
+    (MachClient, "placed", {}),
+    (MachClient, "placed", {"eta": NOW + timedelta(hours=1)}),
+    (M0Client, "CREATED", {}),
+    (M0Client, "CREATED", {"stage": Stage.IN_PROGRESS}),
+]
+
+
+@pytest.mark.parametrize(("client", "status", "extra"), DEADLINE_CASES)
+@pytest.mark.parametrize("until", [0.5, 3, 10, 29, 61, 300, 1700, 4 * 3600])
+@pytest.mark.parametrize("waited", [0, 30, 600, 3 * 3600, 3 * 86400])
+def test_a_deadline_in_the_answer_always_brings_a_poll_right_after_it(
+    client: type[ProviderClient], status: str, extra: dict[str, object], until: float, waited: float
+) -> None:
+    """Whatever stretches the interval (time in status, order age, an eta, jitter), the next
+    poll comes at most DEADLINE_MARGIN after a known deadline (or at the 5 s floor)."""
+    deadline = NOW + timedelta(seconds=until)
+    snapshot = snap(client, status, age=waited + 5, deadline=deadline, **extra)
+    change_at = client.next_change_at(snapshot)
+    assert change_at is not None
+    due = (change_at - NOW).total_seconds() + polling.DEADLINE_MARGIN
+    for rng in (None, Extreme(-1), Extreme(+1)):
+        delay = next_poll_delay(client, snapshot, NOW, status_since=since(waited), rng=rng)
+        assert delay is not None
+        assert delay <= max(due, MIN_POLL_INTERVAL)
+
+
+# The longest a phase may go without a poll, before jitter (BENCHMARKS.md §1: the tail).
+PHASE_BOUNDS = [
+    (MagmaClient, "WAITING_FOR_SELLER_APPROVAL", {}, magma.WAITING_LATE_MAX_INTERVAL),
+    (MagmaClient, "WAITING_FOR_BUYER_PAYMENT", {}, magma.WAITING_LATE_MAX_INTERVAL),
+    (MagmaClient, "WAITING_FOR_CHANNEL_OPEN", {}, magma.WAITING_LATE_MAX_INTERVAL),
+    (MagmaClient, "SELLER_SENT_TRANSACTION", {}, magma.CHECK_SLOW_INTERVAL),
+    (MagmaClient, "ON_CHAIN_CONFIRMATION", {}, magma.CHECK_SLOW_INTERVAL),
+    (MagmaClient, "SELLER_OPENED_CHANNEL", {}, magma.CHECK_SLOW_INTERVAL),
+    (
+        MagmaClient,
+        "WAITING_FOR_ON_CHAIN_CONFIRMATION",
+        {"confirmations": 1},
+        magma.EARLY_CONFIRMATION_INTERVAL,
+    ),
+    (
+        MagmaClient,
+        "WAITING_FOR_ON_CHAIN_CONFIRMATION",
+        {"confirmations": 2},
+        magma.CONFIRMATION_INTERVAL,
+    ),
+    (MagmaClient, "VALID_CHANNEL_OPENING", {}, magma.LEASE_END_INTERVAL),
+    (MagmaClient, "SOMETHING_NEW", {}, magma.UNKNOWN_IN_FLIGHT_INTERVAL),
+    (MachClient, "placed", {}, mach.SLOW_INTERVAL),
+    (MachClient, "filled", {}, mach.LONG_STUCK_INTERVAL),
+    (M0Client, "CREATED", {"deadline": NOW + timedelta(hours=1)}, m0.OPEN_INTERVAL),
+    (M0Client, m0.EXPIRED, {"deadline": NOW}, m0.EXPIRED_INTERVAL),
+    (M0Client, "CANCELLED", {}, m0.CANCELLED_INTERVAL),
+    (FluxClient, "pending", {}, flux.SLOW_INTERVAL),
+    (FluxClient, "executing", {}, flux.SLOW_INTERVAL),
+    (FluxClient, "validated", {}, flux.SLOW_INTERVAL),
+]
+
+
+@pytest.mark.parametrize(("client", "status", "extra", "bound"), PHASE_BOUNDS)
+def test_no_in_flight_order_goes_longer_than_its_phase_bound_without_a_poll(
+    client: type[ProviderClient], status: str, extra: dict[str, object], bound: float
+) -> None:
+    """However long the order has been in its phase (or alive), the next poll comes within
+    the phase's bound, jitter included."""
+    for waited in (0, 1, 10, 100, 1000, 10_000, 100_000, 10**7):
+        for age in (waited, waited + 120, waited + 3600):
+            snapshot = snap(client, status, age=age, **extra)
+            delay = next_poll_delay(
+                client, snapshot, NOW, status_since=since(waited), rng=Extreme(+1)
+            )
+            if status == "CANCELLED" and delay is None:
+                continue  # its 30-minute watch is over
+            assert delay is not None
+            assert delay <= bound * (1 + polling.JITTER)
+
+
+@pytest.mark.parametrize(
+    ("status", "age", "bound"),
+    [("pending", 60, flux.MEDIUM_INTERVAL), ("executing", 600, flux.MEDIUM_INTERVAL)],
+)
+def test_flux_young_orders_are_polled_within_thirty_seconds(
+    status: str, age: float, bound: float
+) -> None:
+    for waited in (0, 5, 20, age):
+        snapshot = snap(FluxClient, status, age=age)
+        delay = next_poll_delay(
+            FluxClient, snapshot, NOW, status_since=since(waited), rng=Extreme(+1)
+        )
+        assert delay is not None
+        assert delay <= bound * (1 + polling.JITTER)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.order_tracker.api import (
+from order_tracker_api import (
     CLIENTS,
     InvalidBaseUrlError,
     Stage,
     validate_base_url,
 )
-from custom_components.order_tracker.api.http import parse_retry_after, quote_segment
+from order_tracker_api.http import parse_retry_after, quote_segment
 
 
 def test_registry_and_specs() -> None:

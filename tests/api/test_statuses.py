@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.order_tracker.api import (
+from order_tracker_api import (
     CLIENTS,
     FluxClient,
     MagmaClient,
@@ -63,7 +63,7 @@ def parse(provider: str, status: str, *, seller: bool = False) -> OrderSnapshot:
 
 
 # (provider, status, the user sells) → (next step, reason). Written from the providers' docs
-# (DESIGN.md §3 and §4), not from the tables, so that a wrong row shows here.
+# (the public contract, docs/entities.md), not from the tables, so that a wrong row shows here.
 _MAGMA_FAILURES = (
     "SELLER_REJECTED",
     "SELLER_FAILED_TO_REACT",

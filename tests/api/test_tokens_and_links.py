@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.order_tracker.api import (
+from order_tracker_api import (
     CLIENTS,
     FluxClient,
     M0Client,
@@ -18,9 +18,9 @@ from custom_components.order_tracker.api import (
     ProtocolError,
     ProviderUnavailableError,
 )
-from custom_components.order_tracker.api.explorers import EXPLORERS, chain_key, transaction_url
-from custom_components.order_tracker.api.m0 import CHAINS as M0_CHAINS
-from custom_components.order_tracker.api.tokens import (
+from order_tracker_api.explorers import EXPLORERS, chain_key, transaction_url
+from order_tracker_api.m0 import CHAINS as M0_CHAINS
+from order_tracker_api.tokens import (
     RETRY_AFTER,
     Token,
     TokenAmount,

@@ -1,4 +1,5 @@
-"""The automation editor, in Debian's Chromium, offers an order device's own triggers."""
+"""The automation editor, in Debian's Chromium, offers the order triggers for an order's device
+(by target) and the device's own triggers."""
 
 from __future__ import annotations
 
@@ -12,6 +13,13 @@ from .conftest import E2E_USER, FAILING_FLUX_NAME, FluxRun, Instance
 
 TRIGGER_NAMES = ["Order completed", "Order failed", "Order needs you", "Order status changed"]
 """strings.json ``device_automation.trigger_type``, as the editor shows them."""
+TARGET_TRIGGER_NAMES = [
+    "Order completed",
+    "Order failed",
+    "Order requires your action",
+    "Order status changed",
+]
+"""strings.json ``triggers.<key>.name``: the order triggers (trigger.py) for a target."""
 
 pytestmark = [
     pytest.mark.e2e,
@@ -23,8 +31,9 @@ pytestmark = [
 async def test_editor_lists_the_order_triggers(
     instance: Instance, flux_run: FluxRun, artifacts: Path
 ) -> None:
-    """Add trigger → Device: the order device's four triggers, in our words. (The order's
-    event entity, which "by target" would offer, is disabled by default.)"""
+    """Add trigger: "by target" offers, for the order's device, the four order triggers; "Device"
+    its four device triggers. (Its event entity's "Event received" only once the user enables
+    the entity: it is disabled by default.)"""
     executable = chromium_executable()
     assert executable, "Chromium not found: install Debian's chromium (scripts/e2e does)"
     url = instance.hass.url
@@ -36,6 +45,14 @@ async def test_editor_lists_the_order_triggers(
             await log_in(page, url, E2E_USER)
             await page.goto(f"{url}/config/automation/edit/new", timeout=60_000)
             await page.get_by_role("button", name="Add trigger").click(timeout=60_000)
+
+            # By target: the order's device offers its event entity's "Event received".
+            await page.get_by_text("By target", exact=True).click()
+            await page.get_by_text("Services", exact=True).click()
+            await page.get_by_text(FAILING_FLUX_NAME, exact=True).click()
+            for name in TARGET_TRIGGER_NAMES:
+                await expect(page.get_by_text(name).first).to_be_visible()
+            await page.screenshot(path=artifacts / "automation-editor-by-target.png")
 
             # By type → Device: the order device's own triggers, in our words.
             await page.get_by_text("By type", exact=True).click()

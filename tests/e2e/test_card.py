@@ -95,6 +95,34 @@ FLUX_FAILING = CardOrder(
     {"execute_after": 6, "fail_after": 14},
     label=" failing",
 )
+# A sale (the user is the seller) waiting for the user's approval for 15 minutes.
+MAGMA_SALE = CardOrder(
+    "magma",
+    "5a1e0c2d-4b3f-4e6a-8d7c-1f2e3d4c5b6a",
+    "sale_happy",
+    {"approve_after": 900},
+    label=" sale",
+)
+# Approved at once, then waiting 15 minutes for the user to pay its invoice.
+MAGMA_PAY = CardOrder(
+    "magma",
+    "9b8a7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d",
+    "happy",
+    {"approve_after": 3, "pay_after": 900},
+    label=" pay",
+)
+# Never filled: expired after 15 s, a cancel refunds it.
+M0_EXPIRED = CardOrder(
+    "m0",
+    "0x" + "e0" * 32,
+    "never_filled",
+    {"fill_window": 15},
+    chain="Ethereum",
+    label=" expired",
+)
+# Pending until a test moves it (the simulator's control API): a live update on demand.
+FLUX_TICKER = CardOrder("flux", "intent_CardE2ETicker000004", "custom", {}, label=" ticker")
+EXTRA = (FLUX_FAILING, MAGMA_SALE, MAGMA_PAY, M0_EXPIRED, FLUX_TICKER)
 
 
 @dataclass
@@ -155,14 +183,16 @@ async def card_setup(instance: Instance) -> CardSetup:
         await instance.hass.add_order(
             entry["entry_id"], order.order_id, chain=order.chain, name=order.name
         )
-    await instance.simulator.create_order(
-        "flux",
-        FLUX_FAILING.scenario,
-        order_id=FLUX_FAILING.order_id,
-        params=FLUX_FAILING.params,
-        owner_key=CARD_KEYS["flux"],
-    )
-    await instance.hass.add_order(accounts["flux"], FLUX_FAILING.order_id, name=FLUX_FAILING.name)
+    for order in EXTRA:
+        fields = {"order_id": order.order_id, "params": order.params}
+        if order.chain:
+            fields["chain"] = order.chain
+        await instance.simulator.create_order(
+            order.provider, order.scenario, owner_key=CARD_KEYS[order.provider], **fields
+        )
+        await instance.hass.add_order(
+            accounts[order.provider], order.order_id, chain=order.chain, name=order.name
+        )
     await _save_dashboard(
         instance,
         CARDS_PATH,
@@ -331,14 +361,18 @@ async def test_card_follows_orders_live(
         "Waiting for buyer payment"
     )
     attributes = (await instance.hass.state(MAGMA.status_entity) or {}).get("attributes", {})
-    if invoice := attributes.get("invoice"):
-        # The invoice to pay, and a button that copies it.
-        await expect(magma.locator(".cta .invoice")).to_have_text(invoice)
-        await magma.locator(".cta button.copy").click()
-        await expect(magma.locator(".cta button.copy")).to_have_text("Copied")
-        assert await page.evaluate("navigator.clipboard.readText()") == invoice
-    else:
-        await expect(magma.locator(".cta")).to_contain_text("Open the order at the provider")
+    invoice = attributes["invoice"]
+    # The next step in the integration's words, the invoice to pay, a button that copies it
+    # ("Copied" for two seconds) and a wallet link.
+    await expect(magma.locator(".cta .step-words")).to_have_text("Pay the Lightning invoice")
+    await expect(magma.locator(".cta .invoice")).to_have_text(invoice)
+    await magma.locator(".cta button.copy").click()
+    await expect(magma.locator(".cta button.copy")).to_have_text("Copied")
+    assert await page.evaluate("navigator.clipboard.readText()") == invoice
+    await expect(magma.locator(".cta button.copy")).to_have_text("Copy", timeout=5_000)
+    await expect(magma.locator(".cta a.wallet")).to_have_attribute(
+        "href", re.compile(r"^lightning:")
+    )
     await page.wait_for_timeout(1500)
     await page.screenshot(path=artifacts / "card-action-required.png")
     await _shots(page, artifacts, "card")
@@ -355,6 +389,10 @@ async def test_card_follows_orders_live(
     await expect(current).to_have_class(re.compile(r"\bbad\b"))
     await expect(current.locator(".label")).to_have_text("Failed")
     await expect(failing.locator("ol.steps li").last).to_have_attribute("aria-current", "step")
+    # Why it ended, in the integration's words.
+    await expect(failing.locator("dt", has_text="Reason").locator("+ dd")).to_have_text(
+        "Insufficient balance"
+    )
     await expect(page.locator(CARD).first.locator("details.finished")).to_contain_text(
         FLUX_FAILING.name
     )
@@ -362,10 +400,16 @@ async def test_card_follows_orders_live(
     await expect(magma).to_have_attribute("data-stage", "in_progress", timeout=90_000)
     await expect(magma.locator(".cta")).to_have_count(0)
     await expect(single.locator(".cta")).to_have_count(0)
-    steps = magma.locator("ol.steps li")
-    await expect(steps.nth(0)).to_have_class(re.compile(r"\bdone\b"))
-    await expect(steps.nth(1)).to_have_class(re.compile(r"\bdone\b"))
+    # Every stage before the current one is done. (Action required, now paid, is shown again
+    # once the integration publishes the stages an order went through: stages_reached.)
     await expect(magma.locator("li[aria-current=step] .label")).to_have_text("In progress")
+    steps = magma.locator("ol.steps li")
+    current = await steps.evaluate_all(
+        "(items) => items.findIndex((li) => li.getAttribute('aria-current') === 'step')"
+    )
+    assert current >= 1
+    for index in range(current):
+        await expect(steps.nth(index)).to_have_class(re.compile(r"\bdone\b"))
     await _shots(page, artifacts, "card-later")
 
     assert navigations == [], "the page was reloaded"
@@ -455,4 +499,201 @@ async def test_strategy_lists_every_order(
     await page.wait_for_timeout(1000)
     await _shots(page, artifacts, "strategy")
     assert console.errors == []
+    await page.close()
+
+
+async def test_next_steps_reasons_and_sides(
+    instance: Instance, card_setup: CardSetup, browser: Browser, artifacts: Path
+) -> None:
+    """What the user must do, read from the status sensor: the sale waits for the user's
+    approval ("You sell"), the expired M0 order for a cancel that refunds it; each with its
+    due time. No row reads "Unknown"."""
+    page = await browser.new_page(viewport=VIEWPORT)
+    console = Console(page)
+    await log_in(page, instance.hass.url, E2E_USER)
+    await _open(page, f"{instance.hass.url}/{CARDS_PATH}/cards")
+
+    sale = _order(page, MAGMA_SALE)
+    await expect(sale).to_have_attribute("data-stage", "action_required", timeout=90_000)
+    await expect(sale.locator(".ids .role")).to_have_text("You sell")
+    await expect(sale.locator("dt", has_text="Provider status").locator("+ dd")).to_have_text(
+        "Waiting for your approval"
+    )
+    await expect(sale.locator(".cta .step-words")).to_have_text("Approve the sale at Amboss Magma")
+    await expect(sale.locator(".cta .by")).to_contain_text("Next step due")
+    await expect(sale.locator(".cta .invoice")).to_have_count(0)
+
+    expired = _order(page, M0_EXPIRED)
+    await expect(expired).to_have_attribute("data-stage", "expired", timeout=90_000)
+    await expect(expired.locator(".chip")).to_have_text("Expired")
+    await expect(expired.locator(".cta .step-words")).to_have_text(
+        "Cancel the order at M0 to get a refund"
+    )
+    for order in (MAGMA_SALE, M0_EXPIRED, FLUX_FAILING):
+        await expect(_order(page, order).locator("dd", has_text="Unknown")).to_have_count(0)
+    await page.screenshot(path=artifacts / "card-next-steps.png", full_page=True)
+    assert console.errors == []
+    await page.close()
+
+
+async def test_selection_and_focus_survive_another_orders_update(
+    instance: Instance, card_setup: CardSetup, browser: Browser
+) -> None:
+    """The invoice selected and the Copy button focused stay so while another order changes:
+    only that order is patched (its nodes; the invoice's node is the same one after)."""
+    page = await browser.new_page(viewport=VIEWPORT)
+    console = Console(page)
+    await log_in(page, instance.hass.url, E2E_USER)
+    await _open(page, f"{instance.hass.url}/{CARDS_PATH}/cards")
+    pay = _order(page, MAGMA_PAY)
+    ticker = _order(page, FLUX_TICKER)
+    invoice = pay.locator(".cta .invoice")
+    await expect(invoice).to_be_visible(timeout=90_000)
+    await expect(ticker).to_have_attribute("data-stage", "pending", timeout=60_000)
+    # Lovelace sets user-select: none; the card makes what people copy selectable.
+    for part in (".name", ".ids .id", "dd", ".cta .invoice"):
+        assert await pay.locator(part).first.evaluate(
+            "(el) => getComputedStyle(el).userSelect"
+        ) == ("text"), part
+    text = await invoice.text_content()
+    await invoice.evaluate(
+        """(el) => {
+          el.dataset.marked = "yes";
+          const range = document.createRange();
+          range.selectNodeContents(el);
+          const selection = window.getSelection();
+          selection.removeAllRanges();
+          selection.addRange(range);
+        }"""
+    )
+    assert await page.evaluate("window.getSelection().toString()") == text
+    await pay.locator(".cta button.copy").focus()
+
+    await instance.simulator.mutate(FLUX_TICKER.order_id, {"status": "executing"})
+    await expect(ticker).to_have_attribute("data-stage", "in_progress", timeout=90_000)
+    await page.wait_for_timeout(1500)  # a tick of the timer, too
+
+    assert await invoice.evaluate("(el) => el.dataset.marked") == "yes"
+    assert await page.evaluate("window.getSelection().toString()") == text
+    focused = await pay.locator(".cta button.copy").evaluate(
+        "(el) => el.getRootNode().activeElement === el"
+    )
+    assert focused, "the Copy button lost the focus"
+    assert console.errors == []
+    await page.close()
+
+
+# Every word of a stepper label on one line: a word split across lines has two boxes.
+BROKEN_WORDS = """(card) => {
+  const broken = [];
+  for (const label of card.shadowRoot.querySelectorAll('.step .label')) {
+    if (!label.getClientRects().length) continue;
+    const node = label.firstChild;
+    if (!node) continue;
+    const range = document.createRange();
+    for (const match of node.textContent.matchAll(/\\S+/g)) {
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      if (range.getClientRects().length > 1) broken.push(match[0]);
+    }
+  }
+  return broken;
+}"""
+
+
+def _card_words(language: str) -> dict[str, str]:
+    tree = json.loads((INTEGRATION_DIR / "translations" / f"{language}.json").read_text())
+    return dict(tree["selector"]["card"]["options"])
+
+
+async def test_card_in_english_and_german(
+    instance: Instance, card_setup: CardSetup, browser: Browser, artifacts: Path
+) -> None:
+    """At 390 and 1280 px, in English and German: nothing wider than the screen, no word of a
+    stepper label broken, the card's words in the profile's language (no English sentence of
+    the card left in German), the editor's labels too."""
+    english, german = _card_words("en"), _card_words("de")
+    page = await browser.new_page(viewport=VIEWPORT)
+    console = Console(page)
+    await log_in(page, instance.hass.url, E2E_USER)
+    try:
+        for language in ("en", "de"):
+            await instance.ws.call(
+                "frontend/set_user_data",
+                key="language",
+                value={
+                    "language": language,
+                    "number_format": "language",
+                    "time_format": "language",
+                },
+            )
+            await _open(page, f"{instance.hass.url}/{CARDS_PATH}/cards")
+            await expect(page.locator("html")).to_have_attribute("lang", language, timeout=60_000)
+            card = page.locator(CARD).first
+            failing = _order(page, FLUX_FAILING)
+            await expect(failing).to_have_attribute("data-stage", "failed", timeout=90_000)
+            words = german if language == "de" else english
+            await expect(_order(page, MAGMA_SALE).locator(".ids .role")).to_have_text(
+                words["you_sell"], timeout=30_000
+            )
+            for width, viewport in ((390, PHONE), (1280, VIEWPORT)):
+                await page.set_viewport_size(viewport)
+                await page.wait_for_timeout(800)
+                await _no_horizontal_overflow(page)
+                assert await card.evaluate(BROKEN_WORDS) == [], f"{language} at {width} px"
+                await page.screenshot(
+                    path=artifacts / f"card-{language}-{width}.png", full_page=True
+                )
+            if language == "de":
+                shown = await card.evaluate("(card) => card.shadowRoot.textContent")
+                left = [
+                    text
+                    for key, text in english.items()
+                    if text != german[key] and " " in text and text in shown
+                ]
+                assert left == [], "English left on the German card"
+                await expect(failing.locator("dt", has_text="Grund")).to_be_visible()
+                # The editor's labels, in German too.
+                await _open(page, f"{instance.hass.url}/{CARDS_PATH}/cards?edit=1")
+                await (
+                    page.locator("hui-card-options")
+                    .first.get_by_role("button", name="Bearbeiten")
+                    .click(timeout=60_000)
+                )
+                dialog = page.locator("hui-dialog-edit-card")
+                await expect(dialog.get_by_role("textbox", name=german["title"])).to_be_visible(
+                    timeout=60_000
+                )
+                await page.screenshot(path=artifacts / "card-editor-de.png")
+    finally:
+        await instance.ws.call(
+            "frontend/set_user_data",
+            key="language",
+            value={"language": "en", "number_format": "language", "time_format": "language"},
+        )
+    assert console.errors == []
+    await page.close()
+
+
+async def test_card_picker_previews_one_order(
+    instance: Instance, card_setup: CardSetup, browser: Browser, artifacts: Path
+) -> None:
+    """The card picker's preview is one order, with nothing to act on (no invoice), not the
+    whole live card."""
+    page = await browser.new_page(viewport=VIEWPORT)
+    console = Console(page)
+    await log_in(page, instance.hass.url, E2E_USER)
+    await _open(page, f"{instance.hass.url}/{CARDS_PATH}/cards?edit=1")
+    await page.get_by_role("button", name="Add card").first.click(timeout=60_000)
+    await page.get_by_role("tab", name="By card").click(timeout=60_000)
+    preview = page.locator(f"hui-card-picker {CARD}")
+    await expect(preview).to_have_count(1, timeout=60_000)
+    await preview.scroll_into_view_if_needed()
+    await expect(preview.locator(".order")).to_have_count(1)
+    await expect(preview.locator(".cta")).to_have_count(0)
+    await expect(preview.locator(".invoice")).to_have_count(0)
+    await page.wait_for_timeout(500)
+    await page.screenshot(path=artifacts / "card-picker.png")
+    # The picker's other previews load pictures from the internet (not reachable here).
+    assert [error for error in console.errors if "order" in error.lower()] == []
     await page.close()

@@ -171,7 +171,7 @@ async def mutate_order(request: web.Request, simulator: Simulator) -> JsonObject
 async def add_fault(request: web.Request, simulator: Simulator) -> JsonObject:
     """POST /_sim/faults.
 
-    Queue: {"provider", "kind", "count"=1, "order_id"?, ...params}.
+    Queue: {"provider", "kind", "count"=1, "order_id"?, "path"? (its end), ...params}.
     Random: {"rate", "kinds": [...], "seed"?, "providers"?: [...], ...params}.
     Returns the fault state (as GET).
     """
@@ -190,7 +190,8 @@ async def add_fault(request: web.Request, simulator: Simulator) -> JsonObject:
             raise SimulatorError(msg)
         count = _pop(body, "count", int, 1)
         order_id = _pop(body, "order_id", str)
-        simulator.inject_fault(provider, kind, count, order_id, **body)
+        path = _pop(body, "path", str)
+        simulator.inject_fault(provider, kind, count, order_id, path=path, **body)
     return simulator.faults.to_json()
 
 

@@ -212,17 +212,24 @@ def parse_kind(value: str | FaultKind) -> FaultKind:
 
 @dataclass
 class Fault:
-    """A fault for the next `remaining` requests to `provider` (naming `order_id`, if set)."""
+    """A fault for the next `remaining` requests to `provider` (naming `order_id`, and whose
+    path ends with `path`, if set)."""
 
     provider: Provider
     kind: FaultKind
     remaining: int = 1
     order_id: str | None = None
     params: FaultParams = field(default_factory=FaultParams)
+    path: str | None = None
 
-    def matches(self, provider: Provider, order_id: str | None) -> bool:
-        """Order-restricted faults only match requests for that order (not list requests)."""
-        return provider is self.provider and self.order_id in {None, order_id}
+    def matches(self, provider: Provider, order_id: str | None, path: str = "") -> bool:
+        """Order-restricted faults only match requests for that order (not list requests);
+        path-restricted ones only requests to that endpoint (e.g. a list, or a token list)."""
+        return (
+            provider is self.provider
+            and self.order_id in {None, order_id}
+            and (self.path is None or path.endswith(self.path))
+        )
 
     def to_json(self) -> JsonObject:
         """Control-API form."""
@@ -231,6 +238,7 @@ class Fault:
             "kind": self.kind.value,
             "remaining": self.remaining,
             "order_id": self.order_id,
+            "path": self.path,
             "params": self.params.to_json(),
         }
 
@@ -368,7 +376,7 @@ class FaultBook:
             if shadow.provider is provider and shadow.path == path:
                 self._shadows.remove(shadow)
                 return Fault(provider, FaultKind.RESET, 1, order_id, FaultParams())
-        fault = self._take_queued(provider, order_id)
+        fault = self._take_queued(provider, order_id, path)
         if fault is None and self._rate is not None:
             fault = self._rate.draw(provider, order_id)
         if (
@@ -380,13 +388,13 @@ class FaultBook:
             self._shadows.append(_RetryShadow(provider, path, wall_time + _RETRY_WINDOW))
         return fault
 
-    def _take_queued(self, provider: Provider, order_id: str | None) -> Fault | None:
+    def _take_queued(self, provider: Provider, order_id: str | None, path: str) -> Fault | None:
         for fault in self._queue:
-            if fault.matches(provider, order_id):
+            if fault.matches(provider, order_id, path):
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self._queue.remove(fault)
-                return Fault(provider, fault.kind, 1, fault.order_id, fault.params)
+                return Fault(provider, fault.kind, 1, fault.order_id, fault.params, fault.path)
         return None
 
     def to_json(self) -> JsonObject:

@@ -451,8 +451,9 @@ def _order_request(order: SimOrder) -> OrderRequest:
 # The order list as the integration reads it for auto-tracking (its first page).
 LIST_QUERY = (
     "query ListOrders($page: PageInput) { user { market { orders {"
-    " purchases(page: $page) { total list { id status created_at } }"
-    " sales(page: $page) { total list { id status created_at } } } } } }"
+    " purchases(page: $page) { total list { id status payment_status channel_id created_at } }"
+    " sales(page: $page) { total list { id status payment_status channel_id created_at } }"
+    " } } } }"
 )
 
 

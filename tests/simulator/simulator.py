@@ -341,9 +341,12 @@ class Simulator:
         kind: FaultKind | str,
         count: int = 1,
         order_id: str | None = None,
+        *,
+        path: str | None = None,
         **params: Any,
     ) -> Fault:
-        """Fail the next `count` requests to `provider` (for `order_id` only, if given).
+        """Fail the next `count` requests to `provider` (for `order_id` only, if given; to a
+        path ending with `path` only, if given: one endpoint, such as an order list).
 
         Parameters by kind: rate_limit `retry_after` (s, None = no header) and `http_date`;
         server_error `status`; unauthorized `status` (401/403) and `body`; slow `seconds`;
@@ -365,7 +368,7 @@ class Simulator:
             raise SimulatorError(str(err)) from None
         if order_id is not None:
             order_id = normalize_order_id(provider, order_id)
-        fault = Fault(provider, fault_kind, count, order_id, fault_params)
+        fault = Fault(provider, fault_kind, count, order_id, fault_params, path)
         self.faults.add(fault)
         return fault
 

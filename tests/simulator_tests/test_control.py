@@ -148,6 +148,7 @@ async def test_faults_round_trip(http: SimClient, simulator: Simulator) -> None:
             "kind": "rate_limit",
             "remaining": 2,
             "order_id": None,
+            "path": None,
             "params": {"retry_after": 3},
         }
     ]
@@ -170,6 +171,14 @@ async def test_faults_round_trip(http: SimClient, simulator: Simulator) -> None:
     }
     assert await _json(http, "DELETE", "faults") == {"queued": [], "rate": None}
     assert (await http.get("flux", f"/v1/order/{order.order_id}")).status == 200
+
+    # Aimed at one endpoint: the order list fails, the order itself answers.
+    body = {"provider": "flux", "kind": "rate_limit", "path": "/v1/order"}
+    state = await _json(http, "POST", "faults", body, status=201)
+    assert state["queued"][0]["path"] == "/v1/order"
+    assert (await http.get("flux", f"/v1/order/{order.order_id}")).status == 200
+    assert (await http.get("flux", "/v1/order")).status == 429
+    assert (await http.get("flux", "/v1/order")).status == 200
 
     error = await _json(http, "POST", "faults", {"provider": "x", "kind": "slow"}, status=400)
     assert "unknown provider" in error["error"]

@@ -4,6 +4,9 @@ One client per provider (Magma, Mach, M0, Flux) that fetches and lists orders, c
 credentials, and turns provider JSON into the normalized :class:`OrderSnapshot`.
 ``ProviderClient.diagnostics()`` tells what a client noticed while listing (M0: origin chain
 ids it could not name, also as ``M0Client.unresolved_chain_ids``).
+
+The same files are the ``order-tracker-api`` distribution (``lib/order-tracker-api``), imported
+as ``order_tracker_api``; the integration uses only the names in ``__all__``.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ from .models import (
 from .polling import JITTER, MIN_POLL_INTERVAL, RequestBudget, error_backoff, next_poll_delay
 from .statuses import NextStep, Party, Phase, Side, Stage, StatusRow, StatusTable
 from .tokens import RETRY_AFTER as TOKEN_RETRY_AFTER
+
+__version__ = "0.1.0"
+"""The ``order-tracker-api`` distribution's version (its ``pyproject.toml`` reads it here)."""
 
 CLIENTS: dict[str, type[ProviderClient]] = {
     client.spec.key: client for client in (MagmaClient, MachClient, M0Client, FluxClient)

@@ -105,7 +105,8 @@ class ProviderClient(ABC):
 
     @classmethod
     def validate_reference(cls, order_id: str, chain: str | None = None) -> OrderReference:
-        """Check an order reference before it reaches a URL (DESIGN.md §2.2)."""
+        """Check an order reference before it reaches a URL: anything but the provider's id
+        format (slashes, ``..``, spaces, empty) is refused with InvalidOrderReferenceError."""
         if cls.spec.needs_chain:
             return OrderReference(cls.validate_order_id(order_id), cls._validate_chain(chain))
         if chain:
@@ -367,7 +368,7 @@ class ProviderClient(ABC):
     def poll_interval_for(
         cls, snapshot: OrderSnapshot, now: datetime, status_since: datetime | None = None
     ) -> float | None:
-        """Seconds until the next poll for this phase (DESIGN.md §5); None = stop polling.
+        """Seconds until the next poll for this phase (BENCHMARKS.md §1); None = stop polling.
 
         ``status_since`` is when the current native status was first seen, for phases whose
         cadence depends on how long they have lasted.
@@ -393,7 +394,7 @@ class ProviderClient(ABC):
         one is known: the order device's link, and the status sensor's ``transaction_url``.
 
         It is a transaction's page, never called the order's: no provider publishes a page
-        per order (PROVIDERS-RESEARCH.md lists only their APIs).
+        per order (their public documents describe only their APIs).
         """
         for field in self.spec.transaction_fields:
             if field != "channel_id" and (url := self.explorer_url(snapshot, field)):

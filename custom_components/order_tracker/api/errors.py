@@ -1,4 +1,8 @@
-"""The one exception hierarchy of the API layer (DESIGN.md §2.2)."""
+"""The one exception hierarchy of the API layer: every provider failure is one of these.
+
+What each becomes in Home Assistant (a form error, an unavailable entity, re-authentication,
+a translated action error) is the glue's error table, ``errors.py``.
+"""
 
 from __future__ import annotations
 

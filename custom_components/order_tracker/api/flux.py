@@ -77,7 +77,7 @@ SPEC = ProviderSpec(
     redact=frozenset({"walletAddress", "userAddress", "receiverAddress", "destinationAddress"}),
     home_chain="base",  # Flux settles on Base (chain 8453)
     coded_details={"side": ("buy", "sell")},
-    # Flux publishes no terminationReason values (PROVIDERS-RESEARCH.md §4.4); this one is
+    # Flux publishes no terminationReason values (its order docs leave the field open); this is
     # the failure the simulator plays, given words so that the demo reads. Any other value
     # is shown as its key.
     extra_reasons=("insufficient_balance",),

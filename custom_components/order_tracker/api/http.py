@@ -24,7 +24,8 @@ from .errors import (
 )
 
 REQUEST_TIMEOUT = 10.0
-"""Seconds before a provider request is abandoned (DESIGN.md §6)."""
+"""Seconds before a provider request is abandoned: a provider that hangs never holds an
+order's refresh longer (it fails as ProviderUnavailableError and backs off)."""
 
 ORDER_BODY_LIMIT = 1 << 20
 """The most an answer about one order may be: 1 MiB. Order documents are 0.6-1.2 kB (the

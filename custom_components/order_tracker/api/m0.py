@@ -46,8 +46,8 @@ CREATED = "CREATED"
 EXPIRED = "expired"
 """Derived, like Mach's statuses: CREATED past ``fillDeadline``. M0 keeps such an order
 CREATED; nothing fills it any more, and its input comes back only when someone cancels it
-(anyone may, past the deadline: PROVIDERS-RESEARCH.md §3.6). Shown as what it is, not as
-"Created" beside "Expired"."""
+(anyone may, past the deadline, on the destination chain: M0's protocol specification).
+Shown as what it is, not as "Created" beside "Expired"."""
 STATUSES = StatusTable(
     # Open, waiting for a solver (a partial fill shows it in progress). The watch list asks
     # for CREATED orders, expired ones included.
@@ -109,8 +109,11 @@ _ORDER_ID = re.compile(r"0x[0-9a-fA-F]{1,64}")
 FAST_PHASE = timedelta(minutes=2)
 FAST_INTERVAL = 7.5
 # Partial fills can trickle in until the deadline.
-OPEN_INTERVAL = 60.0
-# Past the deadline nothing fills; only a cancel (by anyone) changes it.
+OPEN_INTERVAL = 20.0
+# Past the deadline nothing fills; only a cancel (by anyone) changes it, usually within
+# minutes: 1/30 of the time since the deadline (10 s at first), at most every 15 min.
+EXPIRED_FIRST_INTERVAL = 10.0
+EXPIRED_SHARE = 1 / 30
 EXPIRED_INTERVAL = 15 * 60.0
 # Fill reports can still land after a cancel: look every 5 min for 30 min.
 CANCELLED_INTERVAL = 5 * 60.0
@@ -485,10 +488,17 @@ class M0Client(ProviderClient):
             return None
         # An odd answer on an expired order keeps its cadence (the coordinator keeps its stage).
         if row.phase is Phase.EXPIRED or snapshot.stage is Stage.EXPIRED:
-            return EXPIRED_INTERVAL
+            past = (now - snapshot.deadline).total_seconds() if snapshot.deadline else 0.0
+            return min(EXPIRED_INTERVAL, max(EXPIRED_FIRST_INTERVAL, past * EXPIRED_SHARE))
         if age(snapshot, now) < FAST_PHASE:
             return FAST_INTERVAL
         return OPEN_INTERVAL
+
+    @classmethod
+    @override
+    def next_change_at(cls, snapshot: OrderSnapshot) -> datetime | None:
+        # Past the fill deadline the order shows expired at once: nothing more is due then.
+        return None if snapshot.stage is Stage.EXPIRED else super().next_change_at(snapshot)
 
     @override
     def describe(self, snapshot: OrderSnapshot) -> str | None:

@@ -43,9 +43,9 @@ from .parsing import (
 from .polling import JITTER
 from .statuses import NextStep, Party, Phase, Side, Stage, StatusRow, StatusTable, failure
 
-# The order lifecycle (docs.amboss.tech/magma/order-lifecycle; PROVIDERS-RESEARCH.md §1.4).
+# The order lifecycle (docs.amboss.tech/magma/order-lifecycle).
 # The seller side (`is_seller`, orders listed by `sales`) waits for the user to approve the
-# order and to open the channel, and for the counterparty to pay (DESIGN.md §3). The list
+# order and to open the channel, and for the counterparty to pay. The list
 # (`WATCH_QUERY`) carries status, payment status and channel, but neither confirmations nor
 # the lease countdown: those statuses are polled on their own. The terminal set is closed;
 # VALID_CHANNEL_OPENING is success, but the lease counts down until
@@ -112,25 +112,31 @@ waiting for it); paid or timed out, there is nothing to pay."""
 BLOCK_INTERVAL = timedelta(minutes=10)
 """Bitcoin's target block interval: a lease's blocks left, read as time."""
 SIGNET_HOSTS = frozenset({"magma-dev.amboss.tech"})
-"""Amboss's Magma API on signet (apotdevin/thunderhub's network URL configuration,
-PROVIDERS-RESEARCH.md §1.1): its channels are funded on signet, not on Bitcoin."""
+"""Amboss's Magma API on signet (apotdevin/thunderhub's network URL
+configuration): its channels are funded on signet, not on Bitcoin."""
 SIGNET_CHAIN = "bitcoin_signet"
 
 # Poll cadence, in seconds. The seed's table (5-10 s, 15-30 s, 30-60 s) was the start;
 # benchmarks/polling.py measured what replaced it (BENCHMARKS.md §1).
 # WAITING: a counterparty acts within seconds to minutes, or never (then the deadline ends it).
 WAITING_INTERVAL = 7.5
-WAITING_SHARE = 1 / 20
-"""The longer an order has waited, the slower it is polled: 1/20 of the wait so far, so a late
-action is shown within 5 % of the wait (a failure at the deadline is polled right then)."""
-WAITING_MAX_INTERVAL = 60.0
+WAITING_SHARE = 1 / 15
+"""The longer an order has waited, the slower it is polled: 1/15 of the wait so far..."""
+WAITING_MAX_INTERVAL = 25.0
+"""...but at most 25 s (27.5 s with jitter), so a late action is shown within 30 s..."""
+WAITING_BOUNDED_FOR = 30 * 60.0
+WAITING_LATE_SHARE = 1 / 15
+WAITING_LATE_MAX_INTERVAL = 120.0
+"""...for the first 30 minutes of a wait; then the interval grows again, by 1/15 of the time
+past them, to at most 2 min: by then the deadline, polled right after it (api/polling.py),
+is the likely end."""
 # CHECKING: mempool propagation and graph checks, seconds usually.
 CHECK_INTERVAL = 15.0
 CHECK_PHASE = 120.0
-CHECK_SLOW_INTERVAL = 45.0
+CHECK_SLOW_INTERVAL = 60.0
 """A check that has lasted 2 minutes is waiting for something slower (a block)."""
 CONFIRMATION_INTERVAL = 45.0
-EARLY_CONFIRMATION_INTERVAL = 120.0
+EARLY_CONFIRMATION_INTERVAL = 180.0
 MIN_CONFIRMATIONS = 3
 """Amboss validates a channel after 3 confirmations at the earliest: below 2, at least two
 more ~10 min blocks must come before the status can change."""
@@ -151,7 +157,7 @@ GET_ORDER_QUERY = (
     "query GetOrder($orderId: String!) { user { market { orders { "
     f"get_order(order_id: $orderId) {{ {_ORDER_FIELDS} }} }} }} }} }}"
 )
-_LIST_FIELDS = "total list { id status created_at }"
+_LIST_FIELDS = "total list { id status payment_status channel_id created_at }"
 # Amboss types PageInput's limit and offset as Float!, so an Int! variable in their place fails
 # validation: the page travels whole, as `$page: PageInput`, the way public clients send it.
 LIST_QUERY = (
@@ -197,8 +203,8 @@ SPEC = ProviderSpec(
     supports_lease=True,
     home_chain="bitcoin",
     id_example="ec562479-a4b8-44f4-95b4-150b310832de",
-    # MarketOrderPaymentStatus as Amboss's introspected schema lists it (PROVIDERS-RESEARCH.md
-    # §1.4; SUCCESSFUL_PAYMENT and HODL_INVOICE_TIMEOUT also in the current docs).
+    # MarketOrderPaymentStatus as Amboss's introspected schema lists it
+    # (SUCCESSFUL_PAYMENT and HODL_INVOICE_TIMEOUT also in the current docs).
     coded_details={
         "payment_status": (
             "pending_payment",
@@ -314,6 +320,7 @@ class MagmaClient(ProviderClient):
         listing = self._listing()
         pending_sides = ["purchases", "sales"]
         pages = 0
+        now = self._clock()
         while pending_sides and pages < MAX_LIST_PAGES and not listing.full:
             offset = pages * PAGE_SIZE
             page_input = {"limit": PAGE_SIZE, "offset": offset}
@@ -327,7 +334,9 @@ class MagmaClient(ProviderClient):
                 items = as_list(listing_obj.get("list"), f"orders.{side}.list")
                 total = require_int(listing_obj, "total", f"orders.{side}")
                 listing.add_all(
-                    self._parse_summary(item, seller=side == "sales")
+                    OrderSummary.from_snapshot(
+                        self._parse(item, now=now, seller=side == "sales"), complete=False
+                    )
                     for item in listing.take(items)
                 )
                 if not items or offset + len(items) >= total:
@@ -370,18 +379,6 @@ class MagmaClient(ProviderClient):
             snapshot.stage,
             snapshot.details.get("payment_status"),
             snapshot.channel_id,
-        )
-
-    def _parse_summary(self, item: Any, *, seller: bool) -> OrderSummary:
-        obj = as_object(item, "order list item")
-        order_id = require_str(obj, "id", "order")
-        status = require_str(obj, "status", "order")
-        return OrderSummary(
-            reference=OrderReference(order_id),
-            status=status,
-            stage=self.stage_for_status(status, seller=seller),
-            terminal=STATUSES.row(status).final,
-            created_at=get_datetime(obj, "created_at", "order"),
         )
 
     @override
@@ -482,7 +479,10 @@ class MagmaClient(ProviderClient):
         phase = STATUSES.row(snapshot.status).phase
         waited = time_in_status(now, status_since)
         if phase is Phase.WAITING:
-            return min(WAITING_MAX_INTERVAL, max(WAITING_INTERVAL, waited * WAITING_SHARE))
+            if waited < WAITING_BOUNDED_FOR:
+                return min(WAITING_MAX_INTERVAL, max(WAITING_INTERVAL, waited * WAITING_SHARE))
+            late = WAITING_MAX_INTERVAL + (waited - WAITING_BOUNDED_FOR) * WAITING_LATE_SHARE
+            return min(WAITING_LATE_MAX_INTERVAL, late)
         if phase is Phase.CHECKING:
             return CHECK_INTERVAL if waited < CHECK_PHASE else CHECK_SLOW_INTERVAL
         if phase is Phase.CONFIRMING:

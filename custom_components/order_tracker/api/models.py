@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -73,6 +73,9 @@ class OrderSnapshot:
     """The provider-status option shown, when not ``status`` in lower case (a Magma sale's
     own words, `Side.shown_as`)."""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    partial: bool = False
+    """Parsed from a list entry that lacks some of the order's fields (`OrderSummary.complete`
+    False): it tells the status and the stage, not the whole order."""
 
     @property
     def status_option(self) -> str:
@@ -111,14 +114,15 @@ class OrderSummary:
 
     @classmethod
     def from_snapshot(cls, snapshot: OrderSnapshot, *, complete: bool = True) -> OrderSummary:
-        """The list entry of a parsed order; ``complete`` when the list carries all of it."""
+        """The list entry of a parsed order; ``complete`` when the list carries all of it (else
+        the snapshot is marked ``partial``)."""
         return cls(
             reference=snapshot.reference,
             status=snapshot.status,
             stage=snapshot.stage,
             terminal=snapshot.terminal,
             created_at=snapshot.created_at,
-            snapshot=snapshot,
+            snapshot=snapshot if complete else replace(snapshot, partial=True),
             complete=complete,
         )
 

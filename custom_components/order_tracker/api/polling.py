@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+import math
 import random
 import time
 
@@ -19,6 +20,11 @@ JITTER = 0.10
 """±10 % so orders that started together do not stay in lock-step."""
 DEADLINE_MARGIN = 2.0
 """Poll this long after a deadline, when the failure state has had time to appear."""
+OVERDUE_INTERVAL = 7.5
+"""A deadline passed and the answer still shows the state it should end: the change is due
+any moment (Magma flips a timed-out order within about a minute), so poll this often..."""
+OVERDUE_WINDOW = 10 * 60.0
+"""...for this long after the deadline; then the phase's own cadence again."""
 ETA_SHARE = 0.5
 """A provider's eta is an estimate: the next poll waits for this share of the time it leaves.
 
@@ -43,14 +49,19 @@ def next_poll_delay(
         return None
     if rng is not None:
         interval *= 1 + rng.uniform(-JITTER, JITTER)
-    change_at = client.next_change_at(snapshot)
-    if change_at is not None and change_at > now:
-        until_change = (change_at - now).total_seconds() + DEADLINE_MARGIN
-        interval = min(interval, until_change)
     if snapshot.eta is not None and snapshot.eta > now:
         # The provider said when to expect completion: little to see before half of it.
         until_eta = (snapshot.eta - now).total_seconds()
         interval = max(interval, until_eta * ETA_SHARE + DEADLINE_MARGIN)
+    # A known deadline beats every stretch (time in status, an eta): a poll right after it,
+    # then the overdue cadence until the answer moves past it.
+    change_at = client.next_change_at(snapshot)
+    if change_at is not None:
+        past = (now - change_at).total_seconds()
+        if past < 0:
+            interval = min(interval, DEADLINE_MARGIN - past)
+        elif past < OVERDUE_WINDOW:
+            interval = min(interval, OVERDUE_INTERVAL)
     return max(interval, MIN_POLL_INTERVAL)
 
 
@@ -83,6 +94,13 @@ class RequestBudget:
         self._interval = 1.0 / rate
         self._tolerance = (burst - 1) * self._interval
         self._next_free = self._clock()
+
+    def room(self) -> int:
+        """How many requests may go now without waiting (books nothing)."""
+        ahead = max(self._next_free - self._clock(), 0.0)
+        if ahead > self._tolerance:
+            return 0
+        return math.floor((self._tolerance - ahead) / self._interval + 1e-9) + 1
 
     def reserve(self) -> float:
         """Book a slot: 0 when the request may go now, else the seconds until its slot."""

@@ -15,7 +15,8 @@ from enum import StrEnum
 
 
 class Stage(StrEnum):
-    """The canonical stage every provider status maps to (DESIGN.md §3)."""
+    """The canonical stage every provider status maps to: one vocabulary for every provider
+    (success is COMPLETED; failure is FAILED, CANCELLED or EXPIRED)."""
 
     PENDING = "pending"
     ACTION_REQUIRED = "action_required"

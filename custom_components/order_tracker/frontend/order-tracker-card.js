@@ -3,20 +3,37 @@
  * (strategy type custom:order-tracker). Served by the integration itself (card.py); plain
  * JavaScript, no build step, no dependency.
  *
- * Orders are found in Home Assistant's registries, as the integration creates them: every
- * order is a device with a "status" sensor (platform order_tracker, translation key
- * "status", state = the canonical stage); the other entities of that device carry the
- * provider's status, confirmations, deadline, eta and amounts. Accounts are devices
- * identified by ["order_tracker", <config entry id>].
+ * The card knows no provider. It renders what the integration publishes (docs/entities.md):
+ * every order is a device with a "status" sensor (platform order_tracker, translation key
+ * "status"; state = the canonical stage, ENUM options = the stages in order) whose attributes
+ * say what the user must do (next_step, next_step_url, next_step_by, invoice), why it ended
+ * (reason), the user's side (role) and the stages it went through (stages_reached). The
+ * device's other sensors are shown by what they are: the provider's status (the other ENUM
+ * sensor), times (timestamps, counted down), numbers (amounts, confirmations) and
+ * transactions (their explorer_url). Words for values come from the integration's entity
+ * translations through Home Assistant's formatters; the card's own words are the
+ * selector.card.options translations. Accounts are devices identified by
+ * ["order_tracker", <config entry id>].
+ *
+ * Rendering is keyed by device: a change of one order patches only that order's changed parts,
+ * so text selection and focus elsewhere survive; the times move once a second in place.
  */
 
 const DOMAIN = "order_tracker";
 const CARD = "order-tracker-card";
-const PATH = ["pending", "action_required", "in_progress", "confirming", "completed"];
-const FAILURES = ["failed", "cancelled", "expired"];
-const FINISHED = ["completed", ...FAILURES];
+// The stages are the integration's public vocabulary (docs/entities.md): the status sensor's ENUM
+// options list them in order, the way to success first, ending with its one success stage,
+// then the failures. The card fixes only that word, and the two stages on the way that not
+// every order passes: shown when the order is in them, went through them, or publishes what
+// they are about (something to do; confirmations counted).
+const SUCCESS = "completed";
+const OPTIONAL_STAGES = {
+  action_required: (order, attrs) => "next_step" in attrs || "invoice" in attrs,
+  confirming: (order) => order.keys.has("confirmations"),
+};
 const FINISHED_MODES = ["collapsed", "expanded", "hidden"];
-const NOT_AMOUNTS = new Set(["status", "confirmations", "orders_in_progress", "lease_end"]);
+const COPIED_FOR_MS = 2000;
+const PATCH_BUDGET_MS = 8;
 
 // English, used until (or where) the integration's translations say otherwise:
 // component.order_tracker.selector.card.options.<key>.
@@ -26,17 +43,15 @@ const TEXT = {
   not_found: "This order is not tracked (any more).",
   finished: "Finished",
   in_status: "Time in status",
-  lease_end: "Lease ends",
-  blocks: "blocks",
   overdue: "overdue",
   action_title: "Your action is needed",
   pay_invoice: "Pay this Lightning invoice to continue the order.",
-  act_elsewhere: "Open the order at the provider to continue it.",
   copy: "Copy",
   copied: "Copied",
   open_wallet: "Open in wallet",
-  order_page: "Order page",
-  explorer: "Explorer",
+  open_page: "Open the page",
+  view_on_explorer: "View on explorer",
+  you_sell: "You sell",
   unavailable: "Waiting for the provider's answer",
   entity: "Order (its Status sensor)",
   entry_id: "Account",
@@ -45,16 +60,12 @@ const TEXT = {
   collapsed: "Collapsed",
   expanded: "Expanded",
   hidden: "Hidden",
-};
-const STAGE_TEXT = {
-  pending: "Pending",
-  action_required: "Action required",
-  in_progress: "In progress",
-  confirming: "Confirming",
-  completed: "Completed",
-  failed: "Failed",
-  cancelled: "Cancelled",
-  expired: "Expired",
+  card_name: "Orders",
+  card_description: "Order Tracker: where each order is in its journey, and what to do next.",
+  invalid_config: "The card's configuration must be a mapping.",
+  invalid_text: "Title, account and order must be text.",
+  invalid_entity: "Pick an order's Status sensor.",
+  invalid_finished: "Finished orders: pick Collapsed, Expanded or Hidden.",
 };
 
 const esc = (value) =>
@@ -67,68 +78,110 @@ const parseTime = (value) => {
   const time = typeof value === "string" ? Date.parse(value) : NaN;
   return Number.isFinite(time) ? time : null;
 };
+const NUMBER = /^-?\d+(\.\d+)?$/;
+const usable = (stateObj) =>
+  !!stateObj && !["unknown", "unavailable", "", null, undefined].includes(stateObj.state);
+
+// --- translations -------------------------------------------------------------------------
 
 let translations = null;
 let translationsLanguage = null;
+let translationsLoading = null;
+let translationsVersion = 0;
+
+/** Home Assistant's hass object as the app holds it (the editor's form gets none). */
+const appHass = () => document.querySelector("home-assistant")?.hass;
 
 /** The integration's card texts in the user's language (loaded once per language). */
 function loadTranslations(hass) {
-  if (!hass || translationsLanguage === hass.language || !hass.loadBackendTranslation) return;
+  if (!hass?.loadBackendTranslation) return Promise.resolve();
+  if (translationsLanguage === hass.language && translationsLoading) return translationsLoading;
   translationsLanguage = hass.language;
-  hass
+  translationsLoading = hass
     .loadBackendTranslation("selector", DOMAIN)
     .then((localize) => {
       translations = localize;
+      translationsVersion += 1;
       document.dispatchEvent(new CustomEvent("order-tracker-translations"));
     })
     .catch(() => {});
+  return translationsLoading;
 }
 
 function text(hass, key) {
-  const localize = translations || hass?.localize;
-  const found = localize?.(`component.${DOMAIN}.selector.card.options.${key}`);
-  return found || TEXT[key] || key;
+  const id = `component.${DOMAIN}.selector.card.options.${key}`;
+  return translations?.(id) || hass?.localize?.(id) || TEXT[key] || key;
 }
 
-function stageText(hass, stage) {
-  return hass?.localize?.(`component.${DOMAIN}.entity.sensor.status.state.${stage}`) ||
-    STAGE_TEXT[stage] || stage;
-}
+// --- formatting ---------------------------------------------------------------------------
 
-function entityName(hass, key, fallback) {
-  return hass?.localize?.(`component.${DOMAIN}.entity.sensor.${key}.name`) || fallback || key;
+// Intl formatters are costly to build: one per locale and kind, for the page's lifetime.
+const formatters = new Map();
+function formatter(kind, locale, options, key) {
+  const id = `${kind}|${locale}|${key}`;
+  let found = formatters.get(id);
+  if (!found) {
+    found = new Intl[kind](locale, options);
+    formatters.set(id, found);
+  }
+  return found;
 }
 
 function language(hass) {
   return hass?.locale?.language || hass?.language || navigator.language || "en";
 }
 
-/** "5 min", "2 h 3 min", "3 d 4 h": the two largest units. */
+/** The locale numbers are written in: the user's number format (as Home Assistant's own
+ * formatNumber reads hass.locale.number_format). */
+function numberLocale(hass) {
+  switch (hass?.locale?.number_format) {
+    case "comma_decimal":
+      return "en-US";
+    case "decimal_comma":
+      return "de";
+    case "space_comma":
+      return "fr";
+    case "quote_decimal":
+      return "de-CH";
+    case "system":
+      return undefined;
+    case "none":
+      return "en-US";
+    default:
+      return language(hass);
+  }
+}
+
+/** A decimal string with at most `precision` places and no trailing zeros ("1", not
+ * "1.000000"): every digit the amount has, none it has not. Exact (the string is not turned
+ * into a float first). */
+function formatNumber(hass, value, precision) {
+  const places = String(value).split(".")[1]?.length ?? 0;
+  const maximum = Math.min(20, Number.isInteger(precision) ? precision : places);
+  const grouping = hass?.locale?.number_format !== "none";
+  const locale = numberLocale(hass);
+  return formatter(
+    "NumberFormat",
+    locale,
+    { maximumFractionDigits: maximum, minimumFractionDigits: 0, useGrouping: grouping },
+    `${maximum}|${grouping}`
+  ).format(value);
+}
+
+/** "45 s", "12 min", "2 h 3 min", "3 d 4 h": seconds only in the first 90 s, so the text of
+ * a time in status changes once a minute after that. */
 function duration(hass, ms) {
   const seconds = Math.max(0, Math.round(ms / 1000));
-  const units = [
-    ["day", 86400],
-    ["hour", 3600],
-    ["minute", 60],
-    ["second", 1],
-  ];
-  const parts = [];
-  let rest = seconds;
-  for (const [unit, size] of units) {
-    const count = Math.floor(rest / size);
-    if (count || (unit === "second" && !parts.length)) {
-      parts.push(
-        new Intl.NumberFormat(language(hass), {
-          style: "unit",
-          unit,
-          unitDisplay: "short",
-        }).format(count)
-      );
-      rest -= count * size;
-    }
-    if (parts.length === 2 || (parts.length && unit === "minute" && seconds >= 3600)) break;
-  }
-  return parts.join(" ");
+  const locale = language(hass);
+  const unit = (name, count) =>
+    formatter("NumberFormat", locale, { style: "unit", unit: name, unitDisplay: "short" }, name).format(count);
+  if (seconds < 90) return unit("second", seconds);
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return unit("minute", minutes);
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 ? `${unit("hour", hours)} ${unit("minute", minutes % 60)}` : unit("hour", hours);
+  const days = Math.floor(hours / 24);
+  return hours % 24 ? `${unit("day", days)} ${unit("hour", hours % 24)}` : unit("day", days);
 }
 
 /** "in 12 minutes", "3 hours ago". */
@@ -137,37 +190,73 @@ function relative(hass, time, now) {
   const abs = Math.abs(diff);
   const [unit, size] =
     abs < 90 ? ["second", 1] : abs < 5400 ? ["minute", 60] : abs < 129600 ? ["hour", 3600] : ["day", 86400];
-  return new Intl.RelativeTimeFormat(language(hass), { numeric: "auto" }).format(
-    Math.round(diff / size),
-    unit
-  );
+  return formatter("RelativeTimeFormat", language(hass), { numeric: "auto" }, "").format(Math.round(diff / size), unit);
 }
 
 function absolute(hass, time) {
   const options = { dateStyle: "medium", timeStyle: "short" };
-  if (hass?.locale?.time_zone === "server" && hass.config?.time_zone) {
-    options.timeZone = hass.config.time_zone;
-  }
+  const zone = hass?.locale?.time_zone === "server" ? hass.config?.time_zone : undefined;
+  if (zone) options.timeZone = zone;
   try {
-    return new Intl.DateTimeFormat(language(hass), options).format(new Date(time));
+    return formatter("DateTimeFormat", language(hass), options, zone || "").format(new Date(time));
   } catch (err) {
     return new Date(time).toISOString();
   }
 }
 
-function formatState(hass, stateObj) {
-  if (!stateObj) return "";
+/** A state in the user's words (Home Assistant's own formatter: translations, units). */
+function stateText(hass, stateObj, state) {
   try {
-    if (hass.formatEntityState) return hass.formatEntityState(stateObj);
+    if (hass.formatEntityState) return hass.formatEntityState(stateObj, state);
   } catch (err) {
     /* fall through */
   }
-  const unit = stateObj.attributes?.unit_of_measurement;
-  return unit ? `${stateObj.state} ${unit}` : stateObj.state;
+  return state ?? stateObj.state;
 }
 
-const usable = (stateObj) =>
-  stateObj && !["unknown", "unavailable", "", null, undefined].includes(stateObj.state);
+function attributeText(hass, stateObj, attribute) {
+  try {
+    if (hass.formatEntityAttributeValue) return hass.formatEntityAttributeValue(stateObj, attribute);
+  } catch (err) {
+    /* fall through */
+  }
+  return String(stateObj.attributes[attribute]);
+}
+
+function attributeName(hass, stateObj, attribute) {
+  try {
+    if (hass.formatEntityAttributeName) return hass.formatEntityAttributeName(stateObj, attribute);
+  } catch (err) {
+    /* fall through */
+  }
+  return attribute;
+}
+
+/** An entity's own name, without its device's ("Deadline"): the user's rename if any. */
+function entityName(hass, stateObj) {
+  try {
+    const name = hass.formatEntityName?.(stateObj, { type: "entity" });
+    if (name) return name;
+  } catch (err) {
+    /* fall through */
+  }
+  const entry = hass.entities?.[stateObj.entity_id];
+  return (
+    hass.localize?.(`component.${DOMAIN}.entity.sensor.${entry?.translation_key}.name`) ||
+    stateObj.attributes?.friendly_name ||
+    stateObj.entity_id
+  );
+}
+
+/** A number with its unit, at most as many places as the entity's display precision. */
+function numberText(hass, stateObj) {
+  const precision = hass.entities?.[stateObj.entity_id]?.display_precision;
+  const unit = stateObj.attributes?.unit_of_measurement;
+  const number = formatNumber(hass, stateObj.state, precision);
+  return unit ? `${number} ${unit}` : number;
+}
+
+// --- the registries -----------------------------------------------------------------------
 
 function entryOf(device) {
   return (
@@ -210,18 +299,18 @@ function readRegistries(hass) {
     if (entity.translation_key !== "status" || !entity.entity_id.startsWith("sensor.")) continue;
     const device = devices[entity.device_id];
     if (!device) continue;
-    const entryId = entryOf(device);
-    const related = {};
-    for (const other of byDevice.get(entity.device_id) || []) {
-      const key = other.translation_key || other.entity_id;
-      if (other.entity_id.startsWith("sensor.")) related[key] = other.entity_id;
-      else related[`${other.entity_id.split(".")[0]}.${key}`] = other.entity_id;
-    }
+    // The order's other sensors, in the registry's order.
+    const related = (byDevice.get(entity.device_id) || [])
+      .filter((other) => other !== entity && other.entity_id.startsWith("sensor."))
+      .map((other) => other.entity_id);
+    const keys = new Set((byDevice.get(entity.device_id) || []).map((other) => other.translation_key));
     orders.push({
+      key: entity.device_id,
       entity: entity.entity_id,
       device,
-      entryId,
+      entryId: entryOf(device),
       related,
+      keys,
       name: device.name_by_user || device.name || entity.entity_id,
       created: device.created_at || 0,
     });
@@ -230,58 +319,74 @@ function readRegistries(hass) {
   return { orders, accounts };
 }
 
+// --- the card -----------------------------------------------------------------------------
+
 const STYLE = `
   :host { display: block; }
   ha-card { overflow: hidden; }
+  [hidden] { display: none !important; }
   .header { display: flex; align-items: baseline; gap: 8px; padding: 16px 16px 4px;
     font-size: var(--ha-card-header-font-size, 20px); color: var(--ha-card-header-color, var(--primary-text-color)); }
   .header .count { font-size: 14px; color: var(--secondary-text-color); }
   .empty { padding: 12px 16px 16px; color: var(--secondary-text-color); }
-  .order { padding: 12px 16px; border-top: 1px solid var(--divider-color); min-width: 0; }
-  .order:first-child, .header + .order { border-top: none; }
+  /* An order off screen is neither laid out nor painted (150 orders cost what the few shown do). */
+  .order { padding: 12px 16px; border-top: 1px solid var(--divider-color); min-width: 0; container-type: inline-size;
+    content-visibility: auto; contain-intrinsic-size: auto 240px; }
+  .list > .order:first-child { border-top: none; }
+  details .list > .order:first-child { border-top: 1px solid var(--divider-color); }
   .top { display: flex; align-items: baseline; gap: 8px; min-width: 0; }
   .name { font-weight: 500; flex: 1 1 auto; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
   .chip { flex: none; font-size: 12px; padding: 2px 8px; border-radius: 12px; white-space: nowrap;
     background: var(--secondary-background-color); color: var(--primary-text-color); }
-  .chip.completed { background: var(--success-color, #43a047); color: #fff; }
-  .chip.failed, .chip.cancelled, .chip.expired { background: var(--error-color, #db4437); color: #fff; }
-  .chip.action_required { background: var(--warning-color, #ffa600); color: #000; }
-  .sub { font-size: 12px; color: var(--secondary-text-color); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+  .chip.success { background: var(--success-color, #43a047); color: #fff; }
+  .chip.failure { background: var(--error-color, #db4437); color: #fff; }
+  .chip.action { background: var(--warning-color, #ffa600); color: #000; }
+  .ids { display: flex; gap: 8px; align-items: baseline; min-width: 0; font-size: 12px; color: var(--secondary-text-color); }
+  .ids .id { flex: 0 1 auto; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+  .ids .role { flex: none; font-weight: 500; color: var(--primary-text-color); }
   .mono { font-family: var(--code-font-family, monospace); }
+  .name, .id, dd, .invoice, .step-words { user-select: text; -webkit-user-select: text; }
   ol.steps { display: flex; list-style: none; margin: 12px 0 8px; padding: 0; }
-  .step { flex: 1 1 0; min-width: 0; position: relative; text-align: center; font-size: 11px;
+  .step { flex: 1 1 0; min-width: min-content; position: relative; text-align: center; font-size: 11px;
     color: var(--secondary-text-color); }
-  .step::before { content: ""; position: absolute; top: 7px; left: -50%; width: 100%; height: 2px;
-    background: var(--divider-color); }
-  .step:first-child::before { display: none; }
-  .step.done::before, .step.current::before { background: var(--primary-color); }
-  .dot { position: relative; display: block; box-sizing: border-box; width: 16px; height: 16px; margin: 0 auto 4px;
+  .step::before, .step::after { content: ""; position: absolute; top: 7px; height: 2px; background: var(--divider-color); }
+  .step::before { left: 0; right: 50%; }
+  .step::after { left: 50%; right: 0; }
+  .step:first-child::before, .step:last-child::after { display: none; }
+  .step.done::before, .step.current::before, .step.lead::after { background: var(--primary-color); }
+  .step.bad::before { background: var(--error-color, #db4437); }
+  .dot { position: relative; z-index: 1; display: block; box-sizing: border-box; width: 16px; height: 16px; margin: 0 auto 4px;
     border-radius: 50%; border: 2px solid var(--divider-color); background: var(--card-background-color, #fff);
     font-size: 10px; line-height: 12px; color: #fff; }
   .step.done .dot { background: var(--primary-color); border-color: var(--primary-color); }
   .step.current .dot { border-color: var(--primary-color); box-shadow: 0 0 0 3px rgba(var(--rgb-primary-color, 3, 169, 244), 0.3); }
   .step.current .label { color: var(--primary-text-color); font-weight: 600; }
-  .step.current.bad .dot, .step.bad::before { background: var(--error-color, #db4437); border-color: var(--error-color, #db4437); }
+  .step.current.bad .dot { background: var(--error-color, #db4437); border-color: var(--error-color, #db4437); }
   .step.current.ok .dot { background: var(--success-color, #43a047); border-color: var(--success-color, #43a047); }
-  .label { display: block; padding: 0 2px; overflow: hidden; text-overflow: ellipsis; overflow-wrap: anywhere; hyphens: auto; }
+  /* Whole words only: a label wraps between words, never inside one. */
+  .label { display: block; padding: 0 3px; overflow-wrap: normal; word-break: normal; hyphens: manual; }
+  /* Too narrow for every label: the current one only (the others keep theirs as a tooltip). */
+  @container (max-width: 330px) { .step:not(.current) .label { display: none; } }
   dl { display: grid; grid-template-columns: minmax(0, auto) minmax(0, 1fr); gap: 2px 12px; margin: 8px 0 0; font-size: 14px; }
   dt { color: var(--secondary-text-color); }
   dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
+  dd a { color: var(--primary-color); }
   .cta { margin-top: 10px; padding: 10px 12px; border-radius: 8px; border-left: 4px solid var(--warning-color, #ffa600);
     background: rgba(var(--rgb-warning-color, 255, 166, 0), 0.12); }
   .cta strong { display: block; margin-bottom: 4px; }
+  .cta .by { margin-top: 4px; font-size: 14px; color: var(--secondary-text-color); }
   .invoice { display: block; margin: 6px 0; padding: 6px; border-radius: 4px; font-size: 12px; max-height: 5.5em; overflow: auto;
-    overflow-wrap: anywhere; word-break: break-all; background: var(--secondary-background-color); user-select: all; }
-  .actions { display: flex; flex-wrap: wrap; gap: 8px; }
+    overflow-wrap: anywhere; word-break: break-all; background: var(--secondary-background-color); }
+  .actions { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 6px; }
   button, a.button { font: inherit; font-size: 14px; cursor: pointer; padding: 4px 12px; border-radius: 16px; text-decoration: none;
     border: 1px solid var(--primary-color); background: none; color: var(--primary-color); }
-  .links { display: flex; flex-wrap: wrap; gap: 4px 16px; margin-top: 8px; font-size: 14px; }
-  .links a { color: var(--primary-color); }
   details.finished { border-top: 1px solid var(--divider-color); }
   details.finished > summary { padding: 12px 16px; cursor: pointer; color: var(--secondary-text-color); }
-  details.finished[open] > summary { padding-bottom: 0; }
   .unavailable { margin-top: 8px; font-size: 14px; color: var(--secondary-text-color); }
 `;
+
+const PARTS = ["top", "ids", "steps", "rows", "next"];
+const PART_TAGS = { top: "div", ids: "div", steps: "ol", rows: "dl", next: "div" };
 
 class OrderTrackerCard extends HTMLElement {
   constructor() {
@@ -289,17 +394,19 @@ class OrderTrackerCard extends HTMLElement {
     this.attachShadow({ mode: "open" });
     this._config = null;
     this._hass = null;
-    this._signature = null;
-    this._finishedOpen = null;
-    this._copied = null;
-    this._onTranslations = () => this._render(true);
+    this._views = new Map();
+    this._copied = new Map();
+    this._built = false;
+    this._onTranslations = () => this._update(true);
   }
 
   static getStubConfig() {
     return { type: `custom:${CARD}` };
   }
 
-  static getConfigForm() {
+  static async getConfigForm() {
+    // The labels are the integration's translations: load them before the form is drawn.
+    await loadTranslations(appHass());
     return {
       schema: [
         { name: "title", selector: { text: {} } },
@@ -310,45 +417,39 @@ class OrderTrackerCard extends HTMLElement {
           selector: {
             select: {
               mode: "dropdown",
-              options: FINISHED_MODES.map((value) => ({ value, label: text(null, value) })),
+              options: FINISHED_MODES.map((value) => ({ value, label: text(appHass(), value) })),
             },
           },
         },
       ],
       computeLabel: (schema) =>
-        ({ title: text(null, "title"), entry_id: text(null, "entry_id"), entity: text(null, "entity"), finished: text(null, "finished_mode") })[
-          schema.name
-        ],
+        text(appHass(), { title: "title", entry_id: "entry_id", entity: "entity", finished: "finished_mode" }[schema.name]),
       assertConfig: (config) => OrderTrackerCard.check(config),
     };
   }
 
   static check(config) {
-    if (!config || typeof config !== "object") throw new Error("Invalid configuration");
+    const hass = appHass();
+    if (!config || typeof config !== "object") throw new Error(text(hass, "invalid_config"));
     for (const key of ["entity", "entry_id", "title"]) {
-      if (config[key] !== undefined && typeof config[key] !== "string") {
-        throw new Error(`'${key}' must be text`);
-      }
+      if (config[key] !== undefined && typeof config[key] !== "string") throw new Error(text(hass, "invalid_text"));
     }
-    if (config.entity && !config.entity.startsWith("sensor.")) {
-      throw new Error("'entity' must be an order's Status sensor (sensor.…_status)");
-    }
+    if (config.entity && !config.entity.startsWith("sensor.")) throw new Error(text(hass, "invalid_entity"));
     if (config.finished !== undefined && !FINISHED_MODES.includes(config.finished)) {
-      throw new Error(`'finished' must be one of: ${FINISHED_MODES.join(", ")}`);
+      throw new Error(text(hass, "invalid_finished"));
     }
   }
 
   setConfig(config) {
     OrderTrackerCard.check(config);
     this._config = { ...config };
-    this._finishedOpen = null;
-    this._render(true);
+    this._update(true);
   }
 
   set hass(hass) {
     this._hass = hass;
     loadTranslations(hass);
-    this._render(false);
+    this._update(false);
   }
 
   get hass() {
@@ -357,9 +458,11 @@ class OrderTrackerCard extends HTMLElement {
 
   connectedCallback() {
     document.addEventListener("order-tracker-translations", this._onTranslations);
-    // Countdowns and times in status move on their own: refresh the times every second.
+    // In the card picker the card is a preview: one order, nothing to act on.
+    this._preview = this._inPicker();
+    // Countdowns and times in status move on their own.
     this._timer = setInterval(() => this._tick(), 1000);
-    this._render(true);
+    this._update(true);
   }
 
   disconnectedCallback() {
@@ -376,217 +479,320 @@ class OrderTrackerCard extends HTMLElement {
     return { columns: 12, min_columns: 6, rows: "auto" };
   }
 
+  _inPicker() {
+    for (let node = this; node; node = node.parentNode || node.host) {
+      if (node.localName === "hui-card-picker") return true;
+    }
+    return false;
+  }
+
   /** The orders this card shows, and a title. */
   _selected() {
     const { orders, accounts } = findOrders(this._hass);
     const config = this._config;
-    if (config.entity) {
-      return { orders: orders.filter((o) => o.entity === config.entity), accounts, single: true };
-    }
-    if (config.entry_id) {
-      return { orders: orders.filter((o) => o.entryId === config.entry_id), accounts };
-    }
-    return { orders, accounts };
+    let shown = orders;
+    if (config.entity) shown = orders.filter((o) => o.entity === config.entity);
+    else if (config.entry_id) shown = orders.filter((o) => o.entryId === config.entry_id);
+    return { orders: shown, accounts, single: !!config.entity };
   }
 
-  _render(force) {
+  _build() {
+    const root = this.shadowRoot;
+    root.innerHTML = `<style>${STYLE}</style><ha-card><div class="header" hidden><span class="title"></span><span class="count"></span></div><div class="empty" hidden></div><div class="list open"></div><details class="finished" hidden><summary></summary><div class="list done"></div></details></ha-card>`;
+    this._els = {
+      header: root.querySelector(".header"),
+      title: root.querySelector(".header .title"),
+      count: root.querySelector(".header .count"),
+      empty: root.querySelector(".empty"),
+      open: root.querySelector(".list.open"),
+      details: root.querySelector("details.finished"),
+      summary: root.querySelector("details.finished > summary"),
+      done: root.querySelector(".list.done"),
+    };
+    if (this._config.finished === "expanded") this._els.details.open = true;
+    root.addEventListener("click", (event) => {
+      const button = event.target.closest?.("button.copy");
+      if (button) this._copy(button);
+    });
+    this._built = true;
+  }
+
+  _update(force) {
     if (!this._config || !this._hass || !this.isConnected) return;
-    const selection = this._selected();
-    const states = this._hass.states;
-    // Re-render only when something this card shows changed (hass changes many times a second).
-    const watched = [];
-    for (const order of selection.orders) {
-      watched.push(order.entity, states[order.entity]);
-      for (const id of Object.values(order.related)) watched.push(states[id]);
-      watched.push(order.device);
-    }
-    const signature = [this._hass.language, this._hass.themes?.darkMode, ...watched];
-    if (!force && this._signature && signature.length === this._signature.length &&
-      signature.every((value, index) => value === this._signature[index])) {
-      return;
-    }
-    this._signature = signature;
-    this.shadowRoot.innerHTML = `<style>${STYLE}</style><ha-card>${this._body(selection)}</ha-card>`;
-    this._bind();
-    this._tick();
-  }
-
-  _body({ orders, accounts, single }) {
+    if (!this._built) this._build();
+    if (force) for (const view of this._views.values()) view.sig = null;
     const hass = this._hass;
     const config = this._config;
+    const els = this._els;
+    let { orders, accounts, single } = this._selected();
+    const stage = (order) => hass.states[order.entity]?.state;
+    const finished = (order) => this._finished(order, stage(order));
+    if (this._preview && orders.length) {
+      orders = [orders.find((o) => !finished(o)) || orders[0]];
+    }
+
     let title = config.title;
     if (title === undefined && !single) {
       title = config.entry_id ? accounts.get(config.entry_id)?.name || text(hass, "orders") : text(hass, "orders");
     }
-    const header = title ? `<div class="header">${esc(title)}${single ? "" : `<span class="count">${orders.length}</span>`}</div>` : "";
-    if (!orders.length) {
-      return `${header}<div class="empty">${esc(text(hass, single ? "not_found" : "no_orders"))}</div>`;
-    }
-    const stage = (order) => hass.states[order.entity]?.state;
-    const open = orders.filter((o) => !FINISHED.includes(stage(o)));
-    const done = orders.filter((o) => FINISHED.includes(stage(o)));
+    setText(els.title, title || "");
+    setText(els.count, single || this._preview ? "" : String(orders.length));
+    els.header.hidden = !title;
+    setText(els.empty, orders.length ? "" : text(hass, single ? "not_found" : "no_orders"));
+    els.empty.hidden = !!orders.length;
+
     const mode = config.finished || "collapsed";
-    const html = header + open.map((o) => this._order(o)).join("");
-    if (!done.length || (mode === "hidden" && !single)) return html;
-    if (single || !open.length) return html + done.map((o) => this._order(o)).join("");
-    const isOpen = this._finishedOpen ?? mode === "expanded";
-    return `${html}<details class="finished"${isOpen ? " open" : ""}><summary>${esc(text(hass, "finished"))} (${done.length})</summary>${done
-      .map((o) => this._order(o))
-      .join("")}</details>`;
+    const open = [];
+    const done = [];
+    for (const order of orders) {
+      if (single || this._preview || !finished(order)) open.push(order);
+      else if (mode !== "hidden") done.push(order);
+    }
+    // A card of finished orders only shows them as they are (nothing to fold away).
+    if (!open.length && done.length) open.push(...done.splice(0));
+    const keep = new Set();
+    // Many orders changing at once (a first render, a list answer moving dozens) are patched
+    // a few milliseconds' worth at a time, the rest in the next frames: no long task.
+    const budget = performance.now() + PATCH_BUDGET_MS;
+    let deferred = false;
+    for (const [list, shown] of [[els.open, open], [els.done, done]]) {
+      let before = list.firstChild;
+      for (const order of shown) {
+        keep.add(order.key);
+        const view = this._view(order);
+        if (!this._patch(view, order, budget)) {
+          deferred = true;
+          if (!view.sig) continue; // never drawn yet: placed once it is
+        }
+        if (view.el !== before) list.insertBefore(view.el, before);
+        else before = before.nextSibling;
+      }
+    }
+    if (deferred && !this._nextFrame) {
+      this._nextFrame = requestAnimationFrame(() => {
+        this._nextFrame = null;
+        this._update(false);
+      });
+    }
+    for (const [key, view] of this._views) {
+      if (!keep.has(key)) {
+        view.el.remove();
+        this._views.delete(key);
+      }
+    }
+    els.details.hidden = !done.length;
+    setText(els.summary, done.length ? `${text(hass, "finished")} (${done.length})` : "");
   }
 
-  _order(order) {
+  _finished(order, stage) {
+    const options = this._hass.states[order.entity]?.attributes?.options;
+    if (!Array.isArray(options) || !options.includes(stage)) return false;
+    return options.indexOf(stage) >= options.indexOf(SUCCESS);
+  }
+
+  _view(order) {
+    let view = this._views.get(order.key);
+    if (!view) {
+      const el = document.createElement("div");
+      el.className = "order";
+      const parts = {};
+      for (const part of PARTS) {
+        parts[part] = document.createElement(PART_TAGS[part]);
+        parts[part].className = part;
+        el.append(parts[part]);
+      }
+      parts.steps.classList.add("steps");
+      parts.next.className = "";
+      view = { el, parts, html: {}, sig: null, timed: null };
+      this._views.set(order.key, view);
+    }
+    return view;
+  }
+
+  /** Re-render the parts of one order that changed, and nothing else; false when the time
+   * budget is spent (the order is patched in a next frame). */
+  _patch(view, order, budget) {
     const hass = this._hass;
     const states = hass.states;
-    const status = states[order.entity];
+    const sig = [
+      states[order.entity],
+      hass.entities[order.entity],
+      order.device,
+      order.name,
+      hass.language,
+      hass.locale,
+      translationsVersion,
+      this._copied.has(order.entity),
+      this._preview,
+    ];
+    for (const id of order.related) sig.push(states[id], hass.entities[id]);
+    if (view.sig && sig.length === view.sig.length && sig.every((value, index) => value === view.sig[index])) return true;
+    if (performance.now() > budget) return false;
+    view.sig = sig;
+    const html = this._parts(order);
+    view.el.dataset.entity = order.entity;
+    view.el.dataset.stage = states[order.entity]?.state || "";
+    for (const part of PARTS) {
+      const value = html[part] || "";
+      if (view.html[part] === value) continue;
+      view.html[part] = value;
+      view.parts[part].innerHTML = value;
+      view.parts[part].hidden = !value;
+      view.timed = null;
+    }
+    // Its times show at once, not at the next tick.
+    if (!view.timed) this._tickView(view, Date.now());
+    return true;
+  }
+
+  _parts(order) {
+    const hass = this._hass;
+    const status = hass.states[order.entity];
     const attrs = status?.attributes || {};
     const stage = status?.state;
-    const known = stage && STAGE_TEXT[stage];
-    const get = (key) => states[order.related[key]];
-    const providerStatus = Object.keys(order.related)
-      .filter((key) => key.endsWith("_status"))
-      .map(get)
-      .find(usable);
-    const orderId = attrs.order_id ? `<div class="sub mono" title="${esc(attrs.order_id)}">${esc(attrs.order_id)}</div>` : "";
-    let html = `<div class="order" data-entity="${esc(order.entity)}" data-stage="${esc(stage || "")}">
-      <div class="top"><span class="name" title="${esc(order.name)}">${esc(order.name)}</span>
-      ${known ? `<span class="chip ${esc(stage)}">${esc(stageText(hass, stage))}</span>` : ""}</div>${orderId}`;
+    const options = Array.isArray(attrs.options) ? attrs.options : [];
+    const known = options.includes(stage);
+    const successAt = options.indexOf(SUCCESS);
+    const at = options.indexOf(stage);
+    const kind = !known ? "" : at === successAt ? "success" : at > successAt ? "failure" : attrs.next_step ? "action" : "";
+    const html = {};
+    html.top = `<span class="name" title="${esc(order.name)}">${esc(order.name)}</span>${
+      known ? `<span class="chip ${kind}">${esc(stateText(hass, status, stage))}</span>` : ""
+    }`;
+    const ids = [];
+    if (attrs.order_id) ids.push(`<span class="id mono" title="${esc(attrs.order_id)}">${esc(attrs.order_id)}</span>`);
+    if (attrs.role === "seller") ids.push(`<span class="role">${esc(text(hass, "you_sell"))}</span>`);
+    html.ids = ids.join("");
     if (!known) {
-      return `${html}<div class="unavailable">${esc(text(hass, "unavailable"))}</div></div>`;
+      html.rows = "";
+      html.next = `<div class="unavailable">${esc(text(hass, "unavailable"))}</div>`;
+      return html;
     }
-    html += this._stepper(order, stage, attrs);
+    const finished = at >= successAt;
+    html.steps = this._steps(order, status, options, successAt);
+    html.rows = this._rows(order, status, finished);
+    html.next = this._preview ? "" : this._nextStep(order, status);
+    return html;
+  }
+
+  _steps(order, status, options, successAt) {
+    const hass = this._hass;
+    const attrs = status.attributes;
+    const stage = status.state;
+    if (successAt < 0) return "";
+    const reached = Array.isArray(attrs.stages_reached) ? attrs.stages_reached : null;
+    const failed = options.indexOf(stage) > successAt;
+    // A failed order shows an optional stage only if it went through it.
+    const path = options
+      .slice(0, successAt + 1)
+      .filter(
+        (s, index) =>
+          s === stage || index === 0 || index === successAt || reached?.includes(s) ||
+          !(s in OPTIONAL_STAGES) || (!failed && OPTIONAL_STAGES[s](order, attrs))
+      );
+    const steps = failed ? [...path.slice(0, -1), stage] : path;
+    const current = steps.indexOf(stage);
+    const state = steps.map((s, index) => {
+      if (failed) return index === current ? "current bad" : reached?.includes(s) ? "done" : "";
+      if (index < current) return "done";
+      return index === current ? (s === SUCCESS ? "current ok" : "current") : "";
+    });
+    return steps
+      .map((s, index) => {
+        const classes = ["step", state[index]];
+        if (/done|current/.test(state[index + 1] || "") && state[index].includes("done")) classes.push("lead");
+        const mark = state[index].includes("bad") ? "✕" : state[index] === "done" || state[index] === "current ok" ? "✓" : "";
+        const label = esc(stateText(hass, status, s));
+        return `<li class="${classes.join(" ").trim()}" title="${label}"${index === current ? ' aria-current="step"' : ""}><span class="dot">${mark}</span><span class="label">${label}</span></li>`;
+      })
+      .join("");
+  }
+
+  _rows(order, status, finished) {
+    const hass = this._hass;
+    const attrs = status.attributes;
     const rows = [];
     const row = (label, value, extra = "") => rows.push(`<dt>${esc(label)}</dt><dd${extra}>${value}</dd>`);
-    if (providerStatus || attrs.provider_status) {
-      row(
-        entityName(hass, `${attrs.provider || "provider"}_status`, "Provider status"),
-        esc(providerStatus ? formatState(hass, providerStatus) : attrs.provider_status)
-      );
-    }
+    const related = order.related
+      .map((id) => hass.states[id])
+      .filter((s) => usable(s) && !hass.entities[s.entity_id]?.hidden);
+    const providerStatus = related.find((s) => s.attributes.device_class === "enum");
+    if (providerStatus) row(entityName(hass, providerStatus), esc(stateText(hass, providerStatus)));
+    else if (attrs.provider_status) row(attributeName(hass, status, "provider_status"), esc(attributeText(hass, status, "provider_status")));
+    if (attrs.reason) row(attributeName(hass, status, "reason"), esc(attributeText(hass, status, "reason")));
     const since = parseTime(attrs.status_since) ?? parseTime(status.last_changed);
-    if (since !== null && !FINISHED.includes(stage)) {
+    if (since !== null && !finished) {
       row(text(hass, "in_status"), "", ` data-since="${since}" title="${esc(absolute(hass, since))}"`);
     }
-    const deadline = get("deadline");
-    if (usable(deadline) && parseTime(deadline.state) !== null && !FINISHED.includes(stage)) {
-      const time = parseTime(deadline.state);
-      row(entityName(hass, "deadline", "Deadline"), "", ` data-until="${time}" title="${esc(absolute(hass, time))}"`);
+    const now = Date.now();
+    const rest = [];
+    for (const sensor of related) {
+      if (sensor === providerStatus) continue;
+      const time = sensor.attributes.device_class === "timestamp" ? parseTime(sensor.state) : null;
+      if (sensor.attributes.device_class === "timestamp") {
+        // A finished order's times are history, but what is still to come (a lease's end).
+        if (time !== null && (!finished || time > now)) {
+          row(entityName(hass, sensor), "", ` data-until="${time}" title="${esc(absolute(hass, time))}"`);
+        }
+      } else {
+        rest.push(sensor);
+      }
     }
-    const eta = get("eta");
-    if (usable(eta) && parseTime(eta.state) !== null && !FINISHED.includes(stage)) {
-      const time = parseTime(eta.state);
-      row(entityName(hass, "eta", "Estimated completion"), "", ` data-until="${time}" title="${esc(absolute(hass, time))}"`);
+    for (const sensor of rest) {
+      const name = entityName(hass, sensor);
+      const link = safeUrl(sensor.attributes.explorer_url);
+      if (link) {
+        row(
+          name,
+          `<span class="mono">${esc(stateText(hass, sensor))}</span> · <a href="${esc(link)}" target="_blank" rel="noopener noreferrer">${esc(
+            text(hass, "view_on_explorer")
+          )}\u00a0↗</a>`
+        );
+      } else if (NUMBER.test(sensor.state)) {
+        row(name, esc(numberText(hass, sensor)));
+      } else {
+        row(name, esc(stateText(hass, sensor)));
+      }
     }
-    const confirmations = get("confirmations");
-    if (usable(confirmations)) {
-      row(entityName(hass, "confirmations", "Confirmations"), esc(formatState(hass, confirmations)));
+    return rows.join("");
+  }
+
+  /** What the user must do: the step in the integration's words, by when, the invoice to pay,
+   * the page to do it on (only where the integration knows one). */
+  _nextStep(order, status) {
+    const hass = this._hass;
+    const attrs = status.attributes;
+    const invoice = typeof attrs.invoice === "string" && attrs.invoice ? attrs.invoice : null;
+    if (!attrs.next_step && !invoice) return "";
+    const words = attrs.next_step ? attributeText(hass, status, "next_step") : text(hass, "pay_invoice");
+    let html = `<div class="cta" role="status"><strong>${esc(text(hass, "action_title"))}</strong><span class="step-words">${esc(words)}</span>`;
+    const by = parseTime(attrs.next_step_by);
+    if (by !== null) {
+      html += `<div class="by">${esc(attributeName(hass, status, "next_step_by"))}: <span data-until="${by}" title="${esc(
+        absolute(hass, by)
+      )}"></span></div>`;
     }
-    const lease = this._lease(attrs, get("lease_end"));
-    if (lease) row(text(hass, "lease_end"), lease.html, lease.extra);
-    for (const [key, id] of Object.entries(order.related)) {
-      const amount = states[id];
-      if (NOT_AMOUNTS.has(key) || key.endsWith("_status") || key.includes(".") || !usable(amount)) continue;
-      if (!/^-?\d+(\.\d+)?$/.test(amount.state)) continue;
-      row(entityName(hass, key, amount.attributes?.friendly_name), esc(formatState(hass, amount)));
+    const actions = [];
+    if (invoice) {
+      html += `<code class="invoice mono">${esc(invoice)}</code>`;
+      const copied = this._copied.has(order.entity);
+      actions.push(
+        `<button type="button" class="copy" data-entity="${esc(order.entity)}">${esc(text(hass, copied ? "copied" : "copy"))}</button>`,
+        `<a class="button wallet" href="lightning:${esc(encodeURIComponent(invoice))}">${esc(text(hass, "open_wallet"))}</a>`
+      );
     }
-    for (const key of ["amount_in", "amount_out"]) {
-      const value = attrs[key];
-      if (value === undefined || value === null || order.related[key]) continue;
-      const shown = typeof value === "object" ? [value.value ?? value.amount, value.unit ?? value.symbol].filter((v) => v != null).join(" ") : value;
-      row(entityName(hass, key, key), esc(shown));
+    const url = safeUrl(attrs.next_step_url);
+    if (url) {
+      actions.push(`<a class="button page" href="${esc(url)}" target="_blank" rel="noopener noreferrer">${esc(text(hass, "open_page"))}\u00a0↗</a>`);
     }
-    if (rows.length) html += `<dl>${rows.join("")}</dl>`;
-    if (stage === "action_required") html += this._callToAction(order, attrs);
-    html += this._links(order, attrs);
+    if (actions.length) html += `<div class="actions">${actions.join("")}</div>`;
     return `${html}</div>`;
   }
 
-  _stepper(order, stage, attrs) {
-    const hass = this._hass;
-    // Optional stages: shown when the order has what they are about (a payment to make,
-    // confirmations to count), or is in them now.
-    const path = PATH.filter(
-      (s) =>
-        s === stage ||
-        (s === "action_required" ? "invoice" in attrs || "payment_status" in attrs : true) &&
-        (s === "confirming" ? !!order.related.confirmations : true)
-    );
-    const failed = FAILURES.includes(stage);
-    const steps = failed ? [...path.slice(0, -1), stage] : path;
-    const current = steps.indexOf(stage);
-    return `<ol class="steps" aria-label="${esc(entityName(hass, "status", "Status"))}">${steps
-      .map((s, index) => {
-        const classes = ["step"];
-        let mark = "";
-        if (failed) {
-          if (index === current) { classes.push("current", "bad"); mark = "✕"; }
-        } else if (index < current) { classes.push("done"); mark = "✓"; }
-        else if (index === current) { classes.push("current"); if (s === "completed") { classes.push("ok"); mark = "✓"; } }
-        return `<li class="${classes.join(" ")}"${index === current ? ' aria-current="step"' : ""}><span class="dot">${mark}</span><span class="label">${esc(stageText(hass, s))}</span></li>`;
-      })
-      .join("")}</ol>`;
-  }
-
-  _lease(attrs, sensor) {
-    const hass = this._hass;
-    const end = parseTime(usable(sensor) ? sensor.state : attrs.lease_end) ?? parseTime(attrs.lease_end);
-    const left = attrs.lease_blocks_left ?? attrs.blocks_until_can_be_closed;
-    const blocks = Number.isInteger(left) ? left : null;
-    const blockText = blocks !== null ? ` (${new Intl.NumberFormat(language(hass)).format(blocks)} ${esc(text(hass, "blocks"))})` : "";
-    if (end !== null) {
-      return { html: `<span data-until="${end}"></span>${blockText}`, extra: ` title="${esc(absolute(hass, end))}"` };
-    }
-    if (blocks !== null && blocks > 0) {
-      // About ten minutes a block.
-      return { html: `≈ ${esc(relative(hass, Date.now() + blocks * 600000, Date.now()))}${blockText}`, extra: "" };
-    }
-    return null;
-  }
-
-  _callToAction(order, attrs) {
-    const hass = this._hass;
-    const invoice = typeof attrs.invoice === "string" && attrs.invoice ? attrs.invoice : null;
-    if (!invoice) {
-      return `<div class="cta" role="alert"><strong>${esc(text(hass, "action_title"))}</strong>${esc(text(hass, "act_elsewhere"))}</div>`;
-    }
-    const copied = this._copied === order.entity;
-    return `<div class="cta" role="alert"><strong>${esc(text(hass, "action_title"))}</strong>${esc(text(hass, "pay_invoice"))}
-      <code class="invoice mono">${esc(invoice)}</code>
-      <div class="actions"><button type="button" class="copy" data-invoice="${esc(invoice)}" data-entity="${esc(order.entity)}">${esc(
-        text(hass, copied ? "copied" : "copy")
-      )}</button><a class="button" href="lightning:${esc(encodeURIComponent(invoice))}">${esc(text(hass, "open_wallet"))}</a></div></div>`;
-  }
-
-  _links(order, attrs) {
-    const hass = this._hass;
-    const links = [];
-    const seen = new Set();
-    for (const [url, key] of [
-      [attrs.order_url, "order_page"],
-      [attrs.explorer_url, "explorer"],
-      [order.device.configuration_url, attrs.explorer_url ? "order_page" : "explorer"],
-    ]) {
-      const safe = safeUrl(url);
-      if (safe && !seen.has(safe)) {
-        seen.add(safe);
-        links.push(`<a href="${esc(safe)}" target="_blank" rel="noopener noreferrer">${esc(text(hass, key))} ↗</a>`);
-      }
-    }
-    return links.length ? `<div class="links">${links.join("")}</div>` : "";
-  }
-
-  _bind() {
-    const details = this.shadowRoot.querySelector("details.finished");
-    details?.addEventListener("toggle", () => {
-      this._finishedOpen = details.open;
-    });
-    for (const button of this.shadowRoot.querySelectorAll("button.copy")) {
-      button.addEventListener("click", () => this._copy(button));
-    }
-  }
-
   async _copy(button) {
-    const invoice = button.dataset.invoice;
+    const entity = button.dataset.entity;
+    const invoice = this._hass.states[entity]?.attributes?.invoice;
+    if (typeof invoice !== "string") return;
     try {
       await navigator.clipboard.writeText(invoice);
     } catch (err) {
@@ -595,22 +801,56 @@ class OrderTrackerCard extends HTMLElement {
       if (code) window.getSelection()?.selectAllChildren(code);
       return;
     }
-    this._copied = button.dataset.entity;
-    button.textContent = text(this._hass, "copied");
+    clearTimeout(this._copied.get(entity));
+    this._copied.set(
+      entity,
+      setTimeout(() => {
+        this._copied.delete(entity);
+        this._update(false);
+      }, COPIED_FOR_MS)
+    );
+    this._update(false);
   }
 
-  /** Update the moving times in place (no re-render: focus and selection stay). */
+  /** Update the moving times in place (only the texts that change: focus and selection stay). */
   _tick() {
-    if (!this._hass) return;
+    if (!this._hass || !this._built) return;
     const now = Date.now();
-    for (const el of this.shadowRoot.querySelectorAll("[data-since]")) {
-      el.textContent = duration(this._hass, now - Number(el.dataset.since));
+    for (const view of this._views.values()) this._tickView(view, now);
+  }
+
+  _tickView(view, now) {
+    if (!view.timed) {
+      view.timed = [...view.el.querySelectorAll("[data-since],[data-until]")].map((el) => ({
+        el,
+        since: el.dataset.since ? Number(el.dataset.since) : null,
+        until: el.dataset.until ? Number(el.dataset.until) : null,
+        due: 0,
+      }));
     }
-    for (const el of this.shadowRoot.querySelectorAll("[data-until]")) {
-      const until = Number(el.dataset.until);
-      el.textContent = relative(this._hass, until, now) + (until < now ? ` (${text(this._hass, "overdue")})` : "");
+    for (const item of view.timed) {
+      // Recomputed when its text can change: every second in the first 90 s, then when the
+      // minute changes (a time in status) or every ten seconds (a countdown).
+      if (item.due > now) continue;
+      let value;
+      if (item.since !== null) {
+        const elapsed = now - item.since;
+        value = duration(this._hass, elapsed);
+        item.due = elapsed < 90000 ? now + 1000 : item.since + (Math.floor(elapsed / 60000) + 1) * 60000;
+      } else {
+        value = relative(this._hass, item.until, now) + (item.until < now ? ` (${text(this._hass, "overdue")})` : "");
+        item.due = now + (Math.abs(item.until - now) < 90000 ? 1000 : 10000);
+      }
+      if (item.text !== value) {
+        item.text = value;
+        item.el.textContent = value;
+      }
     }
   }
+}
+
+function setText(el, value) {
+  if (el.textContent !== value) el.textContent = value;
 }
 
 /**
@@ -664,6 +904,7 @@ class OrderTrackerDashboardStrategy extends HTMLElement {
   static async generate(config, hass) {
     const { orders, accounts } = findOrders(hass);
     const finished = FINISHED_MODES.includes(config?.finished) ? config.finished : undefined;
+    await loadTranslations(hass);
     // The accounts are the integration's config entries (their current titles); the account
     // devices and the orders' devices stand in if the entries cannot be read.
     try {
@@ -720,11 +961,22 @@ if (!customElements.get("ll-strategy-dashboard-order-tracker")) {
 }
 window.customCards = window.customCards || [];
 if (!window.customCards.some((card) => card.type === CARD)) {
+  // Read when the card picker opens: in the user's language once the texts are loaded.
   window.customCards.push({
     type: CARD,
-    name: "Orders",
-    description: "Order Tracker: where each order is in its journey, and what to do next.",
+    get name() {
+      return text(appHass(), "card_name");
+    },
+    get description() {
+      return text(appHass(), "card_description");
+    },
     preview: true,
     documentationURL: "https://github.com/order-tracker/order_tracker#the-orders-card-and-dashboard",
   });
 }
+// Load the texts as soon as the app is connected (the picker may open before any card exists).
+(function whenConnected(tries) {
+  const hass = appHass();
+  if (hass?.loadBackendTranslation) loadTranslations(hass);
+  else if (tries < 60) setTimeout(() => whenConnected(tries + 1), 1000);
+})(0);

@@ -68,7 +68,7 @@ def described(provider: str, order: Any) -> str:
     if provider == "m0":
         origin = order.chain or ""
         destination = "Base" if origin != "Base" else "Ethereum"
-        return f"M0 M {spec(provider).chain_label(origin)} → {destination}"
+        return f"M0 {spec(provider).chain_label(origin)} → {destination}"
     return {
         "magma": "Magma 1M sat channel",
         "mach": "Mach USDC Avalanche → Arbitrum",

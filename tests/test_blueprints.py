@@ -15,7 +15,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint.models import Blueprint
 from homeassistant.core import HomeAssistant, ServiceCall
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import yaml as yaml_util
 import pytest
@@ -32,6 +32,7 @@ from custom_components.order_tracker.const import (
     EVENT_ORDER_COMPLETED,
     EVENT_ORDER_FAILED,
 )
+from custom_components.order_tracker.order_device import async_is_order_device
 
 from .common import run_for, setup_entry, spec
 from .simulator import Simulator
@@ -82,9 +83,49 @@ def test_blueprint_is_valid(name: str) -> None:
     assert f"{link}{quote(raw_url(name), safe='')})" in docs
 
 
+ORDER_DEVICES_ONLY = [{"integration": DOMAIN, "domain": ["sensor"], "device_class": ["enum"]}]
+
+
 def test_magma_payment_picks_magma_devices() -> None:
-    device_filter = load("magma_payment.yaml").inputs["orders"]["selector"]["device"]["filter"]
-    assert device_filter == [{"integration": DOMAIN, "manufacturer": spec("magma").name}]
+    selector = load("magma_payment.yaml").inputs["orders"]["selector"]["device"]
+    assert selector["filter"] == [{"integration": DOMAIN, "manufacturer": spec("magma").name}]
+    assert selector["entity"] == ORDER_DEVICES_ONLY
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_who_to_notify_is_required(name: str) -> None:
+    """No default: ``notify.notify`` does not exist on every installation (the phone a
+    companion-app blueprint notifies is a device to pick)."""
+    inputs = load(name).inputs
+    assert "default" not in inputs.get("notify_action", inputs.get("notify_device"))
+
+
+async def test_order_pickers_offer_order_devices_only(
+    hass: HomeAssistant, simulator: Simulator, make_entry: Callable[..., MockConfigEntry]
+) -> None:
+    """The pickers' entity filter (an enum sensor of the integration) holds for every order's
+    device and for no account's device, for every provider (the browser test shows the list)."""
+    devices: dict[str, bool] = {}
+    for provider in ("magma", "mach", "m0", "flux"):
+        chain = {"chain": "Base"} if spec(provider).needs_chain else {}
+        order = simulator.create_order(provider, "happy", **chain)
+        entry = make_entry(provider, [{"order_id": order.order_id, "chain": order.chain}])
+        await setup_entry(hass, entry)
+    for name in NAMES:
+        if "orders" in (inputs := load(name).inputs):
+            assert inputs["orders"]["selector"]["device"]["entity"] == ORDER_DEVICES_ONLY
+    entities = er.async_get(hass)
+    for device in dr.async_get(hass).devices:
+        devices[device.id] = any(
+            state.attributes.get("device_class") == "enum"
+            for entity in er.async_entries_for_device(entities, device.id)
+            if entity.platform == DOMAIN
+            and entity.domain == "sensor"
+            and (state := hass.states.get(entity.entity_id)) is not None
+        )
+    orders = {device_id for device_id in devices if async_is_order_device(hass, device_id)}
+    assert len(orders) == 4
+    assert {device_id for device_id, matches in devices.items() if matches} == orders
 
 
 async def use_blueprint(hass: HomeAssistant, name: str, **inputs: Any) -> list[ServiceCall]:
@@ -136,17 +177,18 @@ async def test_order_finished_blueprint(
     assert (len(completed), len(failed)) == (1, 1)
 
     told = [(call.data["title"], call.data["message"]) for call in calls]
+    # The stage in the Status sensor's words, never the provider's raw status.
     expected = [
         (
-            "Swap home completed",
-            f"Swap home (mach order {happy.order_id}) completed: completed.",
+            "Swap home: Completed",
+            f"Swap home (mach order {happy.order_id}) completed: Completed.",
         )
     ]
     if on_failure:
         expected.append(
             (
-                "Swap away failed",
-                f"Swap away (mach order {expired.order_id}) did not complete: expired.",
+                "Swap away: Expired",
+                f"Swap away (mach order {expired.order_id}) did not complete: Expired.",
             )
         )
     assert sorted(told) == sorted(expected)
@@ -207,13 +249,13 @@ async def test_magma_payment_blueprint_sends_the_invoice(hass: HomeAssistant) ->
         "name": "Inbound",
         "old_status": "WAITING_FOR_SELLER_APPROVAL",
         "new_status": "WAITING_FOR_BUYER_PAYMENT",
+        "next_step": "pay",
         "invoice": "lnbc16100n1pexample",
     }
     hass.bus.async_fire(EVENT_ORDER_ACTION_REQUIRED, data)
     hass.bus.async_fire(EVENT_ORDER_ACTION_REQUIRED, {**data, "provider": "mach"})
-    hass.bus.async_fire(
-        EVENT_ORDER_ACTION_REQUIRED, {**data, "new_status": "WAITING_FOR_CHANNEL_OPEN"}
-    )
+    # A seller's next step is not a payment.
+    hass.bus.async_fire(EVENT_ORDER_ACTION_REQUIRED, {**data, "next_step": "open_channel"})
     await hass.async_block_till_done()
     assert [call.data for call in calls] == [
         {

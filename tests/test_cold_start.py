@@ -87,6 +87,7 @@ def list_requests(simulator: Simulator, provider: str) -> int:
     return sum(1 for r in simulator.requests(provider=provider) if r.order_id is None)
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")  # the Completed sensor
 @pytest.mark.parametrize("provider", list(CLIENTS))
 async def test_every_order_shows_its_state_from_the_list(
     hass: HomeAssistant,

@@ -1028,8 +1028,9 @@ async def test_track_order(
 
     result = await start_order_flow(hass, entry)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
-    placeholders = {"provider": spec(provider).name}
+    # The provider's own form: its strings say its id format (test_translations checks them).
+    assert result["step_id"] == provider
+    placeholders = {"provider": spec(provider).name, "example": spec(provider).id_example}
     if spec(provider).needs_chain:
         placeholders["chain"] = ""
     assert result["description_placeholders"] == placeholders
@@ -1072,8 +1073,8 @@ async def test_track_order_invalid_order_id(
         user_input = {CONF_ORDER_ID: bad} | any_chain(provider)
         result = await configure_order(hass, result, user_input)
         assert result["type"] is FlowResultType.FORM, bad[:20]
-        assert result["step_id"] == "user"
-        assert result["errors"] == {CONF_ORDER_ID: "invalid_order_id"}, bad[:20]
+        assert result["step_id"] == provider
+        assert result["errors"] == {CONF_ORDER_ID: f"invalid_order_id_{provider}"}, bad[:20]
     assert simulator.requests() == []
     assert not entry.subentries
 
@@ -1096,7 +1097,7 @@ async def test_track_order_refused_by_provider_as_invalid(
     ):
         result = await configure_order(hass, result, order_input(order))
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {CONF_ORDER_ID: "invalid_order_id"}
+    assert result["errors"] == {CONF_ORDER_ID: f"invalid_order_id_{provider}"}
     result = await configure_order(hass, result, order_input(order))
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
@@ -1307,6 +1308,9 @@ async def test_track_order_needs_a_known_chain(
             await hass.config_entries.subentries.async_configure(result["flow_id"], user_input)
     result = await configure_order(hass, result, {CONF_ORDER_ID: order.order_id})
     assert result["errors"] == {CONF_CHAIN: "chain_required"}
+    # Every field is checked at once: a bad id and a missing chain, both told.
+    result = await configure_order(hass, result, {CONF_ORDER_ID: "not-an-id"})
+    assert result["errors"] == {CONF_CHAIN: "chain_required", CONF_ORDER_ID: "invalid_order_id_m0"}
     assert simulator.requests() == []
 
     # On the wrong chain the order does not exist: the error points at the chain, by name.
@@ -1397,7 +1401,11 @@ async def test_rename_order(
     assert result["step_id"] == "reconfigure"
     assert schema_keys(result) == {CONF_NAME}
     assert suggested(result) == {CONF_NAME: default_title}
-    assert result["description_placeholders"] == {"order_id": order.order_id}
+    # The dialog's title names the order as the user sees it, not by its (long) id.
+    assert result["description_placeholders"] == {
+        "name": default_title,
+        "order_id": order.order_id,
+    }
 
     result = await configure_order(hass, result, {CONF_NAME: "  Channel to ACINQ  "})
     assert result["type"] is FlowResultType.ABORT

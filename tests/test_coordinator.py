@@ -281,7 +281,7 @@ async def test_revoked_key_starts_one_reauth_and_stops_polling(
     assert DEFAULT_KEYS[Provider.MAGMA] not in caplog.text
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")  # disabled by default
 async def test_undocumented_status_is_shown_and_logged_once(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -355,7 +355,7 @@ async def test_five_second_phases_really_poll_every_five_seconds(
     assert len(times) >= 10
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")  # disabled by default
 async def test_an_odd_answer_does_not_unsettle_a_completed_order(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

@@ -14,15 +14,16 @@ from homeassistant.core import Event, EventStateChangedData, HomeAssistant, Serv
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
 from custom_components.order_tracker.const import DOMAIN
 
-from .common import run_for, setup_entry
+from .common import run_for, setup_entry, short_name
 from .simulator import Simulator
 
 TRIGGERS = ["completed", "failed", "action_required", "status_changed"]
-CONDITIONS = ["is_completed", "is_failed", "is_in_progress"]
+CONDITIONS = ["is_completed", "is_failed", "is_in_progress", "is_action_required"]
 
 FAST_MAGMA = {
     "approve_after": 60,
@@ -147,7 +148,16 @@ async def test_device_triggers_and_conditions_follow_a_magma_order(
 
     fired = [(call.data["fired"], call.data["status"], call.data["held"]) for call in calls]
     changes = [(status, held) for kind, status, held in fired if kind == "status_changed"]
-    assert changes[0] == ("WAITING_FOR_BUYER_PAYMENT", ["is_in_progress"])
+    # Needs you while the invoice waits to be paid (next_step "pay"), and only then.
+    assert changes[0] == ("WAITING_FOR_BUYER_PAYMENT", ["is_in_progress", "is_action_required"])
+    assert [held for _, held in changes[1:]] == [
+        ["is_in_progress"],
+        ["is_in_progress"],
+        ["is_in_progress"],
+        ["is_in_progress"],
+        ["is_in_progress"],
+        ["is_completed"],
+    ]
     assert changes[-1] == ("VALID_CHANNEL_OPENING", ["is_completed"])
     assert [status for status, _ in changes] == [
         "WAITING_FOR_BUYER_PAYMENT",
@@ -191,6 +201,46 @@ async def test_failed_trigger_and_condition(
     ]
 
 
+async def test_needs_you_holds_for_the_seller_and_for_an_expired_m0_order(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """ "Needs you" reads the order's next step: a Magma sale waiting for the seller's approval,
+    and an M0 order that expired unfilled (cancel it for the refund) both need the user; a
+    bought Magma order waiting for the seller does not."""
+    from homeassistant.helpers import condition
+
+    sale = simulator.create_order("magma", "sale_happy", approve_after=100_000)
+    bought = simulator.create_order("magma", "custom")
+    magma = make_entry("magma", [{"order_id": sale.order_id}, {"order_id": bought.order_id}])
+    expired = simulator.create_order("m0", "never_filled", chain="Base")
+    m0 = make_entry("m0", [{"order_id": expired.order_id, "chain": "Base"}])
+    await setup_entry(hass, magma)
+    await setup_entry(hass, m0)
+
+    async def needs_you(entry: MockConfigEntry, key: str) -> bool:
+        config = await condition.async_validate_condition_config(
+            hass,
+            {
+                "condition": "device",
+                "domain": DOMAIN,
+                "device_id": order_device(hass, entry, key),
+                "type": "is_action_required",
+            },
+        )
+        return bool((await condition.async_from_config(hass, config))(hass, {}))
+
+    assert await needs_you(magma, f"magma_{sale.order_id}") is True
+    assert await needs_you(magma, f"magma_{bought.order_id}") is False
+    await run_for(hass, freezer, 7200, step=60)
+    status = hass.states.get(f"sensor.{short_name('m0', expired.order_id)}_status")
+    assert status is not None
+    assert (status.state, status.attributes.get("next_step")) == ("expired", "cancel_for_refund")
+    assert await needs_you(m0, f"m0_Base_{expired.order_id}") is True
+
+
 async def test_conditions_are_false_for_an_order_no_longer_running(
     hass: HomeAssistant,
     simulator: Simulator,
@@ -213,6 +263,7 @@ async def test_conditions_are_false_for_an_order_no_longer_running(
     assert check(hass, {}) is False
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")  # disabled by default
 async def test_event_entity_after_each_transition_and_a_restart(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -305,6 +356,7 @@ async def test_event_entity_after_each_transition_and_a_restart(
     assert len(seen) == fired
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")  # disabled by default
 async def test_a_trigger_by_target_on_the_event_entity(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

@@ -400,9 +400,13 @@ async def test_the_previous_format_is_read_and_migrated(
     assert (migrated["version"], migrated["minor_version"]) == (1, 3)
     old = v11()["data"]
     # Every order as it was; once rewritten, an entry also carries the stage it showed (None
-    # for a 1.1 entry: its stage is read from the raw answer).
+    # for a 1.1 entry: its stage is read from the raw answer) and the stages it was seen in.
     orders = {
-        key: {k: v for k, v in order.items() if not (k == "stage" and v is None)}
+        key: {
+            k: v
+            for k, v in order.items()
+            if not (k == "stage" and v is None) and k != "stages_reached"
+        }
         for key, order in migrated["data"]["orders"].items()
     }
     assert {**migrated["data"], "orders": orders} == {
@@ -417,9 +421,14 @@ async def test_the_previous_format_is_read_and_migrated(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert states(entry) == ["completed", "failed", "pending"]
     reread = json.loads(path.read_text())["data"]
-    assert {**reread, "orders": {k: {**o, "stage": None} for k, o in reread["orders"].items()}} == {
+
+    def unshown(orders: dict[str, Any]) -> dict[str, Any]:
+        """Without what an entry shows besides its answer (stage, stages reached)."""
+        return {k: {**o, "stage": None, "stages_reached": None} for k, o in orders.items()}
+
+    assert {**reread, "orders": unshown(reread["orders"])} == {
         **migrated["data"],
-        "orders": {k: {**o, "stage": None} for k, o in migrated["data"]["orders"].items()},
+        "orders": unshown(migrated["data"]["orders"]),
     }
     assert warnings_of(caplog) == []
     assert sorted(p.name for p in real_storage.iterdir() if p.name.startswith(DOMAIN)) == [

@@ -219,6 +219,7 @@ CASES = [
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")  # the provider status too
 @pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case.provider}-{case.scenario}")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")  # disabled by default
 async def test_lifecycle(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

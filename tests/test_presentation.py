@@ -76,7 +76,7 @@ async def test_mach_amounts_read_in_tokens(
     status = sensor_state(hass, "mach", reference, "status").attributes
     # The amounts are sensors of their own: the status does not repeat them.
     assert not {"amount_in", "amount_in_symbol", "amount_out"} & set(status)
-    assert status["order_url"].startswith("https://snowtrace.io/tx/0x")  # placed on avalanche
+    assert status["transaction_url"].startswith("https://snowtrace.io/tx/0x")  # placed on avalanche
 
 
 async def test_an_unknown_token_stays_in_base_units_and_is_asked_about_hourly(
@@ -228,7 +228,7 @@ async def test_a_transaction_that_appears_later_gets_its_links(
     url = f"https://mempool.space/tx/{txid}"
     assert transaction.attributes["explorer_url"] == url
     assert device(hass, entry, "magma", reference).configuration_url == url
-    assert sensor_state(hass, "magma", reference, "status").attributes["order_url"] == url
+    assert sensor_state(hass, "magma", reference, "status").attributes["transaction_url"] == url
 
 
 async def test_the_order_id_is_the_devices_serial_number(

@@ -34,7 +34,7 @@ UNRECORDED = {
     "sender",
     "recipient",
     "status_since",
-    "order_url",
+    "transaction_url",
     "blocks_until_can_be_closed",
     "transaction_id",
     "fill_transaction_id",

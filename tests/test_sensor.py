@@ -110,7 +110,7 @@ async def test_orders_in_progress_summary(
         ),
     ],
 )
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")  # the provider status sensor
 async def test_the_status_says_what_to_do_and_why_it_ended(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -144,3 +144,24 @@ async def test_the_status_says_what_to_do_and_why_it_ended(
         filled = hass.states.get(f"{prefix}_amount_filled")
         assert filled is not None
         assert filled.state == "unknown"
+
+
+async def test_the_stages_reached_survive_a_restart(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+) -> None:
+    """A failed Flux order went through pending and in progress: its status says so (the card
+    marks the stages it reached), and says it again after a restart (stored with the order)."""
+    order = simulator.create_order("flux", "failed", execute_after=10, fail_after=30)
+    entry = make_entry("flux", [{"order_id": order.order_id}])
+    await setup_entry(hass, entry)
+    await run_for(hass, freezer, 60, step=5)
+    entity_id = f"sensor.flux_{CLIENTS['flux'].spec.short_id(order.order_id).lower()}_status"
+    reached = ["pending", "in_progress", "failed"]
+    assert hass.states.get(entity_id).attributes["stages_reached"] == reached
+    await entry.runtime_data.store.async_flush()
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(entity_id).attributes["stages_reached"] == reached

@@ -294,6 +294,7 @@ _ACCOUNT_WENT = re.compile(r"^(?P<name>.+?) is unavailable \(")
 _BACK = re.compile(r"^(?P<name>.+?) answers again$")
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")  # disabled by default
 async def test_fault_soak(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -1202,6 +1203,7 @@ class MonthSoak:
         )
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")  # disabled by default
 async def test_month_soak(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

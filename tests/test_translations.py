@@ -13,7 +13,7 @@ import re
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -227,6 +227,12 @@ async def test_german_entity_names_and_errors(
     assert names["flux_status"] == "Anbieterstatus"
     assert names["completed"] == "Abgeschlossen"
     assert names["base_quantity"] == "Basismenge"
+    # Device models too (Home Assistant translates device names only: written translated).
+    models = {
+        device.model
+        for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    }
+    assert models == {"Konto", "Swap-Order"}
 
     with pytest.raises(ServiceValidationError) as caught:
         await hass.services.async_call(
@@ -240,7 +246,7 @@ async def test_german_entity_names_and_errors(
     german = await async_get_translations(hass, "de", "exceptions", {DOMAIN})
     template = german[f"component.{DOMAIN}.exceptions.{error.translation_key}.message"]
     assert template.format(**(error.translation_placeholders or {})) == (
-        f"Die Order intent_unknown wird auf {entry.title} nicht verfolgt."
+        f"Die Order intent_unknown wird im Konto {entry.title} nicht verfolgt."
     )
 
 

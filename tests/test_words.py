@@ -49,7 +49,8 @@ async def test_finished_order_shows_when_it_completed_and_hides_its_deadline(
     entity_registry: er.EntityRegistry,
 ) -> None:
     """Mach: in flight the estimate and the deadline; completed, the time it completed and no
-    "Deadline Unknown" on the device page (hidden once: a user who shows it keeps it)."""
+    "Deadline Unknown" on the device page (hidden once: a user who shows it keeps it), nor in
+    the logbook (the state keeps the last deadline: the finish changes nothing there)."""
     order = simulator.create_order("mach", "happy")
     entry = make_entry("mach", [{"order_id": order.order_id}])
     await setup_entry(hass, entry)
@@ -60,6 +61,7 @@ async def test_finished_order_shows_when_it_completed_and_hides_its_deadline(
     assert in_flight.state != STATE_UNKNOWN
     assert hass.states.get(deadline.entity_id).state != STATE_UNKNOWN
     assert entity_registry.async_get(deadline.entity_id).hidden_by is None
+    last_deadline = hass.states.get(deadline.entity_id).state
 
     await run_for(hass, freezer, 120, step=5)
     status = hass.states.get(order_entity(entity_registry, entry, "status").entity_id)
@@ -68,7 +70,7 @@ async def test_finished_order_shows_when_it_completed_and_hides_its_deadline(
     assert isinstance(completed_at, datetime)
     assert hass.states.get(eta.entity_id).state == completed_at.isoformat(timespec="seconds")
     assert entity_registry.async_get(eta.entity_id).hidden_by is None
-    assert hass.states.get(deadline.entity_id).state == STATE_UNKNOWN
+    assert hass.states.get(deadline.entity_id).state == last_deadline
     assert entity_registry.async_get(deadline.entity_id).hidden_by is HIDDEN
 
     # The user shows it again: a reload (or a restart) does not hide it a second time.
@@ -76,6 +78,7 @@ async def test_finished_order_shows_when_it_completed_and_hides_its_deadline(
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert entity_registry.async_get(deadline.entity_id).hidden_by is None
+    assert hass.states.get(deadline.entity_id).state == STATE_UNKNOWN
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import partial
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_CORE_CONFIG_UPDATE, Platform
+from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
@@ -26,6 +26,7 @@ from .runtime import OrderTrackerConfigEntry, OrderTrackerData
 from .services import async_setup_services
 from .store import OrderStore
 from .token_watch import async_start_token_watch
+from .words import Words, async_load_words
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -40,6 +41,11 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions and serve the Orders card (once, not per account)."""
     async_setup_services(hass)
     await async_register_card(hass)
+
+    async def language_changed(_event: Event) -> None:
+        await async_load_words(hass)  # the logbook's sentences follow the server's language
+
+    hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, language_changed)
     return True
 
 
@@ -58,6 +64,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry)
 
     store = OrderStore(hass, entry.entry_id)
     stored = await store.async_load()
+    await async_load_words(hass)  # the server's language now (cached after the first)
     account.device_id = (
         dr.async_get(hass)
         .async_get_or_create(
@@ -65,7 +72,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: OrderTrackerConfigEntry)
             identifiers={(DOMAIN, entry.entry_id)},
             name=entry.title,
             manufacturer=client.spec.name,
-            model="Account",  # English: Home Assistant translates device names, not models
+            model=Words(hass).model("Account"),
             entry_type=dr.DeviceEntryType.SERVICE,
         )
         .id

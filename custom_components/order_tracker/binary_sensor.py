@@ -1,4 +1,9 @@
-"""Completed and Failed binary sensors of an order."""
+"""Completed and Failed binary sensors of an order.
+
+Disabled by default: the Status sensor's stage says both, and enabled, each outcome would be
+one more logbook line ("turned on", "detected a problem"). For automations that want a
+yes/no entity, enable them.
+"""
 
 from __future__ import annotations
 
@@ -31,12 +36,14 @@ BINARY_SENSORS: tuple[OrderBinarySensorEntityDescription, ...] = (
     OrderBinarySensorEntityDescription(
         key="completed",
         translation_key="completed",
+        entity_registry_enabled_default=False,
         is_on_fn=lambda snapshot: snapshot.stage.is_success,
     ),
     OrderBinarySensorEntityDescription(
         key="failed",
         translation_key="failed",
         device_class=BinarySensorDeviceClass.PROBLEM,
+        entity_registry_enabled_default=False,
         is_on_fn=lambda snapshot: snapshot.stage.is_failure,
     ),
 )

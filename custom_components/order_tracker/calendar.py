@@ -130,7 +130,7 @@ class OrderCalendar(AccountEntity, CalendarEntity):
         now = dt_util.utcnow()
         published = {event.uid: event.start for event in shown}
         state = self._word(f"entity.sensor.status.state.{snapshot.stage.value}")
-        url = coordinator.client.order_url(snapshot)
+        url = coordinator.client.transaction_url(snapshot)
         events = []
         for description in descriptions_for(coordinator.spec):
             if description.device_class is not SensorDeviceClass.TIMESTAMP:

@@ -25,7 +25,7 @@ from homeassistant.helpers.condition import (
 )
 from homeassistant.helpers.typing import ConfigType
 
-from .api import Stage
+from .api import OrderSnapshot
 from .device_condition import CONDITION_TYPES
 from .order_device import async_order_devices, async_order_for_device
 
@@ -35,11 +35,8 @@ if TYPE_CHECKING:
 else:
     import voluptuous as vol
 
-STAGE_TESTS: dict[str, Callable[[Stage], bool]] = {
-    **CONDITION_TYPES,
-    "is_action_required": lambda stage: stage is Stage.ACTION_REQUIRED,
-}
-"""The device conditions' tests, and "needs you": the order waits for the user."""
+STAGE_TESTS: dict[str, Callable[[OrderSnapshot], bool]] = CONDITION_TYPES
+"""The device conditions' tests, "needs you" included (the order has a next step)."""
 
 _SCHEMA = vol.Schema(
     {
@@ -52,7 +49,7 @@ _SCHEMA = vol.Schema(
 
 
 class OrderCondition(Condition):
-    """Passes when any (or all) of the targeted orders are at a stage this condition accepts."""
+    """Passes when any (or all) of the targeted orders are as this condition asks."""
 
     key: ClassVar[str]
 
@@ -71,7 +68,7 @@ class OrderCondition(Condition):
         passed = [
             coordinator is not None
             and coordinator.data is not None
-            and STAGE_TESTS[self.key](coordinator.data.stage)
+            and STAGE_TESTS[self.key](coordinator.data)
             for device_id in async_order_devices(self._hass, self._target)
             for coordinator in (async_order_for_device(self._hass, device_id),)
         ]

@@ -32,7 +32,7 @@ from .api import (
 from .const import CONF_CHAIN, CONF_ORDER_ID, DOMAIN, LOGGER
 from .errors import Where, refresh_error
 from .refresh import Refresh
-from .store import StoredOrder
+from .store import StoredOrder, reached
 
 if TYPE_CHECKING:  # the typed entry holds the coordinators: a type-only import
     from .runtime import OrderTrackerConfigEntry
@@ -68,11 +68,10 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
         self.ticket = OrderTicket()  # this order's place at the account's request gate
         self.status_since: datetime | None = None
+        self.stages_reached: tuple[str, ...] = ()  # as seen, in order (stored)
         self.fetched_at: datetime | None = None
         self.consecutive_failures = self.error_count = self.request_count = 0
-        self.listed = False
-        """The account's list watches it (``list_watch``): while the list shows its phase, it
-        polls only when the list asks."""
+        self.listed = False  # the list watch shows its phase: it polls when the list asks
         self.own_delay: float | None = None  # seconds to its next poll, as its phase asks
         self._refresh_listeners: list[Callable[[Refresh], None]] = []
         self._refresh = Refresh(None, None)  # what the refresh under way has done so far
@@ -98,6 +97,7 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             LOGGER.debug("Stored snapshot of %s is unreadable; fetching anew", self.name)
             return False
         self.data = stored.shown(parsed)
+        self.stages_reached = reached(stored.stages_reached, self.data.stage)
         self.fetched_at = stored.fetched_at
         self.status_since = self._first_seen[parsed.status] = stored.status_since
         return True
@@ -109,8 +109,7 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         self._notify_refreshed()
 
     def schedule_first_poll(self, not_before: float) -> None:
-        """Plan the first request after a restore: when it was due, but not before ``not_before``
-        (none for a terminal order)."""
+        """Plan the first request after a restore: when due, not before ``not_before`` (or none)."""
         if self.data is None:
             self.update_interval = timedelta(seconds=max(not_before, MIN_POLL_INTERVAL))
             return
@@ -167,8 +166,7 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
         return delay
 
     def _unavailable(self, err: OrderTrackerError) -> None:
-        """Said once, by the account (Home Assistant would say an outage once per order: it
-        logs while ``last_update_success`` is still true)."""
+        """Said once, by the account (Home Assistant would log an outage once per order)."""
         self.account.order_failed(self.title, err, first=self.last_update_success)
         self.last_update_success = False
 
@@ -193,9 +191,9 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             # in status goes on from when it was first seen.
             self.status_since = self._first_seen.setdefault(snapshot.status, now)
         self.fetched_at = now
-        documented = snapshot.status in self.spec.statuses
-        order_id, stage = self.reference.order_id, snapshot.stage.value
-        self.account.report_status(snapshot.status, documented, order_id, stage)
+        self.stages_reached = reach = reached(self.stages_reached, snapshot.stage)
+        documented, stage = snapshot.status in self.spec.statuses, snapshot.stage.value
+        self.account.report_status(snapshot.status, documented, self.reference.order_id, stage)
         delay = next_poll_delay(
             type(self.client), snapshot, now, status_since=self.status_since, rng=self._rng
         )
@@ -204,7 +202,9 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
             self.listed = False  # the list cannot show this phase: it polls on its own again
         self.update_interval = None if delay is None or self.listed else timedelta(seconds=delay)
         self.data = snapshot
-        self._refresh = Refresh(previous, snapshot, now, self.status_since, stage_held=stage_held)
+        self._refresh = Refresh(
+            previous, snapshot, now, self.status_since, stage_held=stage_held, stages_reached=reach
+        )
         return snapshot
 
     @callback
@@ -226,8 +226,7 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
 
     @callback
     def async_release(self) -> None:
-        """The order went: drop its listeners and answer (Home Assistant keeps the coordinator
-        itself until the account unloads: its shutdown is on the entry's unload list)."""
+        """The order went: drop its listeners and answer (HA keeps it until the entry unloads)."""
         self._refresh_listeners.clear()
         self.data = None
 

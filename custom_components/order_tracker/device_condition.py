@@ -1,4 +1,4 @@
-"""Device conditions of an order: is completed, has failed, is in progress."""
+"""Device conditions of an order: is completed, has failed, is in progress, needs you."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from homeassistant.helpers.condition import ConditionCheckerType
 from homeassistant.helpers.config_validation import DEVICE_CONDITION_BASE_SCHEMA
 from homeassistant.helpers.typing import ConfigType, TemplateVarsType
 
-from .api import Stage
+from .api import OrderSnapshot
 from .const import DOMAIN
 from .order_device import async_is_order_device, async_order_for_device
 
@@ -22,18 +22,20 @@ else:
     import voluptuous as vol
 
 
-def _in_progress(stage: Stage) -> bool:
-    return not stage.is_success and not stage.is_failure
+def _in_progress(snapshot: OrderSnapshot) -> bool:
+    return not snapshot.stage.is_success and not snapshot.stage.is_failure
 
 
-CONDITION_TYPES: dict[str, Callable[[Stage], bool]] = {
-    "is_completed": lambda stage: stage.is_success,
-    "is_failed": lambda stage: stage.is_failure,
+CONDITION_TYPES: dict[str, Callable[[OrderSnapshot], bool]] = {
+    "is_completed": lambda snapshot: snapshot.stage.is_success,
+    "is_failed": lambda snapshot: snapshot.stage.is_failure,
     "is_in_progress": _in_progress,
+    "is_action_required": lambda snapshot: snapshot.next_step is not None,
 }
-"""Each condition on the order's stage. Failed includes cancelled and expired (as the
+"""Each condition on the order's last answer. Failed includes cancelled and expired (as the
 "Failed" binary sensor); in progress is any stage not finished (pending, waiting for the
-user, confirming included)."""
+user, confirming included); "needs you" is the status sensor's ``next_step``: something the
+user must do (pay, approve, open the channel, cancel an expired M0 order for its refund)."""
 
 CONDITION_SCHEMA = DEVICE_CONDITION_BASE_SCHEMA.extend(
     {vol.Required(CONF_TYPE): vol.In(list(CONDITION_TYPES))}
@@ -41,7 +43,7 @@ CONDITION_SCHEMA = DEVICE_CONDITION_BASE_SCHEMA.extend(
 
 
 async def async_get_conditions(hass: HomeAssistant, device_id: str) -> list[dict[str, Any]]:
-    """Every order device has the three conditions; an account device has none."""
+    """Every order device has the four conditions; an account device has none."""
     if not async_is_order_device(hass, device_id):
         return []
     return [
@@ -57,7 +59,7 @@ async def async_get_conditions(hass: HomeAssistant, device_id: str) -> list[dict
 
 @callback
 def async_condition_from_config(hass: HomeAssistant, config: ConfigType) -> ConditionCheckerType:
-    """Test the order's stage as of its last answer (false while it has none)."""
+    """Test the order as of its last answer (false while it has none)."""
     test = CONDITION_TYPES[config[CONF_TYPE]]
     device_id = config[CONF_DEVICE_ID]
 
@@ -65,6 +67,6 @@ def async_condition_from_config(hass: HomeAssistant, config: ConfigType) -> Cond
         coordinator = async_order_for_device(hass, device_id)
         if coordinator is None or coordinator.data is None:
             return False
-        return test(coordinator.data.stage)
+        return test(coordinator.data)
 
     return check

@@ -21,14 +21,41 @@ SHORT_VALUE_LENGTH = 16
 
 
 def attribute_value(value: Any) -> Any:
-    """Attributes must be JSON: Decimals become strings (exact), datetimes ISO text."""
+    """Attributes must be JSON: a Decimal a float holds exactly is a number (the frontend shows
+    it per locale), any other stays exact text; datetimes are ISO text."""
     if isinstance(value, Decimal):
-        return str(value)
+        return number if Decimal(repr(number := float(value))) == value else str(value)
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, StrEnum):
         return value.value
     return value
+
+
+def status_attributes(
+    spec: ProviderSpec, snapshot: OrderSnapshot, leave_out: set[str]
+) -> dict[str, Any]:
+    """The status sensor's attributes from the answer: the provider's status, ids, details
+    (but those in ``leave_out``, shown by entities of their own), what the user must do and
+    why it ended. Codes are lower-case keys, translated in ``state_attributes``."""
+    attributes: dict[str, Any] = {
+        "provider_status": snapshot.status_option,
+        "provider": snapshot.provider,
+        "order_id": snapshot.order_id,
+    }
+    if snapshot.chain:
+        attributes["chain"] = snapshot.chain.lower()
+    attributes.update(
+        (key, coded_value(spec, key, attribute_value(value)))
+        for key, value in snapshot.details.items()
+        if value is not None and key not in leave_out
+    )
+    attributes.update(
+        (key, attribute_value(value))
+        for key in ("next_step", "next_step_url", "next_step_by", "reason")
+        if (value := getattr(snapshot, key)) is not None
+    )
+    return attributes
 
 
 def finished(snapshot: OrderSnapshot) -> bool:
@@ -60,9 +87,10 @@ def finished_at(snapshot: OrderSnapshot, status_since: datetime | None) -> datet
 def hide_when_finished(entity: Entity, snapshot: OrderSnapshot, value: object) -> None:
     """Hide an entity (once) when the finished order leaves it without a value.
 
-    Its state is then None (unknown): hidden, it is off the device page's list and the
-    dashboards, so that a finished order does not read "Deadline Unknown" for ever. A user
-    who shows it again keeps it shown: the registry remembers that it was hidden once.
+    Hidden, it is off the dashboards (the device page lists it, marked hidden); while Home
+    Assistant runs its state keeps the last value it showed, so the finish adds no "became
+    unknown" line to the logbook (after a restart it is empty). A user who shows it again keeps
+    it shown: the registry remembers that it was hidden once.
     """
     entry = entity.registry_entry
     if (
@@ -73,7 +101,10 @@ def hide_when_finished(entity: Entity, snapshot: OrderSnapshot, value: object) -
     ):
         return
     registry = er.async_get(entity.hass)
-    registry.async_update_entity_options(entry.entity_id, DOMAIN, {HIDDEN_WHEN_FINISHED: True})
+    ours = dict(entry.options.get(DOMAIN, {}))
+    registry.async_update_entity_options(
+        entry.entity_id, DOMAIN, {**ours, HIDDEN_WHEN_FINISHED: True}
+    )
     if entry.hidden_by is None:
         registry.async_update_entity(entry.entity_id, hidden_by=er.RegistryEntryHider.INTEGRATION)
 
@@ -81,6 +112,6 @@ def hide_when_finished(entity: Entity, snapshot: OrderSnapshot, value: object) -
 # Not kept in history: the invoice (long, the user's), addresses (the user's wallets), links,
 # and what changes without the status changing (each change would be a new history row).
 UNRECORDED_STATUS_ATTRIBUTES = frozenset(
-    {"invoice", "sender", "recipient", "client_id", "order_url", "next_step_url"}
+    {"invoice", "sender", "recipient", "client_id", "transaction_url", "next_step_url"}
     | {"status_since", "lease_blocks_left", "blocks_until_can_be_closed"}
 )

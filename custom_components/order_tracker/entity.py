@@ -16,6 +16,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .const import DOMAIN
 from .coordinator import OrderCoordinator
 from .runtime import OrderTrackerConfigEntry, signal_order_added, signal_orders_changed
+from .words import Words
 
 
 @callback
@@ -55,9 +56,9 @@ class OrderEntity(CoordinatorEntity[OrderCoordinator]):
             identifiers={coordinator.device_identifier},
             name=coordinator.title,
             manufacturer=spec.name,
-            model=spec.model,  # English: Home Assistant translates device names, not models
+            model=Words(coordinator.hass).model(spec.model),
             entry_type=DeviceEntryType.SERVICE,
-            configuration_url=coordinator.client.order_url(snapshot) if snapshot else None,
+            configuration_url=coordinator.client.transaction_url(snapshot) if snapshot else None,
             serial_number=coordinator.reference.order_id,
         )
         if account_device_id := coordinator.account.device_id:

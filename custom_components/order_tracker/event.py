@@ -21,6 +21,10 @@ ORDER_EVENT = EventEntityDescription(
     key="order_event",
     translation_key="order_event",
     event_types=list(TRIGGER_TYPES),
+    # Disabled by default: the device triggers follow the same events, and each event would
+    # add a bare "detected an event" line to the logbook (two for a completion). Enable it
+    # to pick an order "by target" in the automation editor.
+    entity_registry_enabled_default=False,
 )
 
 _NOT_ATTRIBUTES = frozenset({"config_entry_id", "device_id"})

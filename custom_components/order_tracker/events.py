@@ -20,6 +20,7 @@ from .const import (
     TRIGGER_TYPES,
 )
 from .coordinator import OrderCoordinator
+from .logbook_lines import async_log_change
 from .refresh import Refresh
 from .store import SeenStatus
 
@@ -73,6 +74,8 @@ class OrderEvents:
                 if isinstance(value := snapshot.details.get(key), str)
             )
         self._fire(EVENT_STATUS_CHANGED, data)
+        # The logbook line, when the change says more than the Status sensor's own line.
+        async_log_change(self._coordinator, snapshot, stage_changed=new.stage != old.stage)
         if new.stage is Stage.ACTION_REQUIRED:
             # Each status that waits for the user, told once (a Magma seller approves, then
             # must open the channel: two statuses, both needing them), with what to do.

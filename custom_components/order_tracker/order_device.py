@@ -3,7 +3,7 @@ start from one), from an automation's target to the order devices it names (the 
 and conditions), and the device's link, which follows the order's data.
 
 Every transaction field links to its chain's explorer (``api.explorers``), and the order's
-device links to its first transaction (`ProviderClient.order_url`). When the link changes (a
+device links to its first transaction (`ProviderClient.transaction_url`). When the link changes (a
 transaction appears after the order was added), the device's registry entry is updated.
 """
 
@@ -68,7 +68,7 @@ def async_order_devices(hass: HomeAssistant, target: dict[str, Any]) -> set[str]
 
 
 class OrderDeviceLink:
-    """Points each order's device at the order's page, following the data."""
+    """Points each order's device at its first transaction, following the data."""
 
     def __init__(self, hass: HomeAssistant, entry: OrderTrackerConfigEntry) -> None:
         self._hass = hass
@@ -90,8 +90,8 @@ class OrderDeviceLink:
 
     @callback
     def _update_link(self, coordinator: OrderCoordinator, snapshot: OrderSnapshot) -> None:
-        """Point the device at the order's page once it has one (a link never goes away)."""
-        url = self._client.order_url(snapshot)
+        """Point the device at its first transaction once it has one (a link never goes away)."""
+        url = self._client.transaction_url(snapshot)
         if url is None:
             return
         registry = dr.async_get(self._hass)

@@ -33,6 +33,8 @@ class Refresh:
     """The account's gate held the request: nothing was sent."""
     stage_held: bool = False
     """The answer's status is undocumented and the order's settled stage was kept."""
+    stages_reached: tuple[str, ...] = ()
+    """The stages the order was seen in, in order (stored with it)."""
 
     @property
     def answered(self) -> bool:
@@ -48,5 +50,10 @@ class Refresh:
             return None
         snapshot = self.snapshot
         return StoredOrder(
-            snapshot.raw, snapshot.chain, self.fetched_at, self.status_since, snapshot.stage
+            snapshot.raw,
+            snapshot.chain,
+            self.fetched_at,
+            self.status_since,
+            snapshot.stage,
+            self.stages_reached,
         )

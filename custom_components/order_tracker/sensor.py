@@ -24,12 +24,11 @@ from .api import OrderSnapshot, ProviderSpec, Stage
 from .coordinator import OrderCoordinator
 from .display import (
     UNRECORDED_STATUS_ATTRIBUTES,
-    attribute_value,
-    coded_value,
     finished,
     finished_at,
     hide_when_finished,
     shorten,
+    status_attributes,
 )
 from .entity import OrderEntity, async_add_order_entities
 from .runtime import OrderTrackerConfigEntry
@@ -66,7 +65,7 @@ STATUS = OrderSensorEntityDescription(
 PROVIDER_STATUS = OrderSensorEntityDescription(
     key="provider_status",
     device_class=SensorDeviceClass.ENUM,
-    # The Status sensor's provider_status attribute says it already (the card reads it there).
+    # The Status sensor's provider_status attribute says it (the card and logbook read it).
     entity_registry_enabled_default=False,
     value_fn=lambda snapshot: snapshot.status_option,
 )
@@ -147,8 +146,7 @@ def described_value(
 
 
 def descriptions_for(spec: ProviderSpec) -> list[OrderSensorEntityDescription]:
-    """The sensors an order of this provider has (read from the provider's declarations);
-    its amounts are `amount_sensor.OrderAmountSensor`s."""
+    """The sensors an order of this provider has (amounts: `amount_sensor.OrderAmountSensor`)."""
     return [description for description in SENSORS if description.exists_fn(spec)]
 
 
@@ -183,9 +181,20 @@ class OrderSensor(OrderEntity, SensorEntity):
         {"transaction_id", "channel_id", "fill_transaction_id", "explorer_url"}
     )
 
+    _shown: SensorValue = None  # the last value reported (a finished order's emptied field)
+
     @property
     def native_value(self) -> SensorValue:
-        """The described value of the latest snapshot."""
+        """The snapshot's value; a finished order's emptied field keeps its last (hidden)."""
+        if (value := self._reported()) is not None:
+            self._shown = value
+            return value
+        snapshot = self.coordinator.data
+        keep = self.entity_description.hide_when_finished and snapshot and finished(snapshot)
+        return self._shown if keep else None
+
+    def _reported(self) -> SensorValue:
+        """The value the latest snapshot gives the field (None: not reported)."""
         snapshot = self.coordinator.data
         if snapshot is None:
             return None
@@ -197,38 +206,35 @@ class OrderSensor(OrderEntity, SensorEntity):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """The whole value of a shortened state, and a transaction's explorer link
-        (``explorer_url``) as soon as it is known."""
+        """The whole value of a shortened state; a transaction's link (``explorer_url``)."""
         snapshot = self.coordinator.data
         description = self.entity_description
         if snapshot is None:
             return None
         attributes: dict[str, Any] = {}
-        if (attribute := description.full_value_attribute) is not None:
-            value = description.value_fn(snapshot)
-            if value is not None:
-                attributes[attribute] = value
-        if (field := description.transaction_field) is not None:
-            url = self.coordinator.client.explorer_url(snapshot, field)
-            if url is not None:
-                attributes["explorer_url"] = url
+        full = description.full_value_attribute
+        if full is not None and (value := description.value_fn(snapshot)) is not None:
+            attributes[full] = value
+        field = description.transaction_field
+        if field is not None and (url := self.coordinator.client.explorer_url(snapshot, field)):
+            attributes["explorer_url"] = url
         return attributes or None
 
     async def async_added_to_hass(self) -> None:
         """Hide at once an entity a finished order leaves without a value."""
         await super().async_added_to_hass()
-        self._hide_when_finished()
+        self._hide_when_empty()
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        self._hide_when_finished()
+        self._hide_when_empty()
         super()._handle_coordinator_update()
 
     @callback
-    def _hide_when_finished(self) -> None:
+    def _hide_when_empty(self) -> None:
         snapshot = self.coordinator.data
-        if self.entity_description.hide_when_finished and snapshot is not None:
-            hide_when_finished(self, snapshot, self.native_value)
+        if snapshot is not None and self.entity_description.hide_when_finished:
+            hide_when_finished(self, snapshot, self._reported())
 
 
 class OrderStatusSensor(OrderSensor):
@@ -243,30 +249,14 @@ class OrderStatusSensor(OrderSensor):
         snapshot = self.coordinator.data
         if snapshot is None:
             return None
-        # Codes are lower-case keys, translated in state_attributes (display.py).
-        attributes: dict[str, Any] = {
-            "provider_status": snapshot.status_option,
-            "provider": snapshot.provider,
-            "order_id": snapshot.order_id,
-        }
-        if snapshot.chain:
-            attributes["chain"] = snapshot.chain.lower()
+        shown = {d.detail for d in descriptions_for(self.coordinator.spec) if d.detail}
+        attributes = status_attributes(self.coordinator.spec, snapshot, leave_out=shown)
         if self.coordinator.status_since is not None:
             attributes["status_since"] = self.coordinator.status_since.isoformat()
-        shown = {d.detail for d in descriptions_for(self.coordinator.spec) if d.detail}
-        attributes.update(
-            (key, coded_value(self.coordinator.spec, key, attribute_value(value)))
-            for key, value in snapshot.details.items()
-            if value is not None and key not in shown
-        )
-        # What the user must do, and why it ended (keys translated in state_attributes).
-        attributes.update(
-            (key, attribute_value(value))
-            for key in ("next_step", "next_step_url", "next_step_by", "reason")
-            if (value := getattr(snapshot, key)) is not None
-        )
-        if url := self.coordinator.client.order_url(snapshot):
-            attributes["order_url"] = url  # the amounts are sensors of their own
+        # The stages it was seen in (a failed order's card marks those it reached).
+        attributes["stages_reached"] = list(self.coordinator.stages_reached)
+        if url := self.coordinator.client.transaction_url(snapshot):
+            attributes["transaction_url"] = url  # the amounts are sensors of their own
         return attributes
 
 

@@ -3,7 +3,8 @@
 Format 1.3 (1.1 had no ``seen_in_flight``, 1.2 no ``figures``), one file per account
 (``store_file.py``)::
 
-    {"orders": {subentry_id: {"raw", "chain", "fetched_at", "status_since"}},
+    {"orders": {subentry_id: {"raw", "chain", "fetched_at", "status_since", "stage",
+                              "stages_reached"}},
      "untracked": [order_key, ...],
      "seen_in_flight": {order_key: {"status", "stage"}},
      "figures": {...} | null}
@@ -11,7 +12,9 @@ Format 1.3 (1.1 had no ``seen_in_flight``, 1.2 no ``figures``), one file per acc
 ``figures`` are the account's totals (`figures.AccountFigures` reads and writes them); null
 until they are first counted.
 
-The entries of a damaged file that still read are kept.
+``stage`` and ``stages_reached`` are optional (older stores have neither; older releases
+ignore them), so they need no new version. The entries of a damaged file that still read are
+kept.
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ class StoredOrder:
     stage: str | None = None
     """The stage shown, which is not always the raw answer's: a settled order keeps its stage
     through an undocumented status (``OrderCoordinator._accept``). None in older stores."""
+    stages_reached: tuple[str, ...] = ()
+    """The stages the order was seen in, in the order reached (the status sensor's
+    ``stages_reached``: a failed order's card marks them). Empty in older stores."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (Decimals become strings; the parsers read both)."""
@@ -52,6 +58,7 @@ class StoredOrder:
             "fetched_at": self.fetched_at.isoformat(),
             "status_since": self.status_since.isoformat(),
             "stage": None if self.stage is None else str(self.stage),
+            "stages_reached": list(self.stages_reached),
         }
 
     def shown(self, snapshot: OrderSnapshot) -> OrderSnapshot:
@@ -68,6 +75,7 @@ class StoredOrder:
         status_since = dt_util.parse_datetime(str(data.get("status_since", "")))
         chain = data.get("chain")
         stage = data.get("stage")
+        reached = data.get("stages_reached")
         if not isinstance(raw, Mapping) or fetched_at is None or status_since is None:
             return None
         return cls(
@@ -76,7 +84,15 @@ class StoredOrder:
             fetched_at,
             status_since,
             stage if stage in _STAGES else None,
+            tuple(dict.fromkeys(s for s in reached if s in _STAGES))
+            if isinstance(reached, list)
+            else (),
         )
+
+
+def reached(stages: tuple[str, ...], stage: Stage) -> tuple[str, ...]:
+    """The stages reached, with ``stage`` added if it is new."""
+    return stages if stage.value in stages else (*stages, stage.value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,7 +135,7 @@ async def test_magma_links_follow_the_base_urls_network(
     assert magma.transaction_id is not None
     txid = magma.transaction_id.split(":")[0]
     assert client.explorer_url(magma, "transaction_id") == f"{explorer}{txid}"
-    assert client.order_url(magma) == f"{explorer}{txid}"
+    assert client.transaction_url(magma) == f"{explorer}{txid}"
 
 
 @pytest.mark.parametrize("provider", list(CLIENTS))
@@ -146,13 +146,13 @@ async def test_the_order_links_to_its_first_transaction_once_there_is_one(
     chain = "Ethereum" if provider == "m0" else None
     snapshot = client.parse_order(order_fixture(provider), now=NOW, chain=chain)
     assert snapshot.transaction_id is not None
-    assert client.order_url(snapshot) == client.explorer_url(snapshot, "transaction_id")
-    assert client.order_url(snapshot) is not None
+    assert client.transaction_url(snapshot) == client.explorer_url(snapshot, "transaction_id")
+    assert client.transaction_url(snapshot) is not None
     waiting = replace(snapshot, transaction_id=None, fill_transaction_id=None)
-    assert client.order_url(waiting) is None
+    assert client.transaction_url(waiting) is None
     if "fill_transaction_id" in client.spec.transaction_fields:
         filled = replace(snapshot, transaction_id=None)
-        assert client.order_url(filled) == client.explorer_url(filled, "fill_transaction_id")
+        assert client.transaction_url(filled) == client.explorer_url(filled, "fill_transaction_id")
 
 
 # -- amounts -------------------------------------------------------------------------------------

@@ -227,8 +227,8 @@ async def flux_run(instance: Instance) -> FluxRun:
     happy = "flux_kxbtc_26jun10_b100000_yes"  # from HAPPY_FLUX_TITLE
     failing = "e2e_failing_order"
     await asyncio.gather(
-        instance.states.wait(f"binary_sensor.{happy}_completed", "on", within=ORDER_WAIT),
-        instance.states.wait(f"binary_sensor.{failing}_failed", "on", within=ORDER_WAIT),
+        instance.states.wait(f"sensor.{happy}_status", "completed", within=ORDER_WAIT),
+        instance.states.wait(f"sensor.{failing}_status", "failed", within=ORDER_WAIT),
     )
     # One more poll period: a duplicate event would arrive now.
     await asyncio.sleep(7)

@@ -657,7 +657,8 @@ class HassApi:
             "/api/config/config_entries/subentries/flow",
             {"handler": [entry_id, "order"], "show_advanced_options": False},
         )
-        _require_form(step, "user")
+        # Each provider has its own form: its step id is the provider's key.
+        _require_form(step, str(step.get("step_id")), among=("magma", "mach", "m0", "flux"))
         user_input: dict[str, Any] = {"order_id": order_id}
         if chain is not None:
             user_input["chain"] = chain
@@ -685,8 +686,10 @@ async def _created(entries: Any, domains: set[str]) -> bool:
     return domains <= {entry["domain"] for entry in await entries}
 
 
-def _require_form(step: Mapping[str, Any], step_id: str) -> None:
-    if step.get("type") != "form" or step.get("step_id") != step_id:
+def _require_form(
+    step: Mapping[str, Any], step_id: str, among: tuple[str, ...] | None = None
+) -> None:
+    if step.get("type") != "form" or step.get("step_id") not in (among or (step_id,)):
         msg = f"expected the form {step_id!r}, got {dict(step)}"
         raise HarnessError(msg)
 
@@ -926,6 +929,7 @@ class StateTracker:
         self.ws = ws
         self.states: dict[str, dict[str, Any]] = {}
         self.history: dict[str, list[str]] = {}
+        self._attributes: dict[str, list[dict[str, Any]]] = {}
         self._changed = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
 
@@ -951,6 +955,15 @@ class StateTracker:
         history = self.history.setdefault(entity_id, [])
         if not history or history[-1] != state["state"]:
             history.append(state["state"])
+        self._attributes.setdefault(entity_id, []).append(state.get("attributes") or {})
+
+    def attribute_history(self, entity_id: str, name: str) -> list[Any]:
+        """The values an attribute took, in order (repeats of one value once)."""
+        values: list[Any] = []
+        for attributes in self._attributes.get(entity_id, []):
+            if name in attributes and (not values or values[-1] != attributes[name]):
+                values.append(attributes[name])
+        return values
 
     async def _follow(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
         while True:

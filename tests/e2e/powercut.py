@@ -428,6 +428,7 @@ class PowerLab:
             for entity in await self.ws.entities()
             if entity["platform"] == DOMAIN
             and str(entity["unique_id"]).startswith(f"flux_{order_id}_")
+            and not entity.get("disabled_by")  # disabled by default: no state, by design
         ]
         states = {entity_id: await self.state(entity_id) for entity_id in entities}
         return {

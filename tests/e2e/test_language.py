@@ -57,8 +57,9 @@ def _german() -> dict[str, str]:
         order = tree["config_subentries"]["order"]
         texts[f"{language}_completed"] = tree["entity"]["sensor"]["status"]["state"]["completed"]
         texts[f"{language}_track"] = order["initiate_flow"]["user"]
-        texts[f"{language}_title"] = order["step"]["user"]["title"].format(provider="Flux")
-        texts[f"{language}_order_id"] = order["step"]["user"]["data"]["order_id"]
+        # Each provider has its own form (it says that provider's id format).
+        texts[f"{language}_title"] = order["step"]["flux"]["title"]
+        texts[f"{language}_order_id"] = order["step"]["flux"]["data"]["order_id"]
     for key in ("completed", "track", "title", "order_id"):
         assert texts[f"de_{key}"] != texts[f"en_{key}"], key
     return {key.removeprefix("de_"): text for key, text in texts.items() if key[:3] == "de_"}

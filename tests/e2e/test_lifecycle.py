@@ -27,13 +27,9 @@ pytestmark = [
 # fail to set up, which says nothing about this integration.
 EXPECTED_SETUP_FAILURES = ("google_translate", "met", "radio_browser")
 
-ORDER_ENTITIES = (
-    "sensor.{slug}_status",
-    "binary_sensor.{slug}_completed",
-    "binary_sensor.{slug}_failed",
-)
-"""Enabled by default; the provider status sensor is not (the Status sensor's attribute says
-it)."""
+# The provider status sensor, the Completed / Failed binary sensors and the event entity are
+# disabled by default (the Status sensor's state and attributes say it all).
+ORDER_ENTITIES = ("sensor.{slug}_status",)
 
 
 async def test_integration_and_frontend_load(instance: Instance) -> None:
@@ -79,8 +75,6 @@ async def test_flux_order_completes(instance: Instance, flux_run: FluxRun) -> No
     status = instance.states.states[f"sensor.{slug}_status"]
     assert status["attributes"]["provider_status"] == "completed"
     assert instance.states.state(f"sensor.{slug}_provider_status") is None  # disabled
-    assert instance.states.state(f"binary_sensor.{slug}_completed") == "on"
-    assert instance.states.state(f"binary_sensor.{slug}_failed") == "off"
     # It was followed through its phases, not only seen at the end.
     history = instance.states.history[f"sensor.{slug}_status"]
     assert history[0] == "pending"
@@ -103,8 +97,8 @@ async def test_flux_order_fails(instance: Instance, flux_run: FluxRun) -> None:
     for pattern in ORDER_ENTITIES:
         entity_id = pattern.format(slug=slug)
         assert instance.states.state(entity_id) not in (None, "unavailable"), entity_id
-    assert instance.states.history[f"binary_sensor.{slug}_failed"] == ["off", "on"]
-    assert instance.states.state(f"binary_sensor.{slug}_completed") == "off"
+    assert instance.states.history[f"sensor.{slug}_status"][-1] == "failed"
+    assert "completed" not in instance.states.history[f"sensor.{slug}_status"]
     status = instance.states.states[f"sensor.{slug}_status"]
     assert status["state"] == "failed"
     assert status["attributes"]["provider_status"] == "failed"
@@ -165,20 +159,14 @@ async def test_every_other_provider_completes(instance: Instance) -> None:
         names[provider] = name.lower().replace(" ", "_")
 
     # Magma polls every 45 s while it waits for confirmations: allow for a few such polls.
-    # (The sensor and binary sensor of one update change state one after the other.)
     await asyncio.gather(
         *(
-            instance.states.wait(entity_id, state, within=ORDER_WAIT * 3)
+            instance.states.wait(f"sensor.{slug}_status", "completed", within=ORDER_WAIT * 3)
             for slug in names.values()
-            for entity_id, state in (
-                (f"binary_sensor.{slug}_completed", "on"),
-                (f"sensor.{slug}_status", "completed"),
-            )
         )
     )
     for provider, slug in names.items():
         assert instance.states.state(f"sensor.{slug}_status") == "completed", provider
-        assert instance.states.state(f"binary_sensor.{slug}_failed") == "off", provider
     # The confirmations sensor is written after the status sensor in the same update; its
     # state_changed event may still be on its way (seen on 2026.11.0): wait for it, briefly.
     await instance.states.wait(f"sensor.{names['magma']}_confirmations", "3", within=30)

@@ -232,7 +232,7 @@ async def cut_one(power: PowerLab) -> dict[str, Any]:
         raise HarnessError(msg)
 
     restart = await lab.restart()
-    await lab.wait_state("binary_sensor.powercut_a_completed", "on", within=60)
+    await lab.wait_state("sensor.powercut_a_status", "completed", within=60)
     [told] = await lab.wait_outcome(a, COMPLETED, within=15)
     # The snapshot that follows the event: how long a kill would still bring the event back.
     written = await wait_for(
@@ -341,11 +341,11 @@ async def cut_two(power: PowerLab, cut_one: dict[str, Any]) -> dict[str, Any]:
     # B1 and B2 are polled every 5 min: fetch them now, as their next poll would.
     for label in ("B1", "B2"):
         await lab.fetch(f"Powercut {label}")
-    if await lab.state("binary_sensor.powercut_c3_completed") != "on":
+    if await lab.state("sensor.powercut_c3_status") != "completed":
         await lab.fetch("Powercut C3")  # restored from a snapshot: fetch it as B1, B2
-    await lab.wait_state("binary_sensor.powercut_b1_completed", "on", within=30)
-    await lab.wait_state("binary_sensor.powercut_b2_failed", "on", within=30)
-    await lab.wait_state("binary_sensor.powercut_c3_completed", "on", within=30)
+    await lab.wait_state("sensor.powercut_b1_status", "completed", within=30)
+    await lab.wait_state("sensor.powercut_b2_status", "failed", within=30)
+    await lab.wait_state("sensor.powercut_c3_status", "completed", within=30)
     await asyncio.sleep(1.5)  # the journal's shell_command of an event fired just now
     result = {
         "killed_at": killed_at,

@@ -52,7 +52,7 @@ async def test_mach_amounts_and_links(instance: Instance, artifacts: Path) -> No
         entry_id = (await instance.hass.add_account("mach", base_url=base_url))["entry_id"]
         instance.accounts["mach"] = entry_id
     await instance.hass.add_order(entry_id, MACH_ID, name=MACH_NAME)
-    await instance.states.wait(f"binary_sensor.{MACH_SLUG}_completed", "on", within=ORDER_WAIT)
+    await instance.states.wait(f"sensor.{MACH_SLUG}_status", "completed", within=ORDER_WAIT)
 
     amount_in = await instance.hass.state(f"sensor.{MACH_SLUG}_amount_in")
     assert amount_in is not None

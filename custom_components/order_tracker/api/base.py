@@ -107,17 +107,22 @@ class ProviderClient(ABC):
     def validate_reference(cls, order_id: str, chain: str | None = None) -> OrderReference:
         """Check an order reference before it reaches a URL: anything but the provider's id
         format (slashes, ``..``, spaces, empty) is refused with InvalidOrderReferenceError."""
+        if cls.spec.needs_chain:
+            return OrderReference(cls.validate_order_id(order_id), cls._validate_chain(chain))
+        if chain:
+            raise InvalidOrderReferenceError(f"{cls.spec.name} orders have no chain")
+        return OrderReference(cls.validate_order_id(order_id))
+
+    @classmethod
+    def validate_order_id(cls, order_id: str) -> str:
+        """Check an order id alone (a form checks it beside the chain): the normalized id."""
         if not isinstance(order_id, str) or not order_id.strip():
             raise InvalidOrderReferenceError("the order id is empty")
         if len(order_id) > MAX_REFERENCE_LENGTH:
             raise InvalidOrderReferenceError(
                 f"the order id is longer than {MAX_REFERENCE_LENGTH} characters"
             )
-        if cls.spec.needs_chain:
-            return OrderReference(cls._validate_order_id(order_id), cls._validate_chain(chain))
-        if chain:
-            raise InvalidOrderReferenceError(f"{cls.spec.name} orders have no chain")
-        return OrderReference(cls._validate_order_id(order_id))
+        return cls._validate_order_id(order_id)
 
     @classmethod
     @abstractmethod
@@ -384,12 +389,12 @@ class ProviderClient(ABC):
         (e.g. "avalanche → arbitrum"); None when the answer does not say."""
         return None
 
-    def order_url(self, snapshot: OrderSnapshot) -> str | None:
-        """The page the order's device links to: the explorer page of its first transaction
-        (opening, else fill) as soon as one is known.
+    def transaction_url(self, snapshot: OrderSnapshot) -> str | None:
+        """The explorer page of the order's first transaction (opening, else fill) as soon as
+        one is known: the order device's link, and the status sensor's ``transaction_url``.
 
-        No provider publishes a page per order (their public documents describe only their
-        APIs), so an order has no link before its first transaction.
+        It is a transaction's page, never called the order's: no provider publishes a page
+        per order (their public documents describe only their APIs).
         """
         for field in self.spec.transaction_fields:
             if field != "channel_id" and (url := self.explorer_url(snapshot, field)):

@@ -82,6 +82,7 @@ SPEC = ProviderSpec(
     # is shown as its key.
     extra_reasons=("insufficient_balance",),
     id_prefix="intent_",
+    id_example="intent_abc123xyz",
 )
 
 

@@ -142,6 +142,7 @@ SPEC = ProviderSpec(
     redact=frozenset({"sender", "recipient", "funder"}),
     asset_list_path="/supported-assets",
     id_prefix="0x",
+    id_example="0x3b9f0c2e…c41d",
     chain_labels=CHAIN_LABELS,
 )
 
@@ -509,6 +510,6 @@ class M0Client(ProviderClient):
         destination = None
         if isinstance(chain_id, int) and not isinstance(chain_id, bool):
             destination = self._chain_name(chain_id)
-        route = f"{origin} → {SPEC.chain_label(destination)}" if destination else origin
-        symbol = self.token_symbol(snapshot, "amount_in")
-        return f"{symbol} {route}" if symbol else route
+        # The route only ("M0 Base → Arbitrum", as the README shows): M0's one-letter token
+        # symbol after the provider's name read like a typo ("M0 M Base → …").
+        return f"{origin} → {SPEC.chain_label(destination)}" if destination else origin

@@ -97,6 +97,7 @@ SPEC = ProviderSpec(
         "destination_chain": tuple(CHAIN_LABELS),
     },
     chain_labels=CHAIN_LABELS,
+    id_example="6368f169-d9ad-53ec-b797-81b4dc74c257",
 )
 
 

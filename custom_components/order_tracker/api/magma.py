@@ -202,6 +202,7 @@ SPEC = ProviderSpec(
     action_details=("invoice",),
     supports_lease=True,
     home_chain="bitcoin",
+    id_example="ec562479-a4b8-44f4-95b4-150b310832de",
     # MarketOrderPaymentStatus as Amboss's introspected schema lists it
     # (SUCCESSFUL_PAYMENT and HODL_INVOICE_TIMEOUT also in the current docs).
     coded_details={

@@ -189,6 +189,9 @@ class ProviderSpec:
     known values in lower case: they are shown lower-cased, so that they translate."""
     id_prefix: str = ""
     """What every order id starts with (M0 ``0x``, Flux ``intent_``): a short id skips it."""
+    id_example: str = ""
+    """An order id of the provider's format, shown in the track-order form and its errors
+    (each provider's form says its format in words)."""
     extra_reasons: tuple[str, ...] = ()
     """Failure reasons an answer can carry beyond the table's (Flux ``terminationReason``),
     in lower case, so that they translate."""

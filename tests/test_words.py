@@ -101,6 +101,39 @@ async def test_expired_order_hides_both_times(
         assert entity_registry.async_get(item.entity_id).hidden_by is HIDDEN
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_a_failed_order_leaves_no_unknown_transaction_row(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """A Flux order that failed before any transaction hides its Transaction sensor (no
+    "Transaction Unknown" row on the device page); a completed one keeps it shown."""
+    failed = simulator.create_order("flux", "failed")
+    done = simulator.create_order("flux", "happy", complete_after=20)
+    entry = make_entry("flux", [{"order_id": failed.order_id}, {"order_id": done.order_id}])
+    await setup_entry(hass, entry)
+    await run_for(hass, freezer, 120, step=5)
+    rows = {
+        hass.states.get(
+            next(
+                item.entity_id
+                for item in er.async_entries_for_device(entity_registry, item.device_id)
+                if item.translation_key == "status"
+            )
+        ).state: item
+        for item in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+        if item.translation_key == "transaction"
+    }
+    assert set(rows) == {"failed", "completed"}
+    assert hass.states.get(rows["failed"].entity_id).state == STATE_UNKNOWN
+    assert entity_registry.async_get(rows["failed"].entity_id).hidden_by is HIDDEN
+    assert hass.states.get(rows["completed"].entity_id).state.startswith("0x")
+    assert entity_registry.async_get(rows["completed"].entity_id).hidden_by is None
+
+
 async def test_confirmations_are_a_count_not_a_measurement(
     hass: HomeAssistant,
     simulator: Simulator,

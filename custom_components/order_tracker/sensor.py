@@ -78,6 +78,7 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
         # (statistics showed 0.75 confirmations); history shows each step as it was.
         value_fn=lambda snapshot: snapshot.confirmations,
         exists_fn=lambda spec: spec.supports_confirmations,
+        hide_when_finished=True,  # a channel never funded has no confirmations
     ),
     OrderSensorEntityDescription(
         key="deadline",
@@ -100,6 +101,7 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
         key="transaction",
         translation_key="transaction",
         entity_category=EntityCategory.DIAGNOSTIC,
+        hide_when_finished=True,  # a finished order without one: no "Unknown" row
         value_fn=lambda snapshot: snapshot.transaction_id,
         exists_fn=lambda spec: "transaction_id" in spec.transaction_fields,
         transaction_field="transaction_id",
@@ -109,6 +111,7 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
         key="channel",
         translation_key="channel",
         entity_category=EntityCategory.DIAGNOSTIC,
+        hide_when_finished=True,  # a finished order without one: no "Unknown" row
         value_fn=lambda snapshot: snapshot.channel_id,
         exists_fn=lambda spec: "channel_id" in spec.transaction_fields,
         full_value_attribute="channel_id",
@@ -117,6 +120,7 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
         key="fill_transaction",
         translation_key="fill_transaction",
         entity_category=EntityCategory.DIAGNOSTIC,
+        hide_when_finished=True,  # a finished order without one: no "Unknown" row
         value_fn=lambda snapshot: snapshot.fill_transaction_id,
         exists_fn=lambda spec: "fill_transaction_id" in spec.transaction_fields,
         transaction_field="fill_transaction_id",
@@ -130,6 +134,7 @@ SENSORS: tuple[OrderSensorEntityDescription, ...] = (
         value_fn=lambda snapshot: snapshot.details.get("lease_end"),
         exists_fn=lambda spec: spec.supports_lease,
         detail="lease_end",
+        hide_when_finished=True,  # a channel never opened has no lease
     ),
 )
 

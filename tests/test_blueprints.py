@@ -115,7 +115,7 @@ async def test_order_pickers_offer_order_devices_only(
         if "orders" in (inputs := load(name).inputs):
             assert inputs["orders"]["selector"]["device"]["entity"] == ORDER_DEVICES_ONLY
     entities = er.async_get(hass)
-    for device in dr.async_get(hass).devices:
+    for device in dr.async_get(hass).devices.values():
         devices[device.id] = any(
             state.attributes.get("device_class") == "enum"
             for entity in er.async_entries_for_device(entities, device.id)

@@ -225,6 +225,38 @@ async def test_failures_make_only_that_order_unavailable(
 
 
 @pytest.mark.usefixtures("per_order_polling")
+async def test_an_order_back_is_said_only_when_its_going_was(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    simulator: Simulator,
+    make_entry: Callable[..., MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A run of failures that begins with the account's (said by the account) and goes on with
+    the order's own (an unreadable answer: not said, it is not the first) ends without the order
+    saying it answers again: it never said it went (the fault soak found 3 returns to 2 goings)."""
+    order = simulator.create_order("magma", "custom")
+    entry = make_entry("magma", [{"order_id": order.order_id}])
+    await setup_entry(hass, entry)
+    caplog.clear()
+    simulator.inject_fault("magma", "server_error", count=1, order_id=order.order_id, status=503)
+    simulator.inject_fault("magma", "non_json", count=2, order_id=order.order_id)
+    await run_for(hass, freezer, 30 + 60 + 120 + 240, step=5)
+    assert hass.states.get(status_entity("magma", order.order_id)).state == "pending"
+    said = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("custom_components.order_tracker") and r.levelno >= logging.INFO
+    ]
+    assert len(simulator.requests(order_id=order.order_id)) >= 4  # the three faults, an answer
+    assert said == [
+        "magma is unavailable (Magma answered HTTP 503): what it cannot read shows unavailable "
+        "meanwhile",
+        "magma answers again",
+    ]
+
+
+@pytest.mark.usefixtures("per_order_polling")
 async def test_an_outage_is_logged_once_per_account_each_way(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

@@ -99,6 +99,7 @@ class AccountState:
         self._failing: dict[int, OrderTicket] = {}
         """Who saw a failure of the account last (by ticket): it is unavailable, as the log
         says once, until each of them has an answer again."""
+        self._orders_gone: set[str] = set()  # orders whose own outage was said (order_failed)
         self._gate = RequestGate(budget or RequestBudget(BUDGET_RATE, BUDGET_BURST))
         """The 429 pause, the request budget and the 5 s floor of every order."""
         self.device_id = device_id
@@ -191,18 +192,18 @@ class AccountState:
         """An order that goes no longer keeps the account unavailable."""
         self._failing.pop(id(ticket), None)
 
-    @staticmethod
-    def order_failed(order: str, err: OrderTrackerError, *, first: bool) -> None:
+    def order_failed(self, order: str, err: OrderTrackerError, *, first: bool) -> None:
         """Log once (``first`` of a run of failures) that an order's own answer failed (not
         found, unreadable); the account's failures are said by the account."""
         if first and not isinstance(err, ACCOUNT_WIDE):
+            self._orders_gone.add(order)
             LOGGER.info("%s is unavailable: %s", order, err)
 
-    @staticmethod
-    def order_back(order: str, failure: BaseException | None) -> None:
-        """Log that an order answers again, when its failure was its own (`order_failed`);
-        ``failure`` is what its refresh raised, from the provider's error."""
-        if not isinstance(getattr(failure, "__cause__", None), ACCOUNT_WIDE):
+    def order_back(self, order: str) -> None:
+        """Log that an order answers again, only when its going was said (`order_failed`): a
+        run of failures that began with the account's and went on with its own said nothing."""
+        if order in self._orders_gone:
+            self._orders_gone.discard(order)
             LOGGER.info("%s answers again", order)
 
     def report_status(self, status: str, documented: bool, order_id: str, stage: str) -> None:

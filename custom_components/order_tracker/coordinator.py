@@ -173,7 +173,7 @@ class OrderCoordinator(DataUpdateCoordinator[OrderSnapshot | None]):
     def _accept(self, snapshot: OrderSnapshot, now: datetime) -> OrderSnapshot:
         """Take a new answer: since when its status holds, and the next interval."""
         if not self.last_update_success:  # said once, as the failure was (`_unavailable`)
-            self.account.order_back(self.title, self.last_exception)
+            self.account.order_back(self.title)
             self.last_update_success = True
         previous = self.data
         stage_held = (

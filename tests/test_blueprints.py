@@ -115,7 +115,12 @@ async def test_order_pickers_offer_order_devices_only(
         if "orders" in (inputs := load(name).inputs):
             assert inputs["orders"]["selector"]["device"]["entity"] == ORDER_DEVICES_ONLY
     entities = er.async_get(hass)
-    for device in dr.async_get(hass).devices.values():
+    # Through the entries: iterating the registry gives keys in 2026.8, entries in 2026.10.
+    registry = dr.async_get(hass)
+    ours = hass.config_entries.async_entries(DOMAIN)
+    for device in (
+        d for e in ours for d in dr.async_entries_for_config_entry(registry, e.entry_id)
+    ):
         devices[device.id] = any(
             state.attributes.get("device_class") == "enum"
             for entity in er.async_entries_for_device(entities, device.id)

@@ -117,15 +117,40 @@ def test_check_versions(
 # --- scripts/release in a real git repository ---------------------------------------------------
 
 
+UNRELEASED_CHANGELOG = """# Changelog
+
+All notable changes are documented in this file.
+
+## [Unreleased]
+
+The first release.
+
+### Added
+
+- **Four providers:** Magma, Mach, M0 and Flux.
+- **The Orders card.**
+
+[Unreleased]: https://github.com/order-tracker/order_tracker/commits/main
+"""
+"""A project before its first release (this tree's own changelog has releases since)."""
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A git repository with the release script, the changelog and manifest.json of this tree."""
+    """A git repository with this tree's release script and manifest.json, as they were before
+    the first release: version 0.1.0 and an Unreleased section only."""
     if GIT is None:
         pytest.skip("git is not installed")
     root = tmp_path / "repo"
-    for name in ("scripts/release", "scripts/release.py", "CHANGELOG.md", str(release.MANIFEST)):
+    for name in ("scripts/release", "scripts/release.py", str(release.MANIFEST)):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, root / name)
+    manifest = (root / release.MANIFEST).read_text()
+    version = json.loads(manifest)["version"]
+    (root / release.MANIFEST).write_text(
+        manifest.replace(f'"version": "{version}"', '"version": "0.1.0"', 1)
+    )
+    (root / "CHANGELOG.md").write_text(UNRELEASED_CHANGELOG)
     git(root, "init", "--quiet", "--initial-branch=main")
     git(root, "add", ".")
     git(root, "commit", "--quiet", "-m", "Initial")

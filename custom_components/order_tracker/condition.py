@@ -77,7 +77,7 @@ class OrderCondition(Condition):
 
 def _condition_for(key: str) -> type[Condition]:
     class StageCondition(OrderCondition):
-        pass
+        """The order condition of one stage test (its key set below)."""
 
     StageCondition.key = key
     return StageCondition

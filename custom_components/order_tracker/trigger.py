@@ -71,7 +71,7 @@ class OrderTrigger(Trigger):
 
 def _trigger_for(event_type: str) -> type[Trigger]:
     class TypedOrderTrigger(OrderTrigger):
-        pass
+        """The order trigger of one event type (set below)."""
 
     TypedOrderTrigger.event_type = event_type
     return TypedOrderTrigger

@@ -226,12 +226,10 @@ async def _read_body(response: aiohttp.ClientResponse, provider: str, limit: int
 def _charset(response: aiohttp.ClientResponse) -> str:
     """The charset the answer declares, if Python knows it; UTF-8 otherwise (JSON's own)."""
     declared = response.charset
-    if declared:
-        try:
-            return codecs.lookup(declared).name
-        except LookupError:
-            pass
-    return "utf-8"
+    try:
+        return codecs.lookup(declared).name if declared else "utf-8"
+    except LookupError:  # a charset Python does not know: JSON's own
+        return "utf-8"
 
 
 def _size(size: int) -> str:

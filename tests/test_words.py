@@ -26,6 +26,7 @@ from .common import run_for, setup_entry, spec
 from .simulator import Simulator
 
 HIDDEN = er.RegistryEntryHider.INTEGRATION
+DISABLED = er.RegistryEntryDisabler.INTEGRATION
 
 
 def order_entity(
@@ -89,16 +90,19 @@ async def test_expired_order_hides_both_times(
     make_entry: Callable[..., MockConfigEntry],
     entity_registry: er.EntityRegistry,
 ) -> None:
-    """A Mach order that expired never completed: neither time applies any more."""
+    """A Mach order that expired never completed: neither time applies any more. Seen only
+    once it was over, neither ever had a value to keep: they are disabled, not left as
+    "Unknown" rows."""
     order = simulator.create_order("mach", "expired", created_at_offset=-400)
     entry = make_entry("mach", [{"order_id": order.order_id}])
     await setup_entry(hass, entry)
+    await hass.async_block_till_done()
     status = hass.states.get(order_entity(entity_registry, entry, "status").entity_id)
     assert status.state == "expired"
     for key in ("deadline", "eta"):
         item = order_entity(entity_registry, entry, key)
-        assert hass.states.get(item.entity_id).state == STATE_UNKNOWN
-        assert entity_registry.async_get(item.entity_id).hidden_by is HIDDEN
+        assert hass.states.get(item.entity_id) is None  # Home Assistant removed it
+        assert entity_registry.async_get(item.entity_id).disabled_by is DISABLED
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -109,8 +113,9 @@ async def test_a_failed_order_leaves_no_unknown_transaction_row(
     make_entry: Callable[..., MockConfigEntry],
     entity_registry: er.EntityRegistry,
 ) -> None:
-    """A Flux order that failed before any transaction hides its Transaction sensor (no
-    "Transaction Unknown" row on the device page); a completed one keeps it shown."""
+    """A Flux order that failed before any transaction disables its Transaction sensor (no
+    "Transaction Unknown" row on the device page, not even marked hidden); a completed one
+    keeps it shown. Enabled again by the user, it stays enabled."""
     failed = simulator.create_order("flux", "failed")
     done = simulator.create_order("flux", "happy", complete_after=20)
     entry = make_entry("flux", [{"order_id": failed.order_id}, {"order_id": done.order_id}])
@@ -128,10 +133,17 @@ async def test_a_failed_order_leaves_no_unknown_transaction_row(
         if item.translation_key == "transaction"
     }
     assert set(rows) == {"failed", "completed"}
-    assert hass.states.get(rows["failed"].entity_id).state == STATE_UNKNOWN
-    assert entity_registry.async_get(rows["failed"].entity_id).hidden_by is HIDDEN
+    assert hass.states.get(rows["failed"].entity_id) is None
+    assert entity_registry.async_get(rows["failed"].entity_id).disabled_by is DISABLED
     assert hass.states.get(rows["completed"].entity_id).state.startswith("0x")
+    assert entity_registry.async_get(rows["completed"].entity_id).disabled_by is None
     assert entity_registry.async_get(rows["completed"].entity_id).hidden_by is None
+
+    entity_registry.async_update_entity(rows["failed"].entity_id, disabled_by=None)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert entity_registry.async_get(rows["failed"].entity_id).disabled_by is None
+    assert hass.states.get(rows["failed"].entity_id).state == STATE_UNKNOWN
 
 
 async def test_confirmations_are_a_count_not_a_measurement(

@@ -84,13 +84,17 @@ def finished_at(snapshot: OrderSnapshot, status_since: datetime | None) -> datet
 
 
 @callback
-def hide_when_finished(entity: Entity, snapshot: OrderSnapshot, value: object) -> None:
-    """Hide an entity (once) when the finished order leaves it without a value.
+def hide_when_finished(
+    entity: Entity, snapshot: OrderSnapshot, value: object, *, shown: bool
+) -> None:
+    """Put away (once) an entity the finished order leaves without a value.
 
-    Hidden, it is off the dashboards (the device page lists it, marked hidden); while Home
-    Assistant runs its state keeps the last value it showed, so the finish adds no "became
-    unknown" line to the logbook (after a restart it is empty). A user who shows it again keeps
-    it shown: the registry remembers that it was hidden once.
+    One that ``shown`` a value in this run is hidden: off the dashboards (the device page lists
+    it, marked hidden), its state keeps the last value, so the finish adds no "became unknown"
+    line to the logbook. One with nothing to keep is disabled: the device page folds it into
+    "+N disabled entities" instead of an "Unknown" row (Home Assistant removes a disabled
+    entity itself). A user who shows or enables it again keeps it: the registry remembers that
+    it was put away once.
     """
     entry = entity.registry_entry
     if (
@@ -105,7 +109,11 @@ def hide_when_finished(entity: Entity, snapshot: OrderSnapshot, value: object) -
     registry.async_update_entity_options(
         entry.entity_id, DOMAIN, {**ours, HIDDEN_WHEN_FINISHED: True}
     )
-    if entry.hidden_by is None:
+    if not shown and entry.disabled_by is None:
+        registry.async_update_entity(
+            entry.entity_id, disabled_by=er.RegistryEntryDisabler.INTEGRATION
+        )
+    elif shown and entry.hidden_by is None:
         registry.async_update_entity(entry.entity_id, hidden_by=er.RegistryEntryHider.INTEGRATION)
 
 

@@ -226,9 +226,10 @@ class OrderSensor(OrderEntity, SensorEntity):
         return attributes or None
 
     async def async_added_to_hass(self) -> None:
-        """Hide at once an entity a finished order leaves without a value."""
+        """Put away at once an entity a finished order leaves without a value (once it is
+        added: a disabled entity removes itself only then)."""
         await super().async_added_to_hass()
-        self._hide_when_empty()
+        self.hass.loop.call_soon(self._hide_when_empty)
 
     @callback
     def _handle_coordinator_update(self) -> None:
@@ -239,7 +240,7 @@ class OrderSensor(OrderEntity, SensorEntity):
     def _hide_when_empty(self) -> None:
         snapshot = self.coordinator.data
         if snapshot is not None and self.entity_description.hide_when_finished:
-            hide_when_finished(self, snapshot, self._reported())
+            hide_when_finished(self, snapshot, self._reported(), shown=self._shown is not None)
 
 
 class OrderStatusSensor(OrderSensor):
